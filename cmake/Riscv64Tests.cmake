@@ -1,0 +1,60 @@
+# Cross-builds tests/freestanding for the two riscv64 profiles (ExternalProject,
+# same source tree with a toolchain file) and registers their QEMU runs in ctest.
+include(ExternalProject)
+
+find_program(TINYQ_RISCV_GCC riscv64-unknown-elf-gcc)
+find_program(TINYQ_RISCV_OBJDUMP riscv64-unknown-elf-objdump)
+find_program(TINYQ_RISCV_NM riscv64-unknown-elf-nm)
+find_program(TINYQ_QEMU_RISCV64 qemu-system-riscv64)
+if(NOT TINYQ_RISCV_GCC OR NOT TINYQ_QEMU_RISCV64 OR NOT TINYQ_RISCV_OBJDUMP)
+  message(WARNING "riscv64-unknown-elf-gcc or qemu-system-riscv64 not found: riscv64 tests disabled")
+  return()
+endif()
+
+# profile name, toolchain file, QEMU -cpu
+set(TINYQ_RISCV_PROFILES
+  "rv64imac\;${PROJECT_SOURCE_DIR}/cmake/toolchain-riscv64-rv64imac.cmake\;rv64,f=false,d=false"
+  "rv64imafc\;${PROJECT_SOURCE_DIR}/cmake/toolchain-riscv64-k210.cmake\;rv64")
+
+# One QEMU command line for a bare-metal ELF; -icount shift=0 makes instruction
+# counts (and so timing-dependent nothing) deterministic.
+function(tinyq_qemu_command out_var cpu elf)
+  set(${out_var} ${TINYQ_QEMU_RISCV64} -M virt -cpu ${cpu} -bios none -nographic -monitor none -serial none
+      -icount shift=0 -semihosting-config enable=on,target=native -kernel ${elf} PARENT_SCOPE)
+endfunction()
+
+set(TINYQ_DIGEST_COMMANDS "$<TARGET_FILE:tinyq_digest>")
+foreach(profile IN LISTS TINYQ_RISCV_PROFILES)
+  list(GET profile 0 name)
+  list(GET profile 1 toolchain)
+  list(GET profile 2 cpu)
+  set(bin ${PROJECT_BINARY_DIR}/riscv64-${name})
+  ExternalProject_Add(riscv64_${name}
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}
+    BINARY_DIR ${bin}
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${toolchain} -DCMAKE_BUILD_TYPE=Release
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND ""
+    USES_TERMINAL_BUILD ON)
+  set(TINYQ_RISCV_${name}_DIR ${bin} CACHE INTERNAL "")
+
+  tinyq_qemu_command(qemu ${cpu} ${bin}/tests/freestanding/tinyq_digest)
+  add_test(NAME riscv64.${name}.digest_runs COMMAND ${qemu})
+  set_tests_properties(riscv64.${name}.digest_runs PROPERTIES TIMEOUT 120 PASS_REGULAR_EXPRESSION "digest all [0-9a-f]+")
+  string(REPLACE ";" " " qemu_str "${qemu}")
+  list(APPEND TINYQ_DIGEST_COMMANDS "${qemu_str}")
+
+  # Integer-only proof on the real binary, and on a float-using control that must be rejected.
+  add_test(NAME riscv64.${name}.integer_only
+    COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check_integer_only.sh ${TINYQ_RISCV_OBJDUMP} ${TINYQ_RISCV_NM}
+            ${bin}/tests/freestanding/tinyq_digest)
+  add_test(NAME riscv64.${name}.integer_only_rejects_float
+    COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check_integer_only.sh ${TINYQ_RISCV_OBJDUMP} ${TINYQ_RISCV_NM}
+            ${bin}/tests/freestanding/float_control)
+  set_tests_properties(riscv64.${name}.integer_only_rejects_float PROPERTIES WILL_FAIL ON)
+endforeach()
+
+# Host, rv64imac and rv64imafc must print the same digests, section by section.
+add_test(NAME riscv64.digests_equal_host
+  COMMAND ${CMAKE_COMMAND} "-DCOMMANDS=${TINYQ_DIGEST_COMMANDS}" -P ${PROJECT_SOURCE_DIR}/cmake/compare_digests.cmake)
+set_tests_properties(riscv64.digests_equal_host PROPERTIES TIMEOUT 300)

@@ -1,0 +1,254 @@
+"""Train the Tiny-Face style MobileNetV2 OutA face detector (CPU, 2 threads).
+
+  cd tools && nice -n 10 /usr/bin/python3 -m tinyq_tools.train --alpha 1.0 --epochs 60 \
+      --out ../models/face_mnv2_a100_outA.npz [--resume]
+
+Recipe (see docs/training.md): Tiny-Face target assignment (IoU >= 0.7 positive plus each
+face's best anchor if IoU >= 0.3; max IoU < 0.3 negative; rest ignored), loss = paper eq. (4):
+  L = 1/N sum_{i in minibatch} CE(p_i, p*_i) + lambda * 1/(Npos*Nreg) sum_{pos} sum_{k<Nreg} (t_ik - t*_ik)^2
+with N = 256 sampled anchors per image (up to 128 positives, rest random negatives), Nreg = 4
+regression coordinates, lambda = 1.  Augmentation: random rescale {0.5, 1, 2} x U(0.85, 1.18),
+320x320 crops (biased towards faces), horizontal flip, colour jitter.  Every layer is trained;
+early layers with a smaller learning rate.
+"""
+import argparse
+import math
+import os
+import random
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import DEFAULT_DATA, REPO_ROOT
+from .data import load_set
+from .detector import FaceDetector, anchors_for, encode, head_to_flat, iou_matrix, save_npz, load_npz
+from .imagenet_init import load_imagenet_dict, slice_to_alpha
+from .templates import NUM_TEMPLATES
+
+CACHE = os.path.join(REPO_ROOT, "tools", ".cache")
+
+
+def augment(item, size, rng, scales=(0.5, 1.0, 2.0), scale_p=(0.25, 0.35, 0.4)):
+    img, boxes, inv = item["img"], item["boxes"].copy(), item["invalid"]
+    s = float(rng.choice(scales, p=scale_p)) * math.exp(rng.uniform(math.log(0.85), math.log(1.18)))
+    h, w = img.shape[:2]
+    nh, nw = max(1, int(round(h * s))), max(1, int(round(w * s)))
+    sx, sy = nw / w, nh / h
+    im = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    boxes = boxes * np.array([sx, sy, sx, sy], np.float32)
+    # crop position: biased towards a face big enough to be learnable
+    bw = boxes[:, 2] - boxes[:, 0] if len(boxes) else np.zeros(0)
+    cand = np.where((~inv) & (bw >= 8))[0] if len(boxes) else np.zeros(0, int)
+    if len(cand) and rng.uniform() < 0.8:
+        b = boxes[rng.choice(cand)]
+        cx = (b[0] + b[2]) / 2 + rng.uniform(-size * 0.35, size * 0.35)
+        cy = (b[1] + b[3]) / 2 + rng.uniform(-size * 0.35, size * 0.35)
+        x0, y0 = int(round(cx - size / 2)), int(round(cy - size / 2))
+    else:
+        x0 = int(rng.integers(min(0, nw - size), max(0, nw - size) + 1))
+        y0 = int(rng.integers(min(0, nh - size), max(0, nh - size) + 1))
+    x0 = int(np.clip(x0, min(0, nw - size), max(0, nw - size)))
+    y0 = int(np.clip(y0, min(0, nh - size), max(0, nh - size)))
+    out = np.full((size, size, 3), 128, np.uint8)
+    sx0, sy0 = max(x0, 0), max(y0, 0)
+    sx1, sy1 = min(x0 + size, nw), min(y0 + size, nh)
+    out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = im[sy0:sy1, sx0:sx1]
+    boxes = boxes - np.array([x0, y0, x0, y0], np.float32)
+    # visible fraction
+    if len(boxes):
+        cb = np.clip(boxes, 0, size)
+        area = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-6)
+        vis = np.clip(cb[:, 2] - cb[:, 0], 0, None) * np.clip(cb[:, 3] - cb[:, 1], 0, None) / area
+        keep = vis > 0
+        ign = inv | (vis < 0.6)
+        boxes, ign = boxes[keep], ign[keep]
+    else:
+        ign = np.zeros(0, bool)
+    if rng.uniform() < 0.5:
+        out = out[:, ::-1]
+        boxes = np.stack([size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]], 1) if len(boxes) else boxes
+    # colour jitter: brightness, contrast, saturation, small per-channel gain
+    f = out.astype(np.float32)
+    gray = f.mean(2, keepdims=True)
+    f = gray + (f - gray) * rng.uniform(0.6, 1.4)
+    f = (f - f.mean()) * rng.uniform(0.7, 1.3) + f.mean() + rng.uniform(-25, 25)
+    f = f * rng.uniform(0.92, 1.08, size=3)[None, None]
+    out = np.clip(f, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(out), boxes.astype(np.float32), ign
+
+
+def assign(anchors, boxes, ign, pos_thr=0.7, neg_thr=0.3, best_thr=0.3):
+    """Returns labels (K,) in {1 pos, 0 neg, -1 ignore} and regression targets (K,4)."""
+    K = len(anchors)
+    labels = np.zeros(K, np.int8)
+    tgt = np.zeros((K, 4), np.float32)
+    if len(boxes) == 0:
+        return labels, tgt
+    iou = iou_matrix(anchors, boxes)  # K,G
+    valid = ~ign
+    iou_v = iou[:, valid]
+    if iou_v.shape[1]:
+        best_g = iou_v.argmax(1)
+        best = iou_v[np.arange(K), best_g]
+        labels[(best >= neg_thr) & (best < pos_thr)] = -1
+        pos = best >= pos_thr
+        # each face's best anchor if above best_thr
+        ba = iou_v.argmax(0)
+        bv = iou_v[ba, np.arange(iou_v.shape[1])]
+        ok = bv >= best_thr
+        pos[ba[ok]] = True
+        best_g[ba[ok]] = np.arange(iou_v.shape[1])[ok]
+        labels[pos] = 1
+        gv = boxes[valid]
+        tgt[pos] = encode(gv[best_g[pos]], anchors[pos])
+    if (~valid).any():
+        near_ign = iou[:, ~valid].max(1) >= neg_thr
+        labels[near_ign & (labels == 0)] = -1
+    return labels, tgt
+
+
+def sample(labels, rng, n=256):
+    pos = np.where(labels == 1)[0]
+    neg = np.where(labels == 0)[0]
+    npos = min(len(pos), n // 2)
+    pos = rng.choice(pos, npos, replace=False) if npos < len(pos) else pos
+    nneg = min(len(neg), n - npos)
+    neg = rng.choice(neg, nneg, replace=False)
+    return pos, neg
+
+
+def param_groups(model, lr):
+    early, late, head = [], [], []
+    for name, p in model.named_parameters():
+        if name.startswith("head"):
+            head.append(p)
+        elif any(("convs." + k) in name for k in ["Conv__", "expanded_conv__", "expanded_conv_1__",
+                                                   "expanded_conv_2__", "expanded_conv_3__",
+                                                   "expanded_conv_4__", "expanded_conv_5__"]):
+            early.append(p)
+        else:
+            late.append(p)
+    return [dict(params=early, lr=lr * 0.1, name="early(Conv..expanded_conv_5)"),
+            dict(params=late, lr=lr * 0.4, name="late(expanded_conv_6..13/expand)"),
+            dict(params=head, lr=lr, name="head")]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--alpha", type=float, default=1.0)
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--iters-per-epoch", type=int, default=21, help="batches per epoch")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--size", type=int, default=320)
+    ap.add_argument("--lr", type=float, default=1e-3, help="head LR (Adam); late backbone 0.4x, early 0.1x")
+    ap.add_argument("--lam", type=float, default=1.0)
+    ap.add_argument("--init", default=None, help="init from a detector npz instead of ImageNet")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tag", default=None)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop (after saving) when exceeded")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    tag = args.tag or os.path.splitext(os.path.basename(args.out))[0]
+    os.makedirs(CACHE, exist_ok=True)
+    ckpt = os.path.join(CACHE, tag + ".ckpt.pt")
+    log = open(os.path.join(CACHE, tag + ".log.txt"), "a")
+
+    def say(*a):
+        s = " ".join(str(x) for x in a)
+        print(s, flush=True)
+        log.write(s + "\n")
+        log.flush()
+
+    t0 = time.time()
+    items = load_set("train", args.data)
+    say("loaded %d training images in %.1fs" % (len(items), time.time() - t0))
+    model = FaceDetector(alpha=args.alpha)
+    if args.init:
+        with np.load(args.init) as z:
+            model.load_npz_dict({k: z[k] for k in z.files})
+        say("init from", args.init)
+    else:
+        model.backbone.load_npz_dict(slice_to_alpha(load_imagenet_dict(args.data), args.alpha))
+        say("init backbone from ImageNet (alpha %.2f: %s)" % (args.alpha, "as is" if args.alpha == 1.0 else "first-channels slice"))
+    groups = param_groups(model, args.lr)
+    for g in groups:
+        g["base_lr"] = g["lr"]
+    opt = torch.optim.Adam(groups, lr=args.lr, weight_decay=0)
+    start_epoch, elapsed = 0, 0.0
+    if args.resume and os.path.exists(ckpt):
+        st = torch.load(ckpt)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        start_epoch, elapsed = st["epoch"], st["elapsed"]
+        say("resumed from epoch %d (%.1f min trained so far)" % (start_epoch, elapsed / 60))
+    fh = fw = -(-args.size // 16)
+    anchors = anchors_for(fh, fw)
+    total_steps = args.epochs * args.iters_per_epoch
+    rng = np.random.default_rng(args.seed + 1000 * start_epoch)
+    model.train()
+    for epoch in range(start_epoch, args.epochs):
+        te = time.time()
+        stats = np.zeros(5)
+        for it in range(args.iters_per_epoch):
+            step = epoch * args.iters_per_epoch + it
+            warm = min(1.0, (step + 1) / args.iters_per_epoch)
+            cos = 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            for g in opt.param_groups:
+                g["lr"] = g["base_lr"] * warm * (0.02 + 0.98 * cos)
+            imgs, lab_l, tgt_l = [], [], []
+            for b in range(args.batch):
+                it_ = items[rng.integers(len(items))]
+                im, bx, ig = augment(it_, args.size, rng)
+                lab, tgt = assign(anchors, bx, ig)
+                imgs.append(im)
+                lab_l.append(lab)
+                tgt_l.append(tgt)
+            x = torch.from_numpy(np.stack(imgs)).float().sub_(128).div_(128).permute(0, 3, 1, 2).contiguous()
+            out = model(x)
+            score, reg = head_to_flat(out)
+            cls_loss = 0.0
+            reg_loss = 0.0
+            npos_tot = 0
+            for b in range(args.batch):
+                pos, neg = sample(lab_l[b], rng)
+                idx = np.concatenate([pos, neg])
+                y = torch.zeros(len(idx))
+                y[:len(pos)] = 1
+                cls_loss = cls_loss + F.binary_cross_entropy_with_logits(score[b, idx], y, reduction="sum") / max(len(idx), 1)
+                if len(pos):
+                    t = torch.from_numpy(tgt_l[b][pos])
+                    reg_loss = reg_loss + ((reg[b, pos] - t) ** 2).sum() / (len(pos) * 4)
+                npos_tot += len(pos)
+            cls_loss = cls_loss / args.batch
+            reg_loss = reg_loss / args.batch
+            loss = cls_loss + args.lam * reg_loss
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            stats += [float(loss), float(cls_loss), float(reg_loss), npos_tot / args.batch, 1]
+        elapsed += time.time() - te
+        s = stats / stats[4]
+        say("epoch %d/%d loss %.4f cls %.4f reg %.4f pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e" % (
+            epoch + 1, args.epochs, s[0], s[1], s[2], s[3], time.time() - te, elapsed / 60, opt.param_groups[2]["lr"]))
+        torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, elapsed=elapsed,
+                        args=vars(args)), ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+        save_npz(model, os.path.join(CACHE, tag + ".latest.npz"))
+        if args.max_minutes and elapsed / 60 > args.max_minutes:
+            say("max minutes reached; stopping at epoch", epoch + 1)
+            break
+    model.eval()
+    save_npz(model, args.out)
+    say("saved", args.out, "training time %.1f min over %d epochs" % (elapsed / 60, epoch + 1))
+
+
+if __name__ == "__main__":
+    main()

@@ -37,7 +37,7 @@ TEST_CASE("requantize between every pair of 16-bit paper formats, all inputs", "
     for (int64_t r = From::raw_min; r <= From::raw_max; ++r) {
       const From x = From::from_raw(r);
       const int shift = From::frac_bits - To::frac_bits;
-      const __int128 exact = shift >= 0 ? oracle::round_half_up_shift(r, shift) : static_cast<__int128>(r) << -shift;
+      const __int128 exact = shift >= 0 ? oracle::round_half_up_shift(r, shift) : static_cast<__int128>(r) * (static_cast<__int128>(1) << -shift);
       REQUIRE(requantize<To>(x).raw == oracle::clamp_bits(exact, To::total_bits));
     }
   };
@@ -67,7 +67,7 @@ TEST_CASE("shift_round_saturate matches exact arithmetic on random int64", "[cor
     const int64_t x = static_cast<int64_t>(rng.next()) >> rng.uniform(0, 62);
     const int shift = static_cast<int>(rng.uniform(-40, 40));
     const int bits = static_cast<int>(rng.uniform(2, 64));
-    const __int128 exact = shift >= 0 ? oracle::round_half_up_shift(x, shift) : static_cast<__int128>(x) << -shift;
+    const __int128 exact = shift >= 0 ? oracle::round_half_up_shift(x, shift) : static_cast<__int128>(x) * (static_cast<__int128>(1) << -shift);
     const __int128 expected = bits == 64 ? (exact > INT64_MAX ? INT64_MAX : (exact < INT64_MIN ? INT64_MIN : exact))
                                          : oracle::clamp_bits(exact, bits);
     REQUIRE(shift_round_saturate(x, shift, bits) == expected);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's second command: every test tinyq has.
+#  1. host build (GCC, Release): Catch2 suites at every SIMD level this CPU runs,
+#     the install/find_package consumer, riscv64 rv64imac + rv64imafc under QEMU
+#     (digests equal to the host's, integer-only disassembly check);
+#  2. the same host suite under Clang with ASan + UBSan (and the loader fuzzer).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== host build and tests"
+cmake --preset host >/dev/null
+cmake --build --preset host -j "$jobs"
+ctest --preset host -j "$jobs"
+
+echo "== sanitizer build (clang, ASan + UBSan) and tests"
+cmake --preset sanitize >/dev/null
+cmake --build --preset sanitize -j "$jobs"
+ctest --preset sanitize -j "$jobs"

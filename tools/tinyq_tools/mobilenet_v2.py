@@ -107,6 +107,9 @@ class MobileNetV2(nn.Module):
             self.logits = nn.Conv2d(specs[-1]["cout"], num_classes, 1, bias=True)
         self.outA_channels = [s for s in layer_specs(alpha) if s["name"] == "expanded_conv_13/expand"][0]["cout"]
         self.outB_channels = specs[-1]["cout"]
+        # optional callable(name, tensor) -> tensor applied to the input ('input') and to every
+        # layer output (after ReLU6 / residual add); used by calibrate.py for fake quantization.
+        self.act_hook = None
 
     def conv(self, name):
         return self.convs[_mod_name(name)]
@@ -130,15 +133,25 @@ class MobileNetV2(nn.Module):
         """x: N,3,H,W float, already normalised ((p-128)/128, RGB).
         return_taps=True also returns a dict name->activation (for calibration)."""
         taps = {} if return_taps else None
+        if taps is not None:
+            taps["input"] = x
         outA = None
         block_in = None
+        if self.act_hook is not None:
+            x = self.act_hook("input", x)
         for s in self.specs:
             n = s["name"]
             if n.endswith("/expand") or (n.endswith("/depthwise") and s["block"] == 0):
                 block_in = x
             x = self._apply(s, x)
             if s.get("residual"):
+                if self.act_hook is not None:
+                    x = self.act_hook(n, x)  # project output is a tensor of its own before the add
+                if taps is not None:
+                    taps[n] = x
                 x = x + block_in
+            if self.act_hook is not None:
+                x = self.act_hook(n + ("/add" if s.get("residual") else ""), x)
             if taps is not None:
                 taps[n + ("/add" if s.get("residual") else "")] = x
             if n == "expanded_conv_13/expand":

@@ -1,0 +1,17 @@
+// SSE2 variants (placeholder: filled in by the optimization work).
+#pragma once
+#include "config.h"
+#if TINYQ_HAVE_SSE2
+#include "../reference.h"
+namespace tinyq {
+template <typename TA, typename TW>
+void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out) {
+  pointwise_conv_reference(in, weights, bias, q, out);
+}
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_sse2(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
+                           const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width) {
+  depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+}
+}  // namespace tinyq
+#endif

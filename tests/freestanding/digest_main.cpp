@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "digest_core.h"
+#include "digest_kernels.h"
 
 namespace {
 
@@ -35,6 +36,7 @@ uint64_t run_section(const char* name, Section section, tinyq_test::Digest& all)
 int main() {
   tinyq_test::Digest all;
   run_section("core", digest_core, all);
+  run_section("kernels", digest_kernels, all);
   print_digest("all", all.value());
   return 0;
 }

@@ -1,0 +1,397 @@
+// The MobileNetV2 graph (Keras `MobileNetV2` / TF-slim layer for layer), built from a
+// validated WeightsFile. Both executors (integer: executor.h; float: host/float_executor.h)
+// and the memory plan (memory_plan.h) walk the same Graph.
+//
+// Ops, in execution order (TF-slim names; Keras names in brackets):
+//   Conv                       3x3 s2 conv + ReLU6                     [Conv1, Conv1_relu]
+//   expanded_conv/depthwise    3x3 dw + ReLU6, then /project 1x1       [expanded_conv_*]
+//   expanded_conv_i/expand     1x1 + ReLU6 (i = 1..16)                 [block_i_expand_relu]
+//   expanded_conv_i/depthwise  3x3 dw (stride 2 for i = 1, 3, 6, 13) + ReLU6
+//   expanded_conv_i/project    1x1, linear
+//   expanded_conv_i/add        residual add when stride 1 and cin == cout
+//   Conv_1                     1x1 -> 1280 + ReLU6                     [out_relu]
+// Output A = expanded_conv_13/expand (stride 16); B = Conv_1 (stride 32);
+// C = concat(A, bilinear 2x upsample of B cropped to A's size) (stride 16).
+// Optional: head (1x1 conv, linear) on the output, or the ImageNet classifier on B
+// (global average pool + Logits/Conv2d_1c_1x1 1x1 conv).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "weights_file.h"
+
+namespace tinyq {
+namespace model {
+
+constexpr int kMaxOps = 72;
+constexpr int kMaxValues = kMaxOps + 1;
+constexpr int kOpNameBytes = 32;
+constexpr int kMinInputSize = 32;
+constexpr int kMaxInputSize = 4096;
+
+enum class OpKind : uint8_t { conv3x3, depthwise3x3, pointwise, add, upsample2x, concat, global_avgpool };
+
+struct Op {
+  OpKind kind;
+  bool relu6;
+  uint8_t stride;
+  int16_t in0;   // value index (0 = input image)
+  int16_t in1;   // second input (add, concat) or -1
+  int32_t cin;
+  int32_t cout;
+  int16_t block;  // inverted-residual block index (0..16), -1 outside blocks
+  bool residual;  // project op whose block ends with an add (the next op)
+  char name[kOpNameBytes];
+  TensorView weights;       // conv ops; invalid otherwise
+  TensorView bias;
+  TensorView weight_fracs;  // per-channel weights: int8 [cout]; invalid otherwise
+  int out_frac;             // integer models: fractional bits of the output activation
+};
+
+struct Shape {
+  int32_t height, width, channels;
+  uint64_t elements() const { return static_cast<uint64_t>(height) * width * channels; }
+};
+
+// Keras / TF `_make_divisible(v, 8)`, in integers: v = c * width_per_mille / 1000.
+constexpr int32_t make_divisible_per_mille(int32_t c, int32_t per_mille) {
+  // int(v + 4) // 8 * 8 with v = c * per_mille / 1000 (floor; exact in integers)
+  const int32_t v1000 = c * per_mille;
+  int32_t nv = (v1000 + 4000) / 8000 * 8;
+  if (nv < 8) nv = 8;
+  if (nv * 1000 * 10 < 9 * v1000) nv += 8;  // new_v < 0.9 v
+  return nv;
+}
+
+// Channels at a width: Keras applies _make_divisible(int(c * alpha)) to block outputs and
+// _make_divisible(32 * alpha) to the stem; int() only matters for non-integer products.
+constexpr int32_t block_channels(int32_t c, int32_t per_mille) { return make_divisible_per_mille(c * per_mille / 1000, 1000); }
+
+struct ConvLayerSpec {
+  OpKind kind;
+  int32_t cin, cout;
+  int stride;
+  bool relu6;
+  bool residual;
+  int16_t block;
+  char name[kOpNameBytes];
+};
+
+namespace detail {
+inline void copy_name(char* dst, const char* a, int block = -1, const char* suffix = nullptr) {
+  int n = 0;
+  for (int i = 0; a[i] != '\0' && n < kOpNameBytes - 1; ++i) dst[n++] = a[i];
+  if (block > 0) {
+    const char digits[] = {'_', static_cast<char>(block >= 10 ? '0' + block / 10 : '0' + block),
+                           static_cast<char>(block >= 10 ? '0' + block % 10 : '\0'), '\0'};
+    for (int i = 0; digits[i] != '\0' && n < kOpNameBytes - 1; ++i) dst[n++] = digits[i];
+  }
+  if (suffix)
+    for (int i = 0; suffix[i] != '\0' && n < kOpNameBytes - 1; ++i) dst[n++] = suffix[i];
+  dst[n] = '\0';
+}
+}  // namespace detail
+
+// Calls visit(const ConvLayerSpec&) for every conv layer of the backbone in execution
+// order (stopping after expanded_conv_13/expand for output A).
+template <typename Visit>
+void for_each_backbone_layer(int32_t width_per_mille, OutputVariant output, Visit&& visit) {
+  static constexpr int32_t table[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                                          {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  ConvLayerSpec s{};
+  const int32_t c0 = make_divisible_per_mille(32, width_per_mille);
+  s = ConvLayerSpec{OpKind::conv3x3, 3, c0, 2, true, false, -1, {}};
+  detail::copy_name(s.name, "Conv");
+  visit(s);
+  int32_t cin = c0;
+  int16_t bi = 0;
+  for (int r0 = 0; r0 < 7; ++r0) {
+    const int32_t t = table[r0][0];
+    const int32_t cout = block_channels(table[r0][1], width_per_mille);
+    for (int r = 0; r < table[r0][2]; ++r) {
+      const int stride = r == 0 ? table[r0][3] : 1;
+      const int32_t mid = cin * t;
+      if (t != 1) {
+        s = ConvLayerSpec{OpKind::pointwise, cin, mid, 1, true, false, bi, {}};
+        detail::copy_name(s.name, "expanded_conv", bi, "/expand");
+        visit(s);
+        if (output == OutputVariant::A && bi == 13) return;
+      }
+      s = ConvLayerSpec{OpKind::depthwise3x3, mid, mid, stride, true, false, bi, {}};
+      detail::copy_name(s.name, "expanded_conv", bi, "/depthwise");
+      visit(s);
+      s = ConvLayerSpec{OpKind::pointwise, mid, cout, 1, false, stride == 1 && cin == cout, bi, {}};
+      detail::copy_name(s.name, "expanded_conv", bi, "/project");
+      visit(s);
+      cin = cout;
+      ++bi;
+    }
+  }
+  s = ConvLayerSpec{OpKind::pointwise, cin, 1280, 1, true, false, -1, {}};
+  detail::copy_name(s.name, "Conv_1");
+  visit(s);
+}
+
+class Graph {
+ public:
+  // Builds the graph the metadata describes and checks every tensor of the file against
+  // it (presence, dtype, shape, fractional bits; no tensor left over).
+  static Status build(const WeightsFile& file, Graph* out) {
+    Graph& g = *out;
+    g = Graph{};
+    g.file_ = &file;
+    g.info_ = file.info();
+    g.templates_.index = -1;
+    const ModelInfo& m = g.info_;
+    g.integer_ = m.activation_dtype != DType::float32;
+    uint32_t used = 0;
+    Status st = ok_status();
+    g.value_count_ = 1;  // value 0: the input
+    int16_t block_input = 0;
+    int16_t outA = -1;
+    for_each_backbone_layer(m.width_per_mille, m.output, [&](const ConvLayerSpec& s) {
+      if (!st.ok()) return;
+      const bool first_of_block = s.block >= 0 && ((s.kind == OpKind::pointwise && !is_project(s.name)) ||
+                                                   (s.block == 0 && s.kind == OpKind::depthwise3x3));
+      if (first_of_block) block_input = static_cast<int16_t>(g.value_count_ - 1);
+      Op& op = g.new_op(s.kind, s.name, static_cast<int16_t>(g.value_count_ - 1), -1);
+      op.relu6 = s.relu6;
+      op.stride = static_cast<uint8_t>(s.stride);
+      op.cin = s.cin;
+      op.cout = s.cout;
+      op.block = s.block;
+      op.residual = s.residual;
+      st = g.bind_conv(op, used);
+      if (!st.ok()) return;
+      if (s.residual) {
+        char name[kOpNameBytes];
+        detail::copy_name(name, "expanded_conv", s.block, "/add");
+        Op& add = g.new_op(OpKind::add, name, static_cast<int16_t>(g.value_count_ - 1), block_input);
+        add.cin = add.cout = s.cout;
+        add.block = s.block;
+      }
+      if (s.block == 13 && s.kind == OpKind::pointwise && !is_project(s.name)) outA = static_cast<int16_t>(g.value_count_ - 1);
+    });
+    if (!st.ok()) return st;
+    int16_t outv = static_cast<int16_t>(g.value_count_ - 1);
+    if (m.output == OutputVariant::A) outv = outA;
+    if (m.output == OutputVariant::C) {
+      const int32_t cb = g.ops_[g.op_count_ - 1].cout;
+      Op& up = g.new_op(OpKind::upsample2x, "upsample", outv, outA);  // in1: only its size is used
+      up.cin = up.cout = cb;
+      const int32_t ca = g.ops_[value_producer(outA)].cout;
+      Op& cat = g.new_op(OpKind::concat, "concat", outA, static_cast<int16_t>(g.value_count_ - 1));
+      cat.cin = ca;
+      cat.cout = ca + cb;
+      outv = static_cast<int16_t>(g.value_count_ - 1);
+    }
+    g.backbone_output_ = outv;
+    if (m.has_head) {
+      Op& h = g.new_op(OpKind::pointwise, "head", outv, -1);
+      h.cin = g.channels_of(outv);
+      h.cout = static_cast<int32_t>(m.head_templates) * m.head_values_per_template;
+      h.stride = 1;
+      st = g.bind_conv(h, used);
+      if (!st.ok()) return st;
+      const TensorView t = file.find("head/templates");
+      if (!t.valid()) return make_error(Error::missing_tensor, "head/templates is missing");
+      if (t.dtype != DType::int32 || t.quant != QuantKind::per_tensor)
+        return make_error(Error::dtype_mismatch, "head/templates must be int32, per-tensor frac", t.index);
+      if (t.ndim != 2 || t.shape[0] != m.head_templates || t.shape[1] != 4)
+        return make_error(Error::shape_mismatch, "head/templates must be [head_templates, 4]", t.index);
+      g.templates_ = t;
+      ++used;
+    }
+    if (m.has_classifier) {
+      Op& p = g.new_op(OpKind::global_avgpool, "avgpool", outv, -1);
+      p.cin = p.cout = g.channels_of(outv);
+      const TensorView w = file.find("Logits/Conv2d_1c_1x1/weights");
+      Op& l = g.new_op(OpKind::pointwise, "Logits/Conv2d_1c_1x1", static_cast<int16_t>(g.value_count_ - 1), -1);
+      l.cin = p.cout;
+      l.cout = (w.valid() && w.ndim == 4) ? static_cast<int32_t>(w.shape[0]) : 1;
+      l.stride = 1;
+      st = g.bind_conv(l, used);
+      if (!st.ok()) return st;
+    }
+    g.output_ = static_cast<int16_t>(g.value_count_ - 1);
+    // activation formats (validated after the leftover check, so a wrong architecture
+    // reports the first tensor it does not use)
+    const TensorView fr = file.find("activation_frac_bits");
+    if (fr.valid()) ++used;
+    if (used != file.tensor_count()) {
+      for (uint32_t i = 0; i < file.tensor_count(); ++i)
+        if (!g.tensor_used(i)) return make_error(Error::unexpected_tensor, "a tensor is not used by the architecture", static_cast<int32_t>(i));
+      return make_error(Error::unexpected_tensor, "a tensor is not used by the architecture");
+    }
+    if (fr.valid()) {
+      if (fr.dtype != DType::int8 || fr.quant != QuantKind::per_tensor || fr.frac != 0)
+        return make_error(Error::dtype_mismatch, "activation_frac_bits must be int8 with frac 0", fr.index);
+      if (fr.ndim != 1 || fr.shape[0] != static_cast<uint32_t>(g.value_count_))
+        return make_error(Error::shape_mismatch, "activation_frac_bits must have one entry per activation point", fr.index);
+      const int8_t* f = fr.as<int8_t>();
+      for (int v = 0; v < g.value_count_; ++v) {
+        if (f[v] < 0 || f[v] > 15) return make_error(Error::bad_frac, "activation frac bits must be in [0, 15]", fr.index);
+        g.value_frac_[v] = f[v];
+      }
+      for (int i = 0; i < g.op_count_; ++i) {
+        Op& op = g.ops_[i];
+        op.out_frac = g.value_frac_[i + 1];
+        if (op.kind == OpKind::upsample2x && op.out_frac != g.value_frac_[op.in0])
+          return make_error(Error::bad_frac, "upsample output frac must equal its input frac", fr.index);
+      }
+    } else if (g.integer_) {
+      return make_error(Error::missing_tensor, "integer models need activation_frac_bits");
+    }
+    return ok_status();
+  }
+
+  const ModelInfo& info() const { return info_; }
+  const WeightsFile& file() const { return *file_; }
+  bool is_integer() const { return integer_; }
+  int op_count() const { return op_count_; }
+  const Op& op(int i) const { return ops_[i]; }
+  int value_count() const { return value_count_; }  // values: 0 = input, i + 1 = output of op i
+  int output_value() const { return output_; }
+  int backbone_output_value() const { return backbone_output_; }
+  int value_frac(int v) const { return value_frac_[v]; }
+  const TensorView& templates() const { return templates_; }
+  static int value_producer(int v) { return v - 1; }
+
+  // Shapes of every value for an input of height x width (3 channels). Fails for sizes
+  // outside [32, 4096].
+  Status shapes(int height, int width, Shape* out /* [value_count()] */) const {
+    if (height < kMinInputSize || width < kMinInputSize || height > kMaxInputSize || width > kMaxInputSize)
+      return make_error(Error::bad_input_size, "input height and width must be in [32, 4096]");
+    out[0] = Shape{height, width, 3};
+    for (int i = 0; i < op_count_; ++i) {
+      const Op& op = ops_[i];
+      const Shape a = out[op.in0];
+      Shape s = a;
+      switch (op.kind) {
+        case OpKind::conv3x3:
+        case OpKind::depthwise3x3:
+          s = Shape{(a.height + op.stride - 1) / op.stride, (a.width + op.stride - 1) / op.stride, op.cout};
+          break;
+        case OpKind::pointwise: s.channels = op.cout; break;
+        case OpKind::add: break;
+        case OpKind::upsample2x:  // 2x, cropped (top-left) to the size of in1 (OutA)
+          s = Shape{out[op.in1].height, out[op.in1].width, a.channels};
+          if (s.height > 2 * a.height || s.width > 2 * a.width) s = Shape{2 * a.height, 2 * a.width, a.channels};
+          break;
+        case OpKind::concat: s.channels = a.channels + out[op.in1].channels; break;
+        case OpKind::global_avgpool: s = Shape{1, 1, a.channels}; break;
+      }
+      out[i + 1] = s;
+    }
+    return ok_status();
+  }
+
+  // Last op reading value v (the value is dead after it); -1 if unused (the output).
+  int last_use(int v) const {
+    int last = -1;
+    for (int i = 0; i < op_count_; ++i)
+      if (ops_[i].in0 == v || ops_[i].in1 == v) last = i;
+    return last;
+  }
+
+ private:
+  static bool is_project(const char* name) {
+    int n = 0;
+    while (name[n] != '\0') ++n;
+    return n >= 8 && name[n - 8] == '/' && name[n - 7] == 'p' && name[n - 1] == 't';  // "/project"
+  }
+  int32_t channels_of(int v) const { return v == 0 ? 3 : ops_[v - 1].cout; }
+
+  Op& new_op(OpKind kind, const char* name, int16_t in0, int16_t in1) {
+    Op& op = ops_[op_count_++];
+    op = Op{};
+    op.kind = kind;
+    op.in0 = in0;
+    op.in1 = in1;
+    op.stride = 1;
+    op.block = -1;
+    op.weights.index = op.bias.index = op.weight_fracs.index = -1;
+    detail::copy_name(op.name, name);
+    ++value_count_;
+    return op;
+  }
+
+  bool tensor_used(uint32_t i) const {
+    for (int k = 0; k < op_count_; ++k)
+      if (ops_[k].weights.index == static_cast<int32_t>(i) || ops_[k].bias.index == static_cast<int32_t>(i) ||
+          ops_[k].weight_fracs.index == static_cast<int32_t>(i))
+        return true;
+    if (templates_.index == static_cast<int32_t>(i)) return true;
+    const TensorView fr = file_->find("activation_frac_bits");
+    return fr.index == static_cast<int32_t>(i);
+  }
+
+  Status bind_conv(Op& op, uint32_t& used) {
+    char name[kOpNameBytes + 16];
+    const int32_t idx = static_cast<int32_t>(op_count_ - 1);
+    // weights
+    auto with_suffix = [&](const char* suffix) {
+      int n = 0;
+      for (; op.name[n] != '\0'; ++n) name[n] = op.name[n];
+      for (int i = 0; suffix[i] != '\0'; ++i) name[n++] = suffix[i];
+      name[n] = '\0';
+      return name;
+    };
+    const TensorView w = file_->find(with_suffix("/weights"));
+    if (!w.valid()) return make_error(Error::missing_tensor, "a conv layer's <layer>/weights tensor is missing", idx);
+    uint32_t expect[4];
+    if (op.kind == OpKind::conv3x3) {
+      expect[0] = static_cast<uint32_t>(op.cout); expect[1] = 3; expect[2] = 3; expect[3] = static_cast<uint32_t>(op.cin);
+    } else if (op.kind == OpKind::depthwise3x3) {
+      expect[0] = 1; expect[1] = 3; expect[2] = 3; expect[3] = static_cast<uint32_t>(op.cin);
+    } else {
+      expect[0] = static_cast<uint32_t>(op.cout); expect[1] = 1; expect[2] = 1; expect[3] = static_cast<uint32_t>(op.cin);
+    }
+    if (w.ndim != 4 || w.shape[0] != expect[0] || w.shape[1] != expect[1] || w.shape[2] != expect[2] || w.shape[3] != expect[3])
+      return make_error(Error::shape_mismatch, "weights shape differs from the architecture (OHWI conv, 1HWC depthwise)", w.index);
+    if (integer_ && w.dtype != DType::int8 && w.dtype != DType::int16)
+      return make_error(Error::dtype_mismatch, "integer models need int8 or int16 weights", w.index);
+    if (w.dtype == DType::int32) return make_error(Error::dtype_mismatch, "weights cannot be int32", w.index);
+    op.weights = w;
+    ++used;
+    if (w.quant == QuantKind::per_channel) {
+      const TensorView f = file_->find(with_suffix("/weights.frac"));
+      if (!f.valid()) return make_error(Error::missing_tensor, "per-channel weights need <layer>/weights.frac", idx);
+      if (f.dtype != DType::int8 || f.quant != QuantKind::per_tensor || f.frac != 0)
+        return make_error(Error::dtype_mismatch, "<layer>/weights.frac must be int8 with frac 0", f.index);
+      const uint32_t channels = static_cast<uint32_t>(op.cout);
+      if (f.ndim != 1 || f.shape[0] != channels)
+        return make_error(Error::shape_mismatch, "<layer>/weights.frac must have one entry per output channel", f.index);
+      for (uint32_t c = 0; c < channels; ++c)
+        if (f.as<int8_t>()[c] < kMinFrac || f.as<int8_t>()[c] > kMaxFrac)
+          return make_error(Error::bad_frac, "per-channel frac bits must be in [0, 31]", f.index);
+      op.weight_fracs = f;
+      ++used;
+    }
+    const TensorView b = file_->find(with_suffix("/biases"));
+    if (!b.valid()) return make_error(Error::missing_tensor, "a conv layer's <layer>/biases tensor is missing", idx);
+    if (b.ndim != 1 || b.shape[0] != static_cast<uint32_t>(op.cout))
+      return make_error(Error::shape_mismatch, "biases must be [cout]", b.index);
+    if (integer_ ? b.dtype != DType::int32 : (b.dtype != DType::float32 && b.dtype != DType::int32))
+      return make_error(Error::dtype_mismatch, "biases must be int32 (integer model) or float32/int32 (float model)", b.index);
+    if (b.quant == QuantKind::per_channel) return make_error(Error::dtype_mismatch, "biases must be per-tensor", b.index);
+    op.bias = b;
+    ++used;
+    return ok_status();
+  }
+
+  const WeightsFile* file_ = nullptr;
+  ModelInfo info_{};
+  bool integer_ = false;
+  Op ops_[kMaxOps];
+  int op_count_ = 0;
+  int value_count_ = 0;
+  int16_t output_ = 0;
+  int16_t backbone_output_ = 0;
+  int8_t value_frac_[kMaxValues] = {};
+  TensorView templates_{};
+};
+
+}  // namespace model
+}  // namespace tinyq

@@ -1,0 +1,157 @@
+// A synthetic MobileNetV2 weights file (random integer weights from tests/common/rng.h),
+// written with the freestanding WeightsWriter: used by the Catch2 tests, the fuzz seed
+// corpus and the riscv64 digest section. No heap, no float.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/rng.h"
+#include "tinyq/model/mobilenet_v2.h"
+#include "tinyq/model/weights_writer.h"
+
+namespace tinyq_test {
+
+struct SyntheticOptions {
+  uint16_t width_per_mille = 350;
+  tinyq::model::OutputVariant output = tinyq::model::OutputVariant::A;
+  tinyq::model::DType activation_dtype = tinyq::model::DType::int16;
+  tinyq::model::DType weight_dtype = tinyq::model::DType::int8;
+  bool per_channel = false;
+  uint16_t head_templates = 0;  // > 0: a head with this many templates
+  bool classifier = false;       // Logits on output B
+  int classes = 10;
+  int activation_frac = -1;      // -1: 9 for int16, 4 for int8
+  uint64_t seed = 1;
+  tinyq::model::PaddingMode padding = tinyq::model::PaddingMode::tf_same;
+};
+
+inline tinyq::model::ModelInfo synthetic_info(const SyntheticOptions& o) {
+  using namespace tinyq::model;
+  ModelInfo m{};
+  m.architecture = Architecture::mobilenet_v2;
+  m.width_per_mille = o.width_per_mille;
+  m.output = o.output;
+  m.padding = o.padding;
+  m.activation_dtype = o.activation_dtype;
+  m.has_head = o.head_templates > 0;
+  m.has_classifier = o.classifier;
+  m.input_offset = 128;
+  m.input_shift = 7;
+  m.input_channels = 3;
+  if (m.has_head) {
+    m.head_templates = o.head_templates;
+    m.head_values_per_template = 5;
+    m.head_stride = o.output == OutputVariant::B ? 32 : 16;
+  }
+  return m;
+}
+
+namespace detail {
+inline int ceil_log2(uint32_t v) {
+  int n = 0;
+  while ((uint32_t(1) << n) < v) ++n;
+  return n;
+}
+
+template <typename TW>
+inline void fill_weights(tinyq::model::WeightsWriter& w, Rng& rng, const char* name, int ndim, const uint32_t* shape,
+                         const SyntheticOptions& o, int fan_in, int cout, char* scratch_name) {
+  using namespace tinyq::model;
+  // |w| < 2^(b-1) with frac = (b - 1) + ceil(log2(fan_in)) / 2: weights ~ +-1/sqrt(fan_in)
+  const int bits = sizeof(TW) * 8;
+  const int frac = (bits - 2) + (ceil_log2(static_cast<uint32_t>(fan_in)) + 1) / 2;
+  TW* p = w.add<TW>(name, ndim, shape, o.per_channel ? QuantKind::per_channel : QuantKind::per_tensor,
+                    o.per_channel ? 0 : frac);
+  if (p) {
+    uint32_t n = 1;
+    for (int d = 0; d < ndim; ++d) n *= shape[d];
+    const int64_t lim = (int64_t(1) << (bits - 2)) - 1;
+    for (uint32_t i = 0; i < n; ++i) p[i] = static_cast<TW>(rng.uniform(-lim, lim));
+  }
+  if (o.per_channel) {
+    int n = 0;
+    for (; name[n] != '\0'; ++n) scratch_name[n] = name[n];
+    const char* suffix = ".frac";
+    for (int i = 0; suffix[i] != '\0'; ++i) scratch_name[n++] = suffix[i];
+    scratch_name[n] = '\0';
+    const uint32_t fshape[1] = {static_cast<uint32_t>(cout)};
+    int8_t* f = w.add<int8_t>(scratch_name, 1, fshape, QuantKind::per_tensor, 0);
+    if (f)
+      for (int c = 0; c < cout; ++c) f[c] = static_cast<int8_t>(frac + rng.uniform(-1, 1));
+  }
+}
+}  // namespace detail
+
+// Writes the model into buffer; returns the file size (0 if it did not fit).
+inline size_t write_synthetic_model(uint8_t* buffer, size_t capacity, const SyntheticOptions& o) {
+  using namespace tinyq::model;
+  const ModelInfo info = synthetic_info(o);
+  // pass 1: count tensors and activation points
+  uint32_t convs = 0, points = 1;
+  for_each_backbone_layer(o.width_per_mille, o.output, [&](const ConvLayerSpec& s) {
+    ++convs;
+    points += s.residual ? 2 : 1;
+  });
+  if (o.output == OutputVariant::C) points += 2;
+  if (info.has_head) { ++convs; points += 1; }
+  if (o.classifier) { ++convs; points += 2; }
+  const uint32_t count = convs * (o.per_channel ? 3 : 2) + (info.has_head ? 1 : 0) + 1;
+  WeightsWriter w(buffer, capacity);
+  w.begin(info, count);
+  Rng rng(o.seed);
+  const int act_frac = o.activation_frac >= 0 ? o.activation_frac : (o.activation_dtype == DType::int8 ? 4 : 9);
+  char name[64];
+  char extra[64];
+  auto conv = [&](const char* layer, OpKind kind, int32_t cin, int32_t cout) {
+    int n = 0;
+    for (; layer[n] != '\0'; ++n) name[n] = layer[n];
+    const char* sw = "/weights";
+    int k = n;
+    for (int i = 0; sw[i] != '\0'; ++i) name[k++] = sw[i];
+    name[k] = '\0';
+    uint32_t shape[4];
+    int fan_in;
+    if (kind == OpKind::conv3x3) { shape[0] = cout; shape[1] = 3; shape[2] = 3; shape[3] = cin; fan_in = 9 * cin; }
+    else if (kind == OpKind::depthwise3x3) { shape[0] = 1; shape[1] = 3; shape[2] = 3; shape[3] = cin; fan_in = 9; }
+    else { shape[0] = cout; shape[1] = 1; shape[2] = 1; shape[3] = cin; fan_in = cin; }
+    if (o.weight_dtype == DType::int16)
+      detail::fill_weights<int16_t>(w, rng, name, 4, shape, o, fan_in, cout, extra);
+    else
+      detail::fill_weights<int8_t>(w, rng, name, 4, shape, o, fan_in, cout, extra);
+    const char* sb = "/biases";
+    k = n;
+    for (int i = 0; sb[i] != '\0'; ++i) name[k++] = sb[i];
+    name[k] = '\0';
+    const uint32_t bshape[1] = {static_cast<uint32_t>(cout)};
+    int32_t* b = w.add<int32_t>(name, 1, bshape, QuantKind::per_tensor, act_frac);
+    if (b)
+      for (int c = 0; c < cout; ++c) b[c] = static_cast<int32_t>(rng.uniform(-(1 << act_frac), 1 << act_frac));
+  };
+  int32_t last_c = 0, outA_c = 0;
+  for_each_backbone_layer(o.width_per_mille, o.output, [&](const ConvLayerSpec& s) {
+    conv(s.name, s.kind, s.cin, s.cout);
+    last_c = s.cout;
+    if (s.block == 13 && s.kind == OpKind::pointwise && s.relu6) outA_c = s.cout;
+  });
+  int32_t out_c = o.output == OutputVariant::A ? outA_c : o.output == OutputVariant::B ? last_c : outA_c + last_c;
+  if (info.has_head) {
+    conv("head", OpKind::pointwise, out_c, 5 * o.head_templates);
+    const uint32_t tshape[2] = {o.head_templates, 4};
+    int32_t* t = w.add<int32_t>("head/templates", 2, tshape, QuantKind::per_tensor, 4);
+    if (t)
+      for (uint32_t i = 0; i < o.head_templates; ++i) {
+        const int32_t hw = static_cast<int32_t>(rng.uniform(80, 1600)), hh = static_cast<int32_t>(rng.uniform(80, 1600));
+        t[4 * i] = -hw; t[4 * i + 1] = -hh; t[4 * i + 2] = hw; t[4 * i + 3] = hh;
+      }
+  }
+  if (o.classifier) conv("Logits/Conv2d_1c_1x1", OpKind::pointwise, last_c, o.classes);
+  const uint32_t pshape[1] = {points};
+  int8_t* f = w.add<int8_t>("activation_frac_bits", 1, pshape, QuantKind::per_tensor, 0);
+  if (f) {
+    for (uint32_t i = 0; i < points; ++i) f[i] = static_cast<int8_t>(act_frac);
+    f[0] = static_cast<int8_t>(o.activation_dtype == DType::int8 ? 7 : act_frac);  // input
+  }
+  return w.finish();
+}
+
+}  // namespace tinyq_test

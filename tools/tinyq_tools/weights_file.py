@@ -1,0 +1,257 @@
+"""Writer and reader of the tinyq weights file (spec: docs/weights-format.md).
+
+Export a model::
+
+    from tinyq_tools.weights_file import write_weights_file, activation_points
+    meta = dict(width=500, output="A", padding="tf_same", activation_dtype="int16",
+                head_templates=25, input_size=(320, 320), input_offset=128, input_shift=7)
+    tensors = [
+        ("Conv/weights", w_ohwi_int16, 12),        # integer: raw values + fractional bits
+        ("Conv/biases", b_int32, 21),
+        ("expanded_conv/depthwise/weights", w_1hwc_int8, [7, 6, 8, ...]),  # per output channel
+        ...
+        ("head/templates", np.round(templates_xyxy * 16).astype(np.int32), 4),
+        ("activation_frac_bits", np.array([7, 11, ...], np.int8), 0),  # one per activation_points()
+    ]
+    write_weights_file("model.tqw", meta, tensors)
+
+``tensors`` is a list of ``(name, array, frac_bits)``:
+
+* float32 arrays: ``frac_bits`` must be ``None`` (stored as the float model).
+* int8 / int16 / int32 arrays: ``frac_bits`` an int (real = raw * 2**-frac) or, for weights, a
+  sequence with one entry per output channel (axis 0); the writer then stores the list as the
+  extra int8 tensor ``<name>.frac`` and marks ``<name>`` per-channel.
+
+Layouts are those of the TF-slim / TFLite ImageNet npz: conv weights OHWI (the 3x3 ``Conv``
+``[C0,3,3,3]``, 1x1 convs ``[Cout,1,1,Cin]``), depthwise ``[1,3,3,C]``, biases ``[Cout]``.
+``activation_points(...)`` lists, in order, the activations whose fractional bits an integer
+model stores in ``activation_frac_bits`` (int8, shape ``[len(points)]``).
+
+metadata keys (defaults in brackets): ``width`` per mille (350/500/750/1000; a float alpha
+such as 0.5 is accepted too), ``output`` "A"/"B"/"C", ``padding`` ["tf_same"] or "symmetric",
+``activation_dtype`` ["float32"], "int16" or "int8", ``head_templates`` [0 = no head],
+``classifier`` [False] (ImageNet Logits on output B), ``input_size`` [(0, 0) = any],
+``input_offset`` [128], ``input_shift`` [7] (real input = (pixel - offset) / 2**shift).
+"""
+import struct
+import zlib
+
+import numpy as np
+
+MAGIC = b"TQWF"
+VERSION = (1, 0)
+HEADER_BYTES = 64
+ENTRY_BYTES = 96
+NAME_BYTES = 60
+DTYPES = {np.dtype(np.int8): 1, np.dtype(np.int16): 2, np.dtype(np.int32): 3, np.dtype(np.float32): 4}
+DTYPE_FROM_CODE = {v: k for k, v in DTYPES.items()}
+ACT_DTYPES = {"int8": 1, "int16": 2, "float32": 4}
+OUTPUTS = {"A": 1, "B": 2, "C": 3}
+PADDINGS = {"tf_same": 0, "same": 0, "symmetric": 1}
+BLOCK_TABLE = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+               (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+
+def make_divisible(v, divisor=8):
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+def _width_per_mille(w):
+    if isinstance(w, float) and w <= 1.0:
+        w = int(round(w * 1000))
+    w = int(w)
+    if w not in (350, 500, 750, 1000):
+        raise ValueError("width must be 350, 500, 750 or 1000 per mille")
+    return w
+
+
+def conv_layers(width, output):
+    """(name, kind, cin, cout, stride, relu6, residual) in execution order; kind 'conv3x3'|'dw'|'pw'.
+    Stops after expanded_conv_13/expand for output 'A'."""
+    alpha = _width_per_mille(width) / 1000.0
+    out = []
+    c0 = make_divisible(32 * alpha)
+    out.append(("Conv", "conv3x3", 3, c0, 2, True, False))
+    cin, bi = c0, 0
+    for t, c, n, s in BLOCK_TABLE:
+        cout = make_divisible(int(c * alpha))
+        for r in range(n):
+            stride = s if r == 0 else 1
+            name = "expanded_conv" if bi == 0 else "expanded_conv_%d" % bi
+            mid = cin * t
+            if t != 1:
+                out.append((name + "/expand", "pw", cin, mid, 1, True, False))
+                if output == "A" and bi == 13:
+                    return out
+            out.append((name + "/depthwise", "dw", mid, mid, stride, True, False))
+            out.append((name + "/project", "pw", mid, cout, 1, False, stride == 1 and cin == cout))
+            cin, bi = cout, bi + 1
+    out.append(("Conv_1", "pw", cin, 1280, 1, True, False))
+    return out
+
+
+def activation_points(width, output, head=False, classifier=False):
+    """Names of the activations, in the order of the int8 tensor `activation_frac_bits`."""
+    pts = ["input"]
+    for name, kind, cin, cout, stride, relu6, residual in conv_layers(width, output):
+        pts.append(name)
+        if residual:
+            pts.append(name.rsplit("/", 1)[0] + "/add")
+    if output == "C":
+        pts += ["upsample", "concat"]
+    if head:
+        pts.append("head")
+    if classifier:
+        pts += ["avgpool", "Logits/Conv2d_1c_1x1"]
+    return pts
+
+
+def _align(x, a):
+    return (x + a - 1) // a * a
+
+
+def weights_file_bytes(metadata, tensors, alignment=64):
+    """Returns the file as bytes (see module docstring for the arguments)."""
+    md = dict(metadata)
+    width = _width_per_mille(md.get("width", 1000))
+    output = md.get("output", "A")
+    head_t = int(md.get("head_templates", 0))
+    classifier = bool(md.get("classifier", False))
+    ih, iw = md.get("input_size", (0, 0))
+    flags = (1 if head_t else 0) | (2 if classifier else 0)
+    head_stride = 0 if not head_t else (32 if output == "B" else 16)
+    entries = []  # name, array, quant, frac
+    for item in tensors:
+        name, arr, frac = item
+        arr = np.ascontiguousarray(arr)
+        if arr.dtype not in DTYPES:
+            raise ValueError("%s: dtype %s not one of int8/int16/int32/float32" % (name, arr.dtype))
+        if arr.dtype == np.float32:
+            if frac is not None:
+                raise ValueError("%s: float32 tensors take frac_bits None" % name)
+            entries.append((name, arr, 0, 0))
+        elif np.ndim(frac) == 0:
+            if frac is None:
+                raise ValueError("%s: integer tensors need frac_bits" % name)
+            entries.append((name, arr, 1, int(frac)))
+        else:
+            fr = np.asarray(frac, np.int8).reshape(-1)
+            if fr.shape[0] != arr.shape[0]:
+                raise ValueError("%s: per-channel frac list needs one entry per output channel" % name)
+            entries.append((name, arr, 2, 0))
+            entries.append((name + ".frac", fr, 1, 0))
+    n = len(entries)
+    table_end = HEADER_BYTES + n * ENTRY_BYTES
+    offset = _align(table_end, alignment)
+    table = bytearray()
+    payload = []
+    for name, arr, quant, frac in entries:
+        nb = name.encode("ascii")
+        if not nb or len(nb) >= NAME_BYTES:
+            raise ValueError("tensor name must be 1..59 ASCII bytes: %r" % name)
+        if arr.ndim < 1 or arr.ndim > 4:
+            raise ValueError("%s: 1 to 4 dimensions" % name)
+        shape = list(arr.shape) + [0] * (4 - arr.ndim)
+        data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+        table += nb.ljust(NAME_BYTES, b"\0")
+        table += struct.pack("<BBBb4IIIII", DTYPES[arr.dtype], arr.ndim, quant, frac, *shape,
+                             offset, len(data), zlib.crc32(data) & 0xFFFFFFFF, 0)
+        payload.append((offset, data))
+        offset = _align(offset + len(data), alignment)
+    file_size = payload[-1][0] + len(payload[-1][1]) if payload else table_end
+    header = bytearray(HEADER_BYTES)
+    header[0:4] = MAGIC
+    struct.pack_into("<HHIIIII", header, 4, VERSION[0], VERSION[1], file_size, 0, n, HEADER_BYTES, alignment)
+    struct.pack_into("<HHBBBBHHhBBHBBH", header, 28, 1, width, OUTPUTS[output],
+                     PADDINGS[md.get("padding", "tf_same")], ACT_DTYPES[md.get("activation_dtype", "float32")],
+                     flags, ih, iw, int(md.get("input_offset", 128)), int(md.get("input_shift", 7)), 3,
+                     head_t, 5 if head_t else 0, 0, head_stride)
+    buf = bytearray(file_size)
+    buf[:HEADER_BYTES] = header
+    buf[HEADER_BYTES:table_end] = table
+    for off, data in payload:
+        buf[off:off + len(data)] = data
+    struct.pack_into("<I", buf, 12, zlib.crc32(bytes(buf[:table_end])) & 0xFFFFFFFF)
+    return bytes(buf)
+
+
+def write_weights_file(path, metadata, tensors, alignment=64):
+    """Writes `tensors` (list of (name, np.ndarray, frac_bits or None)) with `metadata` (dict) to
+    `path` in the tinyq weights format; returns the number of bytes written."""
+    b = weights_file_bytes(metadata, tensors, alignment)
+    with open(path, "wb") as f:
+        f.write(b)
+    return len(b)
+
+
+def read_weights_file(path_or_bytes):
+    """Parses a file (checks magic, version and CRCs) -> (metadata dict, {name: (array, quant, frac)})."""
+    if isinstance(path_or_bytes, (bytes, bytearray)):
+        b = bytes(path_or_bytes)
+    else:
+        with open(path_or_bytes, "rb") as f:
+            b = f.read()
+    if b[:4] != MAGIC:
+        raise ValueError("bad magic")
+    major, minor, file_size, hcrc, n, table_off, alignment = struct.unpack_from("<HHIIIII", b, 4)
+    if major != 1:
+        raise ValueError("unsupported version")
+    table_end = table_off + n * ENTRY_BYTES
+    if zlib.crc32(b[:12] + b"\0\0\0\0" + b[16:table_end]) & 0xFFFFFFFF != hcrc:
+        raise ValueError("header CRC mismatch")
+    (arch, width, output, padding, act, flags, ih, iw, ioff, ishift, ich, ht, hv, hl,
+     hs) = struct.unpack_from("<HHBBBBHHhBBHBBH", b, 28)
+    inv = lambda d, v: [k for k, x in d.items() if x == v][0]
+    meta = dict(architecture=arch, width=width, output=inv(OUTPUTS, output),
+                padding="symmetric" if padding else "tf_same", activation_dtype=inv(ACT_DTYPES, act),
+                head_templates=ht, classifier=bool(flags & 2), input_size=(ih, iw), input_offset=ioff,
+                input_shift=ishift, alignment=alignment, version=(major, minor))
+    tensors = {}
+    for i in range(n):
+        e = table_off + i * ENTRY_BYTES
+        name = b[e:e + NAME_BYTES].rstrip(b"\0").decode("ascii")
+        dt, ndim, quant, frac, s0, s1, s2, s3, off, size, crc, _ = struct.unpack_from("<BBBb4IIIII", b, e + NAME_BYTES)
+        data = b[off:off + size]
+        if zlib.crc32(data) & 0xFFFFFFFF != crc:
+            raise ValueError("CRC mismatch in tensor %s" % name)
+        arr = np.frombuffer(data, DTYPE_FROM_CODE[dt].newbyteorder("<")).reshape([s0, s1, s2, s3][:ndim])
+        tensors[name] = (arr, quant, frac)
+    return meta, tensors
+
+
+def imagenet_npz_to_tensors(npz):
+    """The shared ImageNet MobileNetV2 1.0 npz (TF-slim names, OHWI / 1HWC) as a float32 tensor list."""
+    out = []
+    for name, kind, cin, cout, stride, relu6, residual in conv_layers(1000, "B") + [
+            ("Logits/Conv2d_1c_1x1", "pw", 1280, 1001, 1, False, False)]:
+        out.append((name + "/weights", np.asarray(npz[name + "/weights"], np.float32), None))
+        out.append((name + "/biases", np.asarray(npz[name + "/biases"], np.float32), None))
+    return out
+
+
+def main(argv=None):
+    import argparse
+    p = argparse.ArgumentParser(description="tinyq weights file tools")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("from-imagenet-npz", help="shared ImageNet weights.npz -> float32 classifier weights file")
+    c.add_argument("npz")
+    c.add_argument("out")
+    d = sub.add_parser("dump", help="print metadata and the tensor table")
+    d.add_argument("file")
+    a = p.parse_args(argv)
+    if a.cmd == "from-imagenet-npz":
+        npz = np.load(a.npz)
+        meta = dict(width=1000, output="B", classifier=True, activation_dtype="float32", input_size=(224, 224))
+        print(write_weights_file(a.out, meta, imagenet_npz_to_tensors(npz)), "bytes ->", a.out)
+    else:
+        meta, tensors = read_weights_file(a.file)
+        print(meta)
+        for k, (arr, quant, frac) in tensors.items():
+            print("%-48s %-8s %-20s quant=%d frac=%d" % (k, arr.dtype, arr.shape, quant, frac))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+// The integer executor (the product): runs a Graph of an int8/int16 model on uint8 RGB
+// pixels, entirely inside the caller's arena laid out by a MemoryPlan. No heap, no float,
+// no exceptions; bit-exact on every platform (the kernels' contract).
+//
+//   MemoryPlan plan;  MemoryPlan::make(graph, h, w, Schedule::layer_by_layer, &plan);
+//   alignas(16) static uint8_t arena[...];           // >= plan.arena_bytes
+//   IntegerOutput out;
+//   Status s = run_integer(graph, plan, arena, sizeof arena, rgb, &out);
+//   // out.data: out.shape (HWC) values of out.dtype with out.frac fractional bits
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/fixed_point.h"
+#include "../kernels/kernels.h"
+#include "memory_plan.h"
+#include "mobilenet_v2.h"
+
+namespace tinyq {
+namespace model {
+
+struct IntegerOutput {
+  DType dtype;       // int8 or int16
+  const void* data;  // inside the arena
+  Shape shape;
+  int frac;
+  template <typename T>
+  const T* as() const { return static_cast<const T*>(data); }
+};
+
+namespace exec_detail {
+
+// round(num / den), ties up (the rounding rule of core/fixed_point.h), den > 0.
+constexpr int64_t rounding_divide(int64_t num, int64_t den) {
+  const int64_t n2 = 2 * num + den, d2 = 2 * den;
+  const int64_t q = n2 / d2;
+  return (n2 % d2 != 0 && n2 < 0) ? q - 1 : q;  // floor
+}
+
+template <typename TA>
+Tensor<TA> view(const MemoryPlan& p, uint8_t* arena, int v) {
+  const Shape& s = p.shape[v];
+  return Tensor<TA>{reinterpret_cast<TA*>(arena + p.offset[v]), s.height, s.width, s.channels};
+}
+template <typename TA>
+Tensor<const TA> cview(const MemoryPlan& p, uint8_t* arena, int v) {
+  return view<TA>(p, arena, v);
+}
+
+inline ConvQuant conv_quant(const Graph& g, const Op& op) {
+  ConvQuant q{};
+  q.input_frac = g.value_frac(op.in0);
+  q.output_frac = op.out_frac;
+  q.weight_frac = op.weights.quant == QuantKind::per_tensor ? op.weights.frac : 0;
+  q.weight_frac_per_channel = op.weight_fracs.valid() ? op.weight_fracs.as<int8_t>() : nullptr;
+  q.bias_frac = op.bias.frac;
+  q.relu6 = op.relu6;
+  return q;
+}
+
+template <typename TA, typename TW>
+void run_conv(const Graph& g, const Op& op, const Tensor<const TA>& in, const Tensor<TA>& out) {
+  const ConvQuant q = conv_quant(g, op);
+  const TW* w = op.weights.as<TW>();
+  const int32_t* b = op.bias.as<int32_t>();
+  const Padding pad = g.info().padding == PaddingMode::symmetric ? Padding::symmetric : Padding::tf_same;
+  switch (op.kind) {
+    case OpKind::conv3x3: conv3x3<TA, TW>(in, w, b, q, op.stride, pad, out); break;
+    case OpKind::depthwise3x3: depthwise_conv3x3<TA, TW>(in, w, b, q, op.stride, pad, out); break;
+    default: pointwise_conv<TA, TW>(in, w, b, q, out); break;
+  }
+}
+
+template <typename TA>
+void global_average(const Tensor<const TA>& in, int in_frac, const Tensor<TA>& out, int out_frac) {
+  const int64_t pixels = static_cast<int64_t>(in.height) * in.width;
+  for (int c = 0; c < in.channels; ++c) {
+    int64_t sum = 0;
+    for (int64_t p = 0; p < pixels; ++p) sum += in.data[p * in.channels + c];
+    // one rounding: sum * 2^(out_frac - in_frac) / pixels
+    const int d = out_frac - in_frac;
+    const int64_t v = d >= 0 ? rounding_divide(saturating_shift_left(sum, d), pixels)
+                             : rounding_divide(sum, pixels * (int64_t(1) << -d));
+    out.data[c] = saturate<TA>(v);
+  }
+}
+
+template <typename TA>
+void normalise_input(const ModelInfo& m, const uint8_t* rgb, int frac, const Tensor<TA>& out) {
+  const size_t n = out.size();
+  const int right = static_cast<int>(m.input_shift) - frac;  // (p - offset) * 2^(frac - shift)
+  for (size_t i = 0; i < n; ++i)
+    out.data[i] = static_cast<TA>(shift_round_saturate(int64_t(rgb[i]) - m.input_offset, right, int_limits<TA>::bits));
+}
+
+template <typename TA>
+Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* rgb, IntegerOutput* result) {
+  normalise_input<TA>(g.info(), rgb, g.value_frac(0), view<TA>(p, arena, 0));
+  for (int i = 0; i < g.op_count(); ++i) {
+    const Op& op = g.op(i);
+    const int v = i + 1;
+    if (p.bytes[v] == 0 && v != g.output_value()) {
+      return make_error(Error::bad_input_size, "row-streamed plans need the fused block (blocks/inverted_residual.h)", i);
+    }
+    const Tensor<TA> out = view<TA>(p, arena, v);
+    const Tensor<const TA> a = cview<TA>(p, arena, op.in0);
+    switch (op.kind) {
+      case OpKind::conv3x3:
+      case OpKind::depthwise3x3:
+      case OpKind::pointwise:
+        if (op.weights.dtype == DType::int16) run_conv<TA, int16_t>(g, op, a, out);
+        else run_conv<TA, int8_t>(g, op, a, out);
+        break;
+      case OpKind::add:
+        add<TA>(a, g.value_frac(op.in0), cview<TA>(p, arena, op.in1), g.value_frac(op.in1), out, op.out_frac);
+        break;
+      case OpKind::upsample2x: upsample_bilinear_2x<TA>(a, out); break;
+      case OpKind::concat:
+        concat_channels<TA>(a, g.value_frac(op.in0), cview<TA>(p, arena, op.in1), g.value_frac(op.in1), out,
+                            op.out_frac);
+        break;
+      case OpKind::global_avgpool: global_average<TA>(a, g.value_frac(op.in0), out, op.out_frac); break;
+    }
+  }
+  const int ov = g.output_value();
+  result->dtype = g.info().activation_dtype;
+  result->data = arena + p.offset[ov];
+  result->shape = p.shape[ov];
+  result->frac = g.value_frac(ov);
+  return ok_status();
+}
+
+}  // namespace exec_detail
+
+// rgb: input_height x input_width x 3 uint8 pixels (HWC, RGB), the plan's size.
+inline Status run_integer(const Graph& g, const MemoryPlan& plan, uint8_t* arena, size_t arena_size,
+                          const uint8_t* rgb, IntegerOutput* result) {
+  if (!g.is_integer()) return make_error(Error::not_integer_model, "the integer executor needs an int8/int16 model");
+  if (arena == nullptr || rgb == nullptr) return make_error(Error::null_buffer, "arena or input is null");
+  if ((reinterpret_cast<uintptr_t>(arena) & (kArenaAlignment - 1)) != 0)
+    return make_error(Error::misaligned_buffer, "the arena must be 16-byte aligned");
+  if (arena_size < plan.arena_bytes) return make_error(Error::arena_too_small, "arena smaller than MemoryPlan::arena_bytes");
+  if (plan.element_bytes != dtype_bytes(g.info().activation_dtype))
+    return make_error(Error::bad_input_size, "the plan was made for another graph");
+  return g.info().activation_dtype == DType::int16 ? exec_detail::run<int16_t>(g, plan, arena, rgb, result)
+                                                   : exec_detail::run<int8_t>(g, plan, arena, rgb, result);
+}
+
+}  // namespace model
+}  // namespace tinyq

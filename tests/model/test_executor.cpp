@@ -1,0 +1,174 @@
+// Integer executor + memory plan on synthetic models: exact arena (nothing outside the
+// planned bytes is touched), zero heap allocations during inference, errors as values,
+// agreement with the float reference, both schedules' plans.
+#include <catch2/catch.hpp>
+#include <stdlib.h>
+
+#include <atomic>
+#include <new>
+#include <vector>
+
+#include "model_test_util.h"
+#include "tinyq/model/executor.h"
+#include "tinyq/model/host/float_executor.h"
+
+using namespace tinyq::model;
+using namespace tinyq_test;
+
+// ---- global allocation counter (replaces operator new for this program) ----
+static std::atomic<long> g_allocations{0};
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) {
+  ++g_allocations;
+  if (void* p = malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { free(p); }
+void operator delete[](void* p) noexcept { free(p); }
+void operator delete(void* p, size_t) noexcept { free(p); }
+void operator delete[](void* p, size_t) noexcept { free(p); }
+
+namespace {
+
+struct Loaded {
+  Buffer buf;
+  WeightsFile wf;
+  Graph g;
+};
+
+Loaded* load(const SyntheticOptions& o) {
+  Loaded* l = new Loaded;
+  l->buf = synthetic_buffer(o);
+  REQUIRE(l->buf.size > 0);
+  Status s = WeightsFile::open(l->buf.data(), l->buf.size, &l->wf);
+  REQUIRE(s.ok());
+  s = Graph::build(l->wf, &l->g);
+  INFO(s.message);
+  REQUIRE(s.ok());
+  return l;
+}
+
+std::vector<uint8_t> random_rgb(int h, int w, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<uint8_t> v(static_cast<size_t>(h) * w * 3);
+  for (auto& x : v) x = static_cast<uint8_t>(rng.uniform(0, 255));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("integer executor: no heap allocation during inference, exact arena", "[executor][memory]") {
+  for (OutputVariant out : {OutputVariant::A, OutputVariant::B, OutputVariant::C}) {
+    for (DType act : {DType::int16, DType::int8}) {
+      SyntheticOptions o;
+      o.output = out;
+      o.activation_dtype = act;
+      o.head_templates = 4;
+      o.per_channel = act == DType::int8;
+      Loaded* l = load(o);
+      const int h = 67, w = 45;
+      MemoryPlan plan;
+      REQUIRE(MemoryPlan::make(l->g, h, w, Schedule::layer_by_layer, &plan).ok());
+      const size_t guard = 256;
+      std::vector<uint64_t> storage((plan.arena_bytes + 2 * guard) / 8 + 1, 0xA5A5A5A5A5A5A5A5ull);
+      uint8_t* arena = reinterpret_cast<uint8_t*>(storage.data()) + guard;
+      const std::vector<uint8_t> rgb = random_rgb(h, w, 7);
+      IntegerOutput res{};
+      const long before = g_allocations.load();
+      const Status s = run_integer(l->g, plan, arena, plan.arena_bytes, rgb.data(), &res);
+      const long allocations = g_allocations.load() - before;
+      REQUIRE(s.ok());
+      CHECK(allocations == 0);
+      // bytes before and after the planned arena are untouched
+      const uint8_t* bytes = reinterpret_cast<const uint8_t*>(storage.data());
+      bool clean = true;
+      for (size_t i = 0; i < guard; ++i) clean = clean && bytes[i] == 0xA5 && arena[plan.arena_bytes + i] == 0xA5;
+      CHECK(clean);
+      CHECK(res.shape.channels == 20);
+      CHECK(res.shape.height == (out == OutputVariant::B ? 3 : 5));
+      // the plan is tighter than keeping every value
+      uint64_t all = 0;
+      for (int v = 0; v < l->g.value_count(); ++v) all += plan.bytes[v];
+      CHECK(plan.arena_bytes < all);
+      delete l;
+    }
+  }
+}
+
+TEST_CASE("integer executor agrees with the float reference on a synthetic model", "[executor][float]") {
+  SyntheticOptions o;
+  o.output = OutputVariant::C;
+  o.activation_dtype = DType::int16;
+  o.weight_dtype = DType::int16;
+  o.activation_frac = 10;
+  o.head_templates = 2;
+  Loaded* l = load(o);
+  const int h = 64, w = 96;
+  MemoryPlan plan;
+  REQUIRE(MemoryPlan::make(l->g, h, w, Schedule::layer_by_layer, &plan).ok());
+  std::vector<uint64_t> arena(plan.arena_bytes / 8 + 1);
+  const std::vector<uint8_t> rgb = random_rgb(h, w, 3);
+  IntegerOutput res{};
+  REQUIRE(run_integer(l->g, plan, reinterpret_cast<uint8_t*>(arena.data()), arena.size() * 8, rgb.data(), &res).ok());
+  FloatExecutor fx(l->g);
+  FloatTensor fo;
+  REQUIRE(fx.run(normalise_input(l->g.info(), rgb.data(), h, w), &fo).ok());
+  REQUIRE(fo.data.size() == res.shape.elements());
+  double max_diff = 0, max_ref = 0;
+  for (size_t i = 0; i < fo.data.size(); ++i) {
+    max_diff = std::max(max_diff, std::fabs(ldexp(res.as<int16_t>()[i], -res.frac) - fo.data[i]));
+    max_ref = std::max(max_ref, double(std::fabs(fo.data[i])));
+  }
+  INFO("max diff " << max_diff << " max ref " << max_ref);
+  CHECK(max_ref > 0.01);
+  CHECK(max_diff <= 0.02 * max_ref);
+  delete l;
+}
+
+TEST_CASE("executor errors are values", "[executor][errors]") {
+  SyntheticOptions o;
+  Loaded* l = load(o);
+  MemoryPlan plan;
+  CHECK(MemoryPlan::make(l->g, 31, 64, Schedule::layer_by_layer, &plan).code == Error::bad_input_size);
+  CHECK(MemoryPlan::make(l->g, 64, 5000, Schedule::layer_by_layer, &plan).code == Error::bad_input_size);
+  REQUIRE(MemoryPlan::make(l->g, 32, 32, Schedule::layer_by_layer, &plan).ok());
+  std::vector<uint64_t> arena(plan.arena_bytes / 8 + 4);
+  const std::vector<uint8_t> rgb = random_rgb(32, 32, 1);
+  IntegerOutput res{};
+  uint8_t* a = reinterpret_cast<uint8_t*>(arena.data());
+  CHECK(run_integer(l->g, plan, a, plan.arena_bytes - 1, rgb.data(), &res).code == Error::arena_too_small);
+  CHECK(run_integer(l->g, plan, a + 8, plan.arena_bytes, rgb.data(), &res).code == Error::misaligned_buffer);
+  CHECK(run_integer(l->g, plan, nullptr, plan.arena_bytes, rgb.data(), &res).code == Error::null_buffer);
+  CHECK(run_integer(l->g, plan, a, plan.arena_bytes, rgb.data(), &res).ok());
+  // a float model: the integer executor refuses it
+  l->buf[34] = 4;
+  fix_crcs(l->buf);
+  WeightsFile wf;
+  REQUIRE(WeightsFile::open(l->buf.data(), l->buf.size, &wf).ok());
+  static Graph fg;
+  REQUIRE(Graph::build(wf, &fg).ok());
+  CHECK(run_integer(fg, plan, a, plan.arena_bytes, rgb.data(), &res).code == Error::not_integer_model);
+  delete l;
+}
+
+TEST_CASE("row-streamed plans never need more arena than layer-by-layer", "[memory]") {
+  for (OutputVariant out : {OutputVariant::A, OutputVariant::B, OutputVariant::C}) {
+    SyntheticOptions o;
+    o.output = out;
+    o.width_per_mille = 1000;
+    Loaded* l = load(o);
+    for (int size : {224, 320}) {
+      MemoryPlan a, b;
+      REQUIRE(MemoryPlan::make(l->g, size, size, Schedule::layer_by_layer, &a).ok());
+      REQUIRE(MemoryPlan::make(l->g, size, size, Schedule::row_streamed, &b).ok());
+      CHECK(b.arena_bytes < a.arena_bytes);
+      // the largest layer-by-layer value (an expanded tensor) bounds the arena from below
+      CHECK(a.arena_bytes >= a.largest_value_bytes);
+    }
+    delete l;
+  }
+}

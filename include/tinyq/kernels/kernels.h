@@ -20,30 +20,36 @@ void conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias,
 }
 
 // One output row of the depthwise convolution (used by the fused inverted-residual block).
+// rows[ky]: input row oy * stride - pad_top + ky, nullptr for padding rows.
+// max_abs_input: an upper bound of |x| over the rows (0: unknown, scanned); see
+// docs/kernels.md.
 template <typename TA, typename TW>
 void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
-                           const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width) {
+                           const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width,
+                           uint32_t max_abs_input = 0) {
 #if TINYQ_HAVE_AVX512
-  depthwise_conv3x3_row_avx512(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+  depthwise_conv3x3_row_avx512(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #elif TINYQ_HAVE_AVX2
-  depthwise_conv3x3_row_avx2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+  depthwise_conv3x3_row_avx2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #elif TINYQ_HAVE_SSE2
-  depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+  depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #else
-  depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+  depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #endif
 }
 
 template <typename TA, typename TW>
 void depthwise_conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                        int stride, Padding pad, const Tensor<TA>& out) {
-  const int pad_top = padding_before(in.height, stride, pad);
-  const int pad_left = padding_before(in.width, stride, pad);
-  for (int oy = 0; oy < out.height; ++oy) {
-    const TA* rows[3];
-    depthwise_input_rows(in, oy, stride, pad_top, rows);
-    depthwise_conv3x3_row(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
-  }
+#if TINYQ_HAVE_AVX512
+  depthwise_conv3x3_avx512(in, weights, bias, q, stride, pad, out);
+#elif TINYQ_HAVE_AVX2
+  depthwise_conv3x3_avx2(in, weights, bias, q, stride, pad, out);
+#elif TINYQ_HAVE_SSE2
+  depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
+#else
+  depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
+#endif
 }
 
 template <typename TA, typename TW>

@@ -44,15 +44,16 @@ void conv3x3_reference(const Tensor<const TA>& in, const TW* weights, const int3
 // row pointers, so the same row kernel serves the whole tensor and the fused block.
 // ---------------------------------------------------------------------------
 
-// One output row: rows[ky] is input row (oy * stride - pad_top + ky), nullptr where that
-// row is padding; pad_left zeros before column 0.
+namespace detail {
+// Channels [c_begin, c_end) of one output row (the reference arithmetic; optimized
+// variants use it for channel tails they do not vectorise).
 template <typename TA, typename TW>
-void depthwise_conv3x3_row_reference(const TA* const rows[3], int in_width, int channels, const TW* weights,
-                                     const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                     int out_width) {
+void depthwise_row_channels(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
+                            const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width, int c_begin,
+                            int c_end) {
   const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
   for (int ox = 0; ox < out_width; ++ox) {
-    for (int c = 0; c < channels; ++c) {
+    for (int c = c_begin; c < c_end; ++c) {
       int64_t acc = 0;
       for (int ky = 0; ky < 3; ++ky) {
         if (rows[ky] == nullptr) continue;
@@ -66,6 +67,20 @@ void depthwise_conv3x3_row_reference(const TA* const rows[3], int in_width, int 
           requantize_output<TA>(acc + aligned_bias(bias, q, c), output_shift(q, c), lo, hi);
     }
   }
+}
+}  // namespace detail
+
+// One output row: rows[ky] is input row (oy * stride - pad_top + ky), nullptr where that
+// row is padding; pad_left zeros before column 0. max_abs_input (an upper bound of |x|
+// over the rows, 0 = unknown) lets optimized variants prove int32 accumulation safe; the
+// reference ignores it.
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_reference(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                     const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                     int out_width, uint32_t max_abs_input = 0) {
+  (void)max_abs_input;
+  detail::depthwise_row_channels(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, 0,
+                                 channels);
 }
 
 // The three input-row pointers of output row oy (nullptr for padding rows).

@@ -1,0 +1,68 @@
+// Shared by the x86 variants: when an int32 fast path is exact, and the per-channel
+// epilogue constants. Scalar code only (no intrinsics), so it compiles everywhere.
+//
+// Epilogue in the optimized kernels ("clamp, then shift"): with s = output_shift in
+// [0, 32 - bits(TA)] and [omin, omax] = the output range (ReLU6 included),
+//   out = clamp(rounding_shift_right(v, s), omin, omax)
+//       = (clamp(v, omin * 2^s, omax * 2^s) + 2^(s-1)) >> s
+// because rounding_shift_right is monotone and maps omin * 2^s to omin and omax * 2^s to
+// omax; the clamped value plus 2^(s-1) fits int32 (omax * 2^s + 2^(s-1) < 2^31), so the
+// shift runs in int32 lanes. Outside that shift range the variants call the reference.
+#pragma once
+#include "../../tensor/quant.h"
+
+namespace tinyq {
+namespace detail {
+
+template <typename TA>
+constexpr int max_fast_shift() {
+  return 32 - int_limits<TA>::bits;
+}
+
+template <typename TA>
+inline bool fast_shifts(const ConvQuant& q, int channels) {
+  if (q.weight_frac_per_channel == nullptr) {
+    const int s = output_shift(q, 0);
+    return s >= 0 && s <= max_fast_shift<TA>();
+  }
+  for (int c = 0; c < channels; ++c) {
+    const int s = output_shift(q, c);
+    if (s < 0 || s > max_fast_shift<TA>()) return false;
+  }
+  return true;
+}
+
+struct ChannelEpilogue {
+  int64_t bias;   // aligned to the accumulator
+  int64_t lo;     // omin * 2^s
+  int64_t hi;     // omax * 2^s
+  int32_t round;  // 2^(s-1), 0 for s == 0
+  int32_t shift;  // s
+};
+
+template <typename TA>
+inline ChannelEpilogue channel_epilogue(const int32_t* bias, const ConvQuant& q, int c) {
+  const int s = output_shift(q, c);
+  ChannelEpilogue e;
+  e.bias = aligned_bias(bias, q, c);
+  e.lo = int64_t(output_min<TA>(q)) * (int64_t(1) << s);
+  e.hi = int64_t(output_max<TA>(q)) * (int64_t(1) << s);
+  e.round = s > 0 ? int32_t(1) << (s - 1) : 0;
+  e.shift = s;
+  return e;
+}
+
+// max |bias'| over the channels (for the int32 bound of the depthwise fast path).
+inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, int channels) {
+  uint64_t m = 0;
+  if (bias == nullptr) return 0;
+  for (int c = 0; c < channels; ++c) {
+    const int64_t b = aligned_bias(bias, q, c);
+    const uint64_t a = static_cast<uint64_t>(b < 0 ? -b : b);
+    m = a > m ? a : m;
+  }
+  return m;
+}
+
+}  // namespace detail
+}  // namespace tinyq

@@ -1,0 +1,307 @@
+// Every optimized variant compiled into this binary against the reference, XNNPACK
+// style: tester objects describe one case (shape, formats, value regime), run the
+// reference and each variant, and require every output to be equal. This file is
+// built once per SIMD level (see CMakeLists.txt); which variants exist depends on the
+// level's -m flags.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernel_oracle.h"
+#include "tinyq/kernels/kernels.h"
+
+using namespace tinyq;
+
+namespace {
+
+// How the values are drawn.
+enum class Regime {
+  relu6,      // activations in [0, 6.0] of their format (what MobileNetV2 feeds), |w| < 2^13
+  moderate,   // |x| < 2^14, |w| < 2^14: int32 needs the multi-pass path for large K
+  full,       // the full storage range, extremes frequent: saturation and the reference fallback
+  narrow,     // small values: nothing saturates
+};
+
+const char* name(Regime r) {
+  switch (r) {
+    case Regime::relu6: return "relu6";
+    case Regime::moderate: return "moderate";
+    case Regime::full: return "full";
+    default: return "narrow";
+  }
+}
+
+template <typename T>
+std::vector<T> draw(tinyq_test::Rng& rng, size_t n, Regime r, bool activation, int frac) {
+  const int bits = int_limits<T>::bits;
+  int64_t lo = int_limits<T>::min, hi = int_limits<T>::max;
+  bool extremes = false;
+  switch (r) {
+    case Regime::relu6:
+      if (activation) {
+        lo = 0;
+        hi = frac + 3 < bits ? (int64_t(6) << frac) : int_limits<T>::max;
+      } else {
+        hi = bits == 16 ? 8191 : 100;
+        lo = -hi;
+      }
+      break;
+    case Regime::moderate:
+      hi = bits == 16 ? 16383 : 100;
+      lo = -hi - 1;
+      break;
+    case Regime::full:
+      extremes = true;
+      break;
+    case Regime::narrow:
+      hi = bits == 16 ? 255 : 15;
+      lo = -hi;
+      break;
+  }
+  return oracle::random_tensor<T>(rng, n, extremes, lo, hi);
+}
+
+struct Formats {
+  std::vector<int8_t> per_channel;
+  std::vector<int32_t> bias;
+  ConvQuant q;
+};
+
+template <typename TA>
+Formats draw_formats(tinyq_test::Rng& rng, int channels, bool per_channel, bool relu6, Regime r) {
+  Formats f;
+  f.per_channel.resize(channels);
+  for (auto& w : f.per_channel) w = static_cast<int8_t>(rng.uniform(10, 14));
+  f.bias.resize(channels);
+  for (auto& b : f.bias) b = static_cast<int32_t>(rng.uniform(-(int64_t(1) << 26), int64_t(1) << 26));
+  const int in_frac = sizeof(TA) == 2 ? static_cast<int>(rng.uniform(7, 9)) : static_cast<int>(rng.uniform(3, 5));
+  f.q = ConvQuant{in_frac, 0, static_cast<int>(rng.uniform(10, 14)), per_channel ? f.per_channel.data() : nullptr, 24, relu6};
+  // Output format: usually the realistic one (acc frac - ~12), sometimes one that saturates,
+  // sometimes a shift the vector epilogue cannot take (negative or too large).
+  const int64_t pick = rng.uniform(0, 9);
+  if (pick == 0) f.q.output_frac = f.q.input_frac + 16;   // left shift: reference path
+  else if (pick == 1) f.q.output_frac = 0;                 // large right shift
+  else if (pick == 2 || r == Regime::full) f.q.output_frac = f.q.input_frac - 3;  // saturation-heavy
+  else f.q.output_frac = f.q.input_frac;
+  return f;
+}
+
+template <typename TA, typename TW>
+using PointwiseFn = std::function<void(const Tensor<const TA>&, const TW*, const int32_t*, const ConvQuant&, const Tensor<TA>&)>;
+
+template <typename TA, typename TW>
+std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
+  std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> v;
+  v.emplace_back("scalar", [](auto&&... a) { pointwise_conv_scalar(a...); });
+  v.emplace_back("dispatch", [](auto&&... a) { pointwise_conv(a...); });
+#if TINYQ_HAVE_SSE2
+  v.emplace_back("sse2", [](auto&&... a) { pointwise_conv_sse2(a...); });
+#endif
+#if TINYQ_HAVE_AVX2
+  v.emplace_back("avx2", [](auto&&... a) { pointwise_conv_avx2(a...); });
+#endif
+#if TINYQ_HAVE_AVX512
+  v.emplace_back("avx512", [](auto&&... a) { pointwise_conv_avx512(a...); });
+#endif
+  return v;
+}
+
+template <typename TA, typename TW>
+using DepthwiseFn = std::function<void(const Tensor<const TA>&, const TW*, const int32_t*, const ConvQuant&, int, Padding, const Tensor<TA>&)>;
+
+// Whole-tensor variants, and the row kernels driven row by row (with and without a |x| bound).
+template <typename TA, typename TW, typename RowFn>
+DepthwiseFn<TA, TW> rows_of(RowFn row, bool pass_bound) {
+  return [row, pass_bound](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, int stride,
+                           Padding pad, const Tensor<TA>& out) {
+    const int pt = padding_before(in.height, stride, pad), pl = padding_before(in.width, stride, pad);
+    const uint32_t bound = pass_bound ? max_abs(in.data, in.size()) : 0;
+    for (int oy = 0; oy < out.height; ++oy) {
+      const TA* rows[3];
+      depthwise_input_rows(in, oy, stride, pt, rows);
+      row(rows, in.width, in.channels, w, b, q, stride, pl, out.row(oy), out.width, bound);
+    }
+  };
+}
+
+template <typename TA, typename TW>
+std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
+  std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> v;
+  v.emplace_back("dispatch", [](auto&&... a) { depthwise_conv3x3(a...); });
+  v.emplace_back("dispatch rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row(a...); }, true));
+#if TINYQ_HAVE_SSE2
+  v.emplace_back("sse2", [](auto&&... a) { depthwise_conv3x3_sse2(a...); });
+  v.emplace_back("sse2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_sse2(a...); }, false));
+#endif
+#if TINYQ_HAVE_AVX2
+  v.emplace_back("avx2", [](auto&&... a) { depthwise_conv3x3_avx2(a...); });
+  v.emplace_back("avx2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx2(a...); }, false));
+  v.emplace_back("avx2 rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx2(a...); }, true));
+#endif
+#if TINYQ_HAVE_AVX512
+  v.emplace_back("avx512", [](auto&&... a) { depthwise_conv3x3_avx512(a...); });
+  v.emplace_back("avx512 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512(a...); }, false));
+  v.emplace_back("avx512 rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512(a...); }, true));
+#endif
+  return v;
+}
+
+class PointwiseTester {
+ public:
+  PointwiseTester& pixels(int h, int w) { h_ = h; w_ = w; return *this; }
+  PointwiseTester& channels(int cin, int cout) { cin_ = cin; cout_ = cout; return *this; }
+  PointwiseTester& regime(Regime r) { regime_ = r; return *this; }
+  PointwiseTester& per_channel(bool v) { per_channel_ = v; return *this; }
+  PointwiseTester& relu6(bool v) { relu6_ = v; return *this; }
+  PointwiseTester& bias(bool v) { bias_ = v; return *this; }
+
+  template <typename TA, typename TW>
+  void test(uint64_t seed) const {
+    tinyq_test::Rng rng(seed);
+    Formats f = draw_formats<TA>(rng, cout_, per_channel_, relu6_, regime_);
+    auto x = draw<TA>(rng, static_cast<size_t>(h_) * w_ * cin_, regime_, true, f.q.input_frac);
+    auto w = draw<TW>(rng, static_cast<size_t>(cout_) * cin_, regime_, false, 0);
+    const int32_t* b = bias_ ? f.bias.data() : nullptr;
+    const Tensor<const TA> in{x.data(), h_, w_, cin_};
+    std::vector<TA> want(static_cast<size_t>(h_) * w_ * cout_);
+    pointwise_conv_reference(in, w.data(), b, f.q, Tensor<TA>{want.data(), h_, w_, cout_});
+    for (const auto& [vname, fn] : pointwise_variants<TA, TW>()) {
+      std::vector<TA> got(want.size(), TA(0x55));
+      fn(in, w.data(), b, f.q, Tensor<TA>{got.data(), h_, w_, cout_});
+      INFO("pointwise " << vname << " " << h_ << "x" << w_ << " cin " << cin_ << " cout " << cout_ << " regime " << name(regime_)
+                        << " per-channel " << per_channel_ << " relu6 " << relu6_ << " bias " << bias_ << " out_frac "
+                        << f.q.output_frac << " in_frac " << f.q.input_frac << " seed " << seed);
+      REQUIRE(got == want);
+    }
+  }
+
+ private:
+  int h_ = 1, w_ = 1, cin_ = 1, cout_ = 1;
+  Regime regime_ = Regime::relu6;
+  bool per_channel_ = false, relu6_ = false, bias_ = true;
+};
+
+class DepthwiseTester {
+ public:
+  DepthwiseTester& size(int h, int w) { h_ = h; w_ = w; return *this; }
+  DepthwiseTester& channels(int c) { c_ = c; return *this; }
+  DepthwiseTester& stride(int s) { stride_ = s; return *this; }
+  DepthwiseTester& padding(Padding p) { pad_ = p; return *this; }
+  DepthwiseTester& regime(Regime r) { regime_ = r; return *this; }
+  DepthwiseTester& per_channel(bool v) { per_channel_ = v; return *this; }
+  DepthwiseTester& relu6(bool v) { relu6_ = v; return *this; }
+  DepthwiseTester& bias(bool v) { bias_ = v; return *this; }
+
+  template <typename TA, typename TW>
+  void test(uint64_t seed) const {
+    tinyq_test::Rng rng(seed);
+    Formats f = draw_formats<TA>(rng, c_, per_channel_, relu6_, regime_);
+    auto x = draw<TA>(rng, static_cast<size_t>(h_) * w_ * c_, regime_, true, f.q.input_frac);
+    auto w = draw<TW>(rng, static_cast<size_t>(9) * c_, regime_, false, 0);
+    const int32_t* b = bias_ ? f.bias.data() : nullptr;
+    const Tensor<const TA> in{x.data(), h_, w_, c_};
+    const int oh = conv_output_size(h_, stride_), ow = conv_output_size(w_, stride_);
+    std::vector<TA> want(static_cast<size_t>(oh) * ow * c_);
+    depthwise_conv3x3_reference(in, w.data(), b, f.q, stride_, pad_, Tensor<TA>{want.data(), oh, ow, c_});
+    for (const auto& [vname, fn] : depthwise_variants<TA, TW>()) {
+      std::vector<TA> got(want.size(), TA(0x55));
+      fn(in, w.data(), b, f.q, stride_, pad_, Tensor<TA>{got.data(), oh, ow, c_});
+      INFO("depthwise " << vname << " " << h_ << "x" << w_ << "x" << c_ << " stride " << stride_ << " pad " << int(pad_)
+                        << " regime " << name(regime_) << " per-channel " << per_channel_ << " relu6 " << relu6_
+                        << " out_frac " << f.q.output_frac << " seed " << seed);
+      REQUIRE(got == want);
+    }
+  }
+
+ private:
+  int h_ = 1, w_ = 1, c_ = 1, stride_ = 1;
+  Padding pad_ = Padding::tf_same;
+  Regime regime_ = Regime::relu6;
+  bool per_channel_ = false, relu6_ = false, bias_ = true;
+};
+
+const Regime kRegimes[] = {Regime::relu6, Regime::moderate, Regime::full, Regime::narrow};
+// Channel counts around every vector width (8, 16, 32 int16 lanes) and MobileNetV2's.
+const int kChannels[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 47, 63, 64, 65, 96, 144};
+
+template <typename TA, typename TW>
+void pointwise_sweep(uint64_t seed) {
+  tinyq_test::Rng rng(seed);
+  for (int cin : kChannels)
+    for (Regime r : kRegimes) {
+      const int cout = static_cast<int>(rng.uniform(1, 13));
+      PointwiseTester()
+          .pixels(static_cast<int>(rng.uniform(1, 5)), static_cast<int>(rng.uniform(1, 7)))
+          .channels(cin, cout)
+          .regime(r)
+          .per_channel(rng.uniform(0, 1) == 1)
+          .relu6(rng.uniform(0, 1) == 1)
+          .bias(rng.uniform(0, 4) != 0)
+          .template test<TA, TW>(rng.next());
+    }
+  // Large K: the multi-pass int32 -> int64 path (moderate) and MobileNetV2's widest layers.
+  for (int cin : {160, 320, 384, 576, 960})
+    for (Regime r : {Regime::relu6, Regime::moderate, Regime::full})
+      PointwiseTester().pixels(1, 5).channels(cin, static_cast<int>(rng.uniform(1, 9))).regime(r).per_channel(rng.uniform(0, 1) == 1)
+          .template test<TA, TW>(rng.next());
+  // Output channel counts around the 4-channel blocks, pixel counts around the pixel blocks.
+  for (int cout = 1; cout <= 9; ++cout)
+    for (int px = 1; px <= 9; ++px)
+      PointwiseTester().pixels(1, px).channels(static_cast<int>(rng.uniform(1, 40)), cout).regime(Regime::relu6).relu6(true)
+          .template test<TA, TW>(rng.next());
+}
+
+template <typename TA, typename TW>
+void depthwise_sweep(uint64_t seed) {
+  tinyq_test::Rng rng(seed);
+  for (int c : kChannels)
+    for (Regime r : kRegimes)
+      for (int stride : {1, 2})
+        for (Padding pad : {Padding::tf_same, Padding::symmetric}) {
+          // odd and even sizes, including 1 and 2
+          const int h = static_cast<int>(rng.uniform(1, 9)), w = static_cast<int>(rng.uniform(1, 9));
+          DepthwiseTester()
+              .size(h, w)
+              .channels(c)
+              .stride(stride)
+              .padding(pad)
+              .regime(r)
+              .per_channel(rng.uniform(0, 1) == 1)
+              .relu6(rng.uniform(0, 1) == 1)
+              .bias(rng.uniform(0, 4) != 0)
+              .template test<TA, TW>(rng.next());
+        }
+  for (int h : {1, 2, 3, 4, 7, 8})
+    for (int stride : {1, 2})
+      for (Padding pad : {Padding::tf_same, Padding::symmetric})
+        DepthwiseTester().size(h, 9 - h).channels(32).stride(stride).padding(pad).relu6(true).template test<TA, TW>(rng.next());
+}
+
+}  // namespace
+
+TEST_CASE("pointwise variants equal the reference: int16 x int16", "[equality][pointwise]") { pointwise_sweep<int16_t, int16_t>(101); }
+TEST_CASE("pointwise variants equal the reference: int16 x int8", "[equality][pointwise]") { pointwise_sweep<int16_t, int8_t>(102); }
+TEST_CASE("pointwise variants equal the reference: int8 x int8", "[equality][pointwise]") { pointwise_sweep<int8_t, int8_t>(103); }
+TEST_CASE("pointwise variants equal the reference: int8 x int16", "[equality][pointwise]") { pointwise_sweep<int8_t, int16_t>(104); }
+TEST_CASE("depthwise variants equal the reference: int16 x int16", "[equality][depthwise]") { depthwise_sweep<int16_t, int16_t>(201); }
+TEST_CASE("depthwise variants equal the reference: int16 x int8", "[equality][depthwise]") { depthwise_sweep<int16_t, int8_t>(202); }
+TEST_CASE("depthwise variants equal the reference: int8 x int8", "[equality][depthwise]") { depthwise_sweep<int8_t, int8_t>(203); }
+TEST_CASE("depthwise variants equal the reference: int8 x int16", "[equality][depthwise]") { depthwise_sweep<int8_t, int16_t>(204); }
+
+TEST_CASE("worst-case accumulators: every product (-32768)^2 or 32767 * -32768", "[equality][pointwise][depthwise]") {
+  for (int cin : {1, 2, 16, 33, 960}) {
+    std::vector<int16_t> x(static_cast<size_t>(3) * cin, INT16_MIN), w(static_cast<size_t>(2) * cin, INT16_MIN);
+    for (int i = 0; i < cin; ++i) w[cin + i] = INT16_MAX;
+    const ConvQuant q{15, 0, 15, nullptr, 0, false};
+    std::vector<int16_t> want(6), got(6);
+    pointwise_conv_reference(Tensor<const int16_t>{x.data(), 1, 3, cin}, w.data(), nullptr, q, Tensor<int16_t>{want.data(), 1, 3, 2});
+    CHECK(want[0] == (cin < 32768 ? cin : 32767));
+    for (const auto& [vname, fn] : pointwise_variants<int16_t, int16_t>()) {
+      fn(Tensor<const int16_t>{x.data(), 1, 3, cin}, w.data(), nullptr, q, Tensor<int16_t>{got.data(), 1, 3, 2});
+      INFO(vname << " cin " << cin);
+      REQUIRE(got == want);
+    }
+  }
+}

@@ -7,6 +7,7 @@
 
 #include "digest_core.h"
 #include "digest_kernels.h"
+#include "digest_model.h"
 
 namespace {
 
@@ -37,6 +38,7 @@ int main() {
   tinyq_test::Digest all;
   run_section("core", digest_core, all);
   run_section("kernels", digest_kernels, all);
+  run_section("model", digest_model, all);
   print_digest("all", all.value());
   return 0;
 }

@@ -1,0 +1,85 @@
+// Digest section: the whole model path — a synthetic MobileNetV2 weights file written in
+// memory (random integer weights from tests/common/rng.h, width 0.35, small inputs), opened
+// and validated, its graph built, a memory plan made and the integer executor run in a
+// static arena — for outputs A/B/C, head and classifier, int16 and int8 activations, per-tensor
+// and per-channel weights, both paddings. Host == rv64imac == rv64imafc covers the graph.
+// Static buffers only: no heap, no libstdc++, no float.
+#pragma once
+#include "../common/rng.h"
+#include "../model/synthetic_model.h"
+#include "tinyq/model/executor.h"
+
+namespace digest_model_detail {
+
+constexpr size_t kFileBytes = 1u << 20;
+constexpr size_t kArenaBytes = 1u << 20;
+
+inline bool run_one(tinyq_test::Digest& d, const tinyq_test::SyntheticOptions& o, int height, int width) {
+  using namespace tinyq::model;
+  alignas(64) static uint8_t file[kFileBytes];
+  alignas(64) static uint8_t arena[kArenaBytes];
+  alignas(16) static uint8_t rgb[64 * 64 * 3];
+  static WeightsFile wf;
+  static Graph g;
+  static MemoryPlan plan;
+  const size_t size = tinyq_test::write_synthetic_model(file, kFileBytes, o);
+  d.add(static_cast<int64_t>(size));
+  Status s = WeightsFile::open(file, size, &wf);
+  d.add(static_cast<int64_t>(s.code));
+  if (!s.ok()) return false;
+  s = Graph::build(wf, &g);
+  d.add(static_cast<int64_t>(s.code));
+  if (!s.ok()) return false;
+  s = MemoryPlan::make(g, height, width, Schedule::layer_by_layer, &plan);
+  d.add(static_cast<int64_t>(s.code));
+  if (!s.ok()) return false;
+  d.add(static_cast<int64_t>(plan.arena_bytes));
+  tinyq_test::Rng rng(o.seed * 31 + 7);
+  for (int i = 0; i < height * width * 3; ++i) rgb[i] = static_cast<uint8_t>(rng.uniform(0, 255));
+  IntegerOutput out{};
+  s = run_integer(g, plan, arena, kArenaBytes, rgb, &out);
+  d.add(static_cast<int64_t>(s.code));
+  if (!s.ok()) return false;
+  d.add(out.shape.height, 4);
+  d.add(out.shape.width, 4);
+  d.add(out.shape.channels, 4);
+  d.add(out.frac, 1);
+  if (out.dtype == DType::int16) d.add_all(out.as<int16_t>(), out.shape.elements());
+  else d.add_all(out.as<int8_t>(), out.shape.elements());
+  return true;
+}
+
+}  // namespace digest_model_detail
+
+// Returns the number of configurations that ran to the end (3 expected).
+inline int digest_model_runs(tinyq_test::Digest& d) {
+  int ran = 0;
+  using namespace tinyq::model;
+  tinyq_test::SyntheticOptions o;
+  // OutA + 25-template head, int16 activations and weights, TF SAME
+  o.output = OutputVariant::A;
+  o.weight_dtype = DType::int16;
+  o.head_templates = 25;
+  o.seed = 11;
+  ran += digest_model_detail::run_one(d, o, 40, 52);
+  // OutC + head, int8 per-channel weights, symmetric padding, odd sizes
+  o = tinyq_test::SyntheticOptions{};
+  o.output = OutputVariant::C;
+  o.per_channel = true;
+  o.head_templates = 3;
+  o.padding = PaddingMode::symmetric;
+  o.seed = 12;
+  ran += digest_model_detail::run_one(d, o, 33, 47);
+  // OutB + classifier, int8 activations, int8 per-channel weights
+  o = tinyq_test::SyntheticOptions{};
+  o.output = OutputVariant::B;
+  o.activation_dtype = DType::int8;
+  o.per_channel = true;
+  o.classifier = true;
+  o.classes = 17;
+  o.seed = 13;
+  ran += digest_model_detail::run_one(d, o, 64, 48);
+  return ran;
+}
+
+inline void digest_model(tinyq_test::Digest& d) { d.add(digest_model_runs(d), 1); }

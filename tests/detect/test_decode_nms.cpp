@@ -1,0 +1,109 @@
+// Head decoding, the bounded candidate heap and integer NMS, against double
+// precision models of the same formulas.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "common/rng.h"
+#include "tinyq/detect/nms.h"
+
+using namespace tinyq;
+
+TEST_CASE("decode_head matches the real-valued decoder", "[detect][decode]") {
+  tinyq_test::Rng rng(11);
+  const int T = 3, frac = 9, H = 4, W = 5;
+  const int32_t wh[2 * T] = {40 * 256, 50 * 256, 13 * 256 + 77, 17 * 256 + 3, 172 * 256 + 176, 226 * 256 + 227};
+  const HeadLayout layout{T, 16, 3968, wh};
+  std::vector<int16_t> head(size_t(H) * W * 5 * T);
+  for (auto& v : head) v = int16_t(rng.uniform(-(4 << frac), 4 << frac));
+  std::vector<Candidate> storage(H * W * T);
+  CandidateHeap heap(storage.data(), int(storage.size()));
+  const int image_w = 123, image_h = 77, resized_w = 70, resized_h = 50;
+  decode_head(Tensor<const int16_t>{head.data(), H, W, 5 * T}, frac, layout, INT32_MIN, resized_w, resized_h,
+              image_w, image_h, heap);
+  REQUIRE(heap.size() == H * W * T);
+  heap.sort_descending();
+  // Every decoded candidate corresponds to a cell/template; check each against doubles.
+  int checked = 0;
+  for (int i = 0; i < H; ++i) {
+    for (int j = 0; j < W; ++j) {
+      for (int t = 0; t < T; ++t) {
+        const int16_t* cell = &head[(size_t(i) * W + j) * 5 * T];
+        const double s = 1.0 / (1 << frac);
+        const double ax = 16 * j + 15.5, ay = 16 * i + 15.5, wt = wh[2 * t] / 256.0, ht = wh[2 * t + 1] / 256.0;
+        const double cx = ax + cell[T + t] * s * wt, cy = ay + cell[2 * T + t] * s * ht;
+        const double w = wt * std::exp(std::max(-6.0, std::min(6.0, cell[3 * T + t] * s)));
+        const double h = ht * std::exp(std::max(-6.0, std::min(6.0, cell[4 * T + t] * s)));
+        const double sx = double(image_w) / resized_w, sy = double(image_h) / resized_h;
+        const auto it = std::find_if(storage.begin(), storage.end(), [&](const Candidate& c) {
+          return c.logit == cell[t] && std::fabs(c.x0 / 256.0 - (cx - w / 2) * sx) < 0.05;
+        });
+        REQUIRE(it != storage.end());
+        CHECK(std::fabs(it->x1 / 256.0 - (cx + w / 2) * sx) < 0.05);
+        CHECK(std::fabs(it->y0 / 256.0 - (cy - h / 2) * sy) < 0.05);
+        CHECK(std::fabs(it->y1 / 256.0 - (cy + h / 2) * sy) < 0.05);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == H * W * T);
+  for (int k = 1; k < heap.size(); ++k) REQUIRE(storage[k - 1].logit >= storage[k].logit);
+}
+
+TEST_CASE("CandidateHeap keeps exactly the best `capacity` logits", "[detect][heap]") {
+  tinyq_test::Rng rng(12);
+  for (int capacity : {0, 1, 7, 64}) {
+    std::vector<Candidate> storage(size_t(capacity) + 1);
+    CandidateHeap heap(storage.data(), capacity);
+    std::vector<int32_t> all;
+    for (int n = 0; n < 500; ++n) {
+      const int32_t logit = int32_t(rng.uniform(-1000, 1000));
+      all.push_back(logit);
+      heap.push(Candidate{0, 0, 1, 1, logit, 0});
+    }
+    heap.sort_descending();
+    std::sort(all.rbegin(), all.rend());
+    REQUIRE(heap.size() == capacity);
+    CHECK(heap.dropped_any());
+    for (int k = 0; k < capacity; ++k) REQUIRE(storage[k].logit == all[k]);
+  }
+}
+
+TEST_CASE("logit_threshold inverts the fixed-point logistic", "[detect][decode]") {
+  for (int frac : {7, 8, 9}) {
+    for (double p : {0.05, 0.3, 0.5, 0.7, 0.95}) {
+      const int32_t p_q30 = int32_t(std::lround(p * (1 << 30)));
+      const int32_t t = logit_threshold(p_q30, frac);
+      REQUIRE(fixed_logistic_q30(t, frac) >= p_q30);
+      REQUIRE(fixed_logistic_q30(t - 1, frac) < p_q30);
+      CHECK(std::fabs(t / double(1 << frac) - std::log(p / (1 - p))) <= 1.0 / (1 << frac));
+    }
+  }
+}
+
+TEST_CASE("integer IoU comparison agrees with the real IoU, and NMS is greedy", "[detect][nms]") {
+  tinyq_test::Rng rng(13);
+  for (int n = 0; n < 200000; ++n) {
+    auto box = [&]() {
+      const int32_t x = int32_t(rng.uniform(0, 60 * 256)), y = int32_t(rng.uniform(0, 60 * 256));
+      return Candidate{x, y, x + int32_t(rng.uniform(1, 40 * 256)), y + int32_t(rng.uniform(1, 40 * 256)), 0, 0};
+    };
+    const Candidate a = box(), b = box();
+    const int32_t thr_q16 = int32_t(rng.uniform(0, 65535));
+    const double ix = std::max(0.0, double(std::min(a.x1, b.x1)) - std::max(a.x0, b.x0));
+    const double iy = std::max(0.0, double(std::min(a.y1, b.y1)) - std::max(a.y0, b.y0));
+    const double inter = ix * iy;
+    const double uni = double(a.x1 - a.x0) * (a.y1 - a.y0) + double(b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+    const double lhs = inter * 65536, rhs = double(thr_q16) * uni;
+    if (std::fabs(lhs - rhs) < 1) continue;  // exact tie: both answers are defensible
+    REQUIRE(iou_exceeds(a, b, thr_q16) == (lhs > rhs));
+  }
+  // Three boxes: the second overlaps the first heavily, the third is apart.
+  Candidate c[3] = {{0, 0, 100, 100, 30, 0}, {10, 10, 110, 110, 20, 1}, {500, 500, 600, 600, 10, 2}};
+  REQUIRE(non_max_suppression(c, 3, 19661 /* 0.3 */) == 2);
+  CHECK(c[0].logit == 30);
+  CHECK(c[1].logit == 10);
+  Candidate d[2] = {{0, 0, 100, 100, 30, 0}, {10, 10, 110, 110, 20, 1}};
+  CHECK(non_max_suppression(d, 2, 52429 /* 0.8: IoU 0.68 survives */) == 2);
+}

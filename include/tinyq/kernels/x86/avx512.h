@@ -1,22 +1,340 @@
-// AVX512 variants (placeholder: filled in by the optimization work).
+// AVX-512 (F+BW+VL, DQ; VNNI when compiled in) variants: pointwise_conv_avx512,
+// depthwise_conv3x3_row_avx512, depthwise_conv3x3_avx512. Same exactness argument as
+// avx2.h: 32 int16 per vector, vpmaddwd + vpaddd, or one vpdpwssd with AVX512-VNNI
+// (wrapping int32 adds, equal to vpmaddwd + vpaddd where nothing overflows, which the
+// bounds guarantee). Channel tails use masked loads/stores (no scalar tail).
 #pragma once
 #include "config.h"
 #if TINYQ_HAVE_AVX512
+#include <immintrin.h>
+
 #include "../reference.h"
+#include "avx2.h"
+#include "common.h"
+
 namespace tinyq {
-template <typename TA, typename TW>
-void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out) {
-  pointwise_conv_reference(in, weights, bias, q, out);
+namespace detail {
+namespace avx512 {
+
+template <typename T> inline __m512i load32(const T* p, __mmask32 m);
+template <> inline __m512i load32<int16_t>(const int16_t* p, __mmask32 m) { return _mm512_maskz_loadu_epi16(m, p); }
+template <> inline __m512i load32<int8_t>(const int8_t* p, __mmask32 m) { return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, p)); }
+template <typename T> inline __m512i load32(const T* p);
+template <> inline __m512i load32<int16_t>(const int16_t* p) { return _mm512_loadu_si512(p); }
+template <> inline __m512i load32<int8_t>(const int8_t* p) {
+  return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
-template <typename TA, typename TW>
-void depthwise_conv3x3_row_avx512(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
-                           const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width, uint32_t = 0) {
-  depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+inline __mmask32 tail_mask(int n) { return n >= 32 ? ~__mmask32(0) : static_cast<__mmask32>((uint32_t(1) << n) - 1); }
+
+// acc + a.b pairwise (int16 pairs -> int32 lanes)
+inline __m512i madd_acc(__m512i acc, __m512i a, __m512i b) {
+#if TINYQ_HAVE_AVX512_VNNI
+  return _mm512_dpwssd_epi32(acc, a, b);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+#endif
 }
+
+template <typename T>
+inline uint32_t max_abs(const T* v, size_t n) {
+  __m512i mx = _mm512_setzero_si512(), mn = _mm512_setzero_si512();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512i x = load32(v + i);
+    mx = _mm512_max_epi16(mx, x);
+    mn = _mm512_min_epi16(mn, x);
+  }
+  if (i < n) {
+    const __m512i x = load32(v + i, tail_mask(static_cast<int>(n - i)));  // zeros outside: harmless for max |x|
+    mx = _mm512_max_epi16(mx, x);
+    mn = _mm512_min_epi16(mn, x);
+  }
+  // widen to int32 before the horizontal reductions
+  const int32_t hi = _mm512_reduce_max_epi32(_mm512_max_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(mx)),
+                                                              _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(mx, 1))));
+  const int32_t lo = _mm512_reduce_min_epi32(_mm512_min_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(mn)),
+                                                              _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(mn, 1))));
+  return static_cast<uint32_t>(-lo > hi ? -lo : hi);
+}
+
+inline __m256i half_sum(__m512i a) { return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1)); }
+
+struct PointwiseParams {
+  __m512i bias, lo, hi;  // int64 x 8 (co 0..3, twice)
+  __m512i round, shift;  // int32 x 16 (co 0..3, four times)
+};
+
+template <typename TA>
+inline PointwiseParams pointwise_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
+  ChannelEpilogue e[4];
+  for (int c = 0; c < 4; ++c) e[c] = channel_epilogue<TA>(bias, q, c0 + (c < nc ? c : nc - 1));
+  PointwiseParams p;
+  p.bias = _mm512_setr_epi64(e[0].bias, e[1].bias, e[2].bias, e[3].bias, e[0].bias, e[1].bias, e[2].bias, e[3].bias);
+  p.lo = _mm512_setr_epi64(e[0].lo, e[1].lo, e[2].lo, e[3].lo, e[0].lo, e[1].lo, e[2].lo, e[3].lo);
+  p.hi = _mm512_setr_epi64(e[0].hi, e[1].hi, e[2].hi, e[3].hi, e[0].hi, e[1].hi, e[2].hi, e[3].hi);
+  p.round = _mm512_broadcast_i32x4(_mm_setr_epi32(e[0].round, e[1].round, e[2].round, e[3].round));
+  p.shift = _mm512_broadcast_i32x4(_mm_setr_epi32(e[0].shift, e[1].shift, e[2].shift, e[3].shift));
+  return p;
+}
+
+// v01 / v23: int64 sums [pixel 0 co 0..3, pixel 1 co 0..3] / [pixels 2, 3].
+template <typename TA>
+inline void pointwise_epilogue(__m512i v01, __m512i v23, const PointwiseParams& p, TA* o, int out_stride, int np, int nc) {
+  v01 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v01, p.bias), p.lo), p.hi);
+  v23 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v23, p.bias), p.lo), p.hi);
+  __m512i r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(v01)), _mm512_cvtepi64_epi32(v23), 1);
+  r = _mm512_srav_epi32(_mm512_add_epi32(r, p.round), p.shift);
+  alignas(64) TA tmp[16];
+  if (sizeof(TA) == 2) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), _mm512_cvtsepi32_epi16(r));
+  } else {
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), _mm512_cvtsepi32_epi8(r));
+  }
+  if (nc == 4) {
+    for (int i = 0; i < np; ++i) __builtin_memcpy(o + static_cast<size_t>(i) * out_stride, tmp + 4 * i, 4 * sizeof(TA));
+  } else {
+    for (int i = 0; i < np; ++i)
+      for (int c = 0; c < nc; ++c) o[static_cast<size_t>(i) * out_stride + c] = tmp[4 * i + c];
+  }
+}
+
+// Sums of 4 pixels x 4 channels (see avx2::pointwise_block).
+template <typename TA, typename TW>
+inline void pointwise_block(const TA* const x[4], const TW* const w[4], int cin, int chunk, __m512i& out01, __m512i& out23) {
+  __m512i acc[16];
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_si512();
+  const int full = cin / 32, rem = cin % 32;
+  const int steps = full + (rem != 0);
+  const __mmask32 m = tail_mask(rem);
+  __m512i wide[16][2];
+  for (int i = 0; i < 16; ++i) wide[i][0] = wide[i][1] = _mm512_setzero_si512();
+  int next_flush = chunk != 0 ? chunk : steps + 1;
+  for (int s = 0; s < steps; ++s) {
+    __m512i a[4], b[4];
+    const int k = s * 32;
+    if (s < full) {
+      for (int i = 0; i < 4; ++i) a[i] = load32(x[i] + k);
+      for (int c = 0; c < 4; ++c) b[c] = load32(w[c] + k);
+    } else {
+      for (int i = 0; i < 4; ++i) a[i] = load32(x[i] + k, m);
+      for (int c = 0; c < 4; ++c) b[c] = load32(w[c] + k, m);
+    }
+    for (int i = 0; i < 4; ++i)
+      for (int c = 0; c < 4; ++c) acc[4 * i + c] = madd_acc(acc[4 * i + c], a[i], b[c]);
+    if (s + 1 == next_flush) {
+      for (int i = 0; i < 16; ++i) {
+        wide[i][0] = _mm512_add_epi64(wide[i][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i])));
+        wide[i][1] = _mm512_add_epi64(wide[i][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i], 1)));
+        acc[i] = _mm512_setzero_si512();
+      }
+      next_flush += chunk;
+    }
+  }
+  if (chunk == 0) {
+    __m256i h[16];
+    for (int i = 0; i < 16; ++i) h[i] = half_sum(acc[i]);
+    out01 = _mm512_cvtepi32_epi64(avx2::reduce8(h));
+    out23 = _mm512_cvtepi32_epi64(avx2::reduce8(h + 8));
+    return;
+  }
+  int64_t t[16];
+  for (int i = 0; i < 16; ++i) {
+    const __m512i w0 = _mm512_add_epi64(wide[i][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i])));
+    const __m512i w1 = _mm512_add_epi64(wide[i][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i], 1)));
+    t[i] = _mm512_reduce_add_epi64(_mm512_add_epi64(w0, w1));
+  }
+  out01 = _mm512_loadu_si512(t);
+  out23 = _mm512_loadu_si512(t + 8);
+}
+
+}  // namespace avx512
+}  // namespace detail
+
+template <typename TA, typename TW>
+void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                           const Tensor<TA>& out) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  if (pixels == 0 || cout == 0) return;
+  const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * cin)) *
+                        detail::avx512::max_abs(weights, static_cast<size_t>(cout) * cin);
+  if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
+    pointwise_conv_reference(in, weights, bias, q, out);
+    return;
+  }
+  const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  size_t tile = 24576 / (static_cast<size_t>(cin) * sizeof(TA) + 1);
+  tile = tile < 4 ? 4 : (tile > 64 ? 64 : tile & ~size_t(3));
+  for (size_t t0 = 0; t0 < pixels; t0 += tile) {
+    const size_t t1 = t0 + tile < pixels ? t0 + tile : pixels;
+    for (int c0 = 0; c0 < cout; c0 += 4) {
+      const int nc = cout - c0 < 4 ? cout - c0 : 4;
+      const TW* w[4];
+      for (int c = 0; c < 4; ++c) w[c] = weights + static_cast<size_t>(c0 + (c < nc ? c : nc - 1)) * cin;
+      const detail::avx512::PointwiseParams params = detail::avx512::pointwise_params<TA>(bias, q, c0, nc);
+      for (size_t p = t0; p < t1; p += 4) {
+        const int np = t1 - p < 4 ? static_cast<int>(t1 - p) : 4;
+        const TA* x[4];
+        for (int i = 0; i < 4; ++i) x[i] = in.data + (p + (i < np ? i : np - 1)) * cin;
+        __m512i s01, s23;
+        detail::avx512::pointwise_block(x, w, cin, chunk, s01, s23);
+        detail::avx512::pointwise_epilogue<TA>(s01, s23, params, out.data + p * cout + c0, cout, np, nc);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Depthwise 3x3: 32 channels per vector, masked last block.
+// ---------------------------------------------------------------------------
+namespace detail {
+namespace avx512 {
+
+constexpr int kDwGroup = 1024;  // channels per plan (32 blocks x 20 vectors x 64 bytes = 40 KiB of stack)
+
+struct DwBlock {
+  __m512i w[10];
+  __m512i bias[2], lo[2], hi[2], round[2], shift[2];
+  __mmask32 mask;
+};
+
+template <typename TA, typename TW>
+inline void dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
+                    DwBlock* plan) {
+  for (int b = 0; b < nblocks; ++b) {
+    const int c0 = g0 + 32 * b;
+    const int n = channels - c0 < 32 ? channels - c0 : 32;
+    const __mmask32 m = tail_mask(n);
+    plan[b].mask = m;
+    __m512i t[9];
+    for (int k = 0; k < 9; ++k) t[k] = load32(weights + k * channels + c0, m);
+    const __m512i z = _mm512_setzero_si512();
+    for (int j = 0; j < 4; ++j) {
+      plan[b].w[2 * j] = _mm512_unpacklo_epi16(t[2 * j], t[2 * j + 1]);
+      plan[b].w[2 * j + 1] = _mm512_unpackhi_epi16(t[2 * j], t[2 * j + 1]);
+    }
+    plan[b].w[8] = _mm512_unpacklo_epi16(t[8], z);
+    plan[b].w[9] = _mm512_unpackhi_epi16(t[8], z);
+    // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
+    alignas(64) int32_t e[5][2][16];
+    for (int i = 0; i < 16; ++i)
+      for (int half = 0; half < 2; ++half) {
+        const int c = (i / 4) * 8 + half * 4 + i % 4;
+        const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1));
+        e[0][half][i] = static_cast<int32_t>(ce.bias);
+        e[1][half][i] = static_cast<int32_t>(ce.lo);
+        e[2][half][i] = static_cast<int32_t>(ce.hi);
+        e[3][half][i] = ce.round;
+        e[4][half][i] = ce.shift;
+      }
+    __m512i* dst[5] = {plan[b].bias, plan[b].lo, plan[b].hi, plan[b].round, plan[b].shift};
+    for (int k = 0; k < 5; ++k)
+      for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
+  }
+}
+
+template <typename TA>
+inline void dw_pixel_block(const TA* const tap[9], int c, const DwBlock& p, TA* o) {
+  __m512i x[9];
+  for (int k = 0; k < 9; ++k) x[k] = load32(tap[k] + c, p.mask);
+  const __m512i z = _mm512_setzero_si512();
+  __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+  for (int j = 0; j < 4; ++j) {
+    lo = madd_acc(lo, _mm512_unpacklo_epi16(x[2 * j], x[2 * j + 1]), p.w[2 * j]);
+    hi = madd_acc(hi, _mm512_unpackhi_epi16(x[2 * j], x[2 * j + 1]), p.w[2 * j + 1]);
+  }
+  lo = madd_acc(lo, _mm512_unpacklo_epi16(x[8], z), p.w[8]);
+  hi = madd_acc(hi, _mm512_unpackhi_epi16(x[8], z), p.w[9]);
+  lo = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(lo, p.bias[0]), p.lo[0]), p.hi[0]);
+  hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(hi, p.bias[1]), p.lo[1]), p.hi[1]);
+  lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
+  hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
+  const __m512i w16 = _mm512_packs_epi32(lo, hi);  // channel order restored per 128-bit lane
+  if (sizeof(TA) == 2) {
+    _mm512_mask_storeu_epi16(o, p.mask, w16);
+  } else {
+    _mm256_mask_storeu_epi8(o, p.mask, _mm512_cvtsepi16_epi8(w16));
+  }
+}
+
+template <typename T>
+inline const T* zeros() {
+  alignas(64) static const T z[kDwGroup + 64] = {};
+  return z;
+}
+
+template <typename TA, typename TW>
+inline bool dw_fast(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, uint32_t max_abs_input) {
+  if (!fast_shifts<TA>(q, channels)) return false;
+  const uint64_t wmax = max_abs(weights, static_cast<size_t>(9) * channels);
+  const uint64_t bound = accumulator_bound(9, wmax, max_abs_input) + max_abs_aligned_bias(bias, q, channels);
+  return fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
+}
+
+template <typename TA>
+inline void dw_row_group(const TA* const rows[3], int in_width, int channels, int stride, int pad_left, TA* out_row,
+                         int out_width, int g0, int nblocks, const DwBlock* plan) {
+  const TA* z = zeros<TA>();
+  for (int ox = 0; ox < out_width; ++ox) {
+    const TA* tap[9];
+    for (int ky = 0; ky < 3; ++ky)
+      for (int kx = 0; kx < 3; ++kx) {
+        const int ix = ox * stride - pad_left + kx;
+        tap[ky * 3 + kx] = (rows[ky] != nullptr && ix >= 0 && ix < in_width) ? rows[ky] + static_cast<size_t>(ix) * channels + g0 : z;
+      }
+    TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+    for (int b = 0; b < nblocks; ++b) dw_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
+  }
+}
+
+}  // namespace avx512
+}  // namespace detail
+
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_avx512(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                  const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                  int out_width, uint32_t max_abs_input = 0) {
+  if (max_abs_input == 0)
+    for (int ky = 0; ky < 3; ++ky)
+      if (rows[ky] != nullptr) {
+        const uint32_t m = detail::avx512::max_abs(rows[ky], static_cast<size_t>(in_width) * channels);
+        max_abs_input = m > max_abs_input ? m : max_abs_input;
+      }
+  if (!detail::avx512::dw_fast<TA>(weights, bias, q, channels, max_abs_input)) {
+    depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+    return;
+  }
+  detail::avx512::DwBlock plan[detail::avx512::kDwGroup / 32];
+  for (int g0 = 0; g0 < channels; g0 += detail::avx512::kDwGroup) {
+    const int n = channels - g0 < detail::avx512::kDwGroup ? channels - g0 : detail::avx512::kDwGroup;
+    const int nblocks = (n + 31) / 32;
+    detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
+    detail::avx512::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan);
+  }
+}
+
 template <typename TA, typename TW>
 void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                            int stride, Padding pad, const Tensor<TA>& out) {
-  depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
+                              int stride, Padding pad, const Tensor<TA>& out) {
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  const int channels = in.channels;
+  if (!detail::avx512::dw_fast<TA>(weights, bias, q, channels, detail::avx512::max_abs(in.data, in.size()))) {
+    depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
+    return;
+  }
+  detail::avx512::DwBlock plan[detail::avx512::kDwGroup / 32];
+  for (int g0 = 0; g0 < channels; g0 += detail::avx512::kDwGroup) {
+    const int n = channels - g0 < detail::avx512::kDwGroup ? channels - g0 : detail::avx512::kDwGroup;
+    const int nblocks = (n + 31) / 32;
+    detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
+    for (int oy = 0; oy < out.height; ++oy) {
+      const TA* rows[3];
+      depthwise_input_rows(in, oy, stride, pad_top, rows);
+      detail::avx512::dw_row_group(rows, in.width, channels, stride, pad_left, out.row(oy), out.width, g0, nblocks, plan);
+    }
+  }
 }
+
 }  // namespace tinyq
-#endif
+#endif  // TINYQ_HAVE_AVX512

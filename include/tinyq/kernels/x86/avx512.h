@@ -12,6 +12,14 @@
 #include "avx2.h"
 #include "common.h"
 
+// GCC 12 reports its own _mm512_undefined_* placeholders as uninitialized once the
+// intrinsics are inlined here (GCC bug 105593); nothing in this file is.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace tinyq {
 namespace detail {
 namespace avx512 {
@@ -337,4 +345,8 @@ void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, con
 }
 
 }  // namespace tinyq
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif  // TINYQ_HAVE_AVX512

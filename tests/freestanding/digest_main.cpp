@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "digest_core.h"
+#include "digest_detect.h"
 #include "digest_kernels.h"
 #include "digest_model.h"
 
@@ -39,6 +40,7 @@ int main() {
   run_section("core", digest_core, all);
   run_section("kernels", digest_kernels, all);
   run_section("model", digest_model, all);
+  run_section("detect", digest_detect, all);
   print_digest("all", all.value());
   return 0;
 }

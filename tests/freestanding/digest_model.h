@@ -2,7 +2,7 @@
 // memory (random integer weights from tests/common/rng.h, width 0.35, small inputs), opened
 // and validated, its graph built, a memory plan made and the integer executor run in a
 // static arena — for outputs A/B/C, head and classifier, int16 and int8 activations, per-tensor
-// and per-channel weights, both paddings. Host == rv64imac == rv64imafc covers the graph.
+// and per-channel weights, both paddings, layer-by-layer and row-streamed (fused blocks). Host == rv64imac == rv64imafc covers the graph.
 // Static buffers only: no heap, no libstdc++, no float.
 #pragma once
 #include "../common/rng.h"
@@ -14,7 +14,8 @@ namespace digest_model_detail {
 constexpr size_t kFileBytes = 1u << 20;
 constexpr size_t kArenaBytes = 1u << 20;
 
-inline bool run_one(tinyq_test::Digest& d, const tinyq_test::SyntheticOptions& o, int height, int width) {
+inline bool run_one(tinyq_test::Digest& d, const tinyq_test::SyntheticOptions& o, int height, int width,
+                    tinyq::model::Schedule schedule = tinyq::model::Schedule::layer_by_layer) {
   using namespace tinyq::model;
   alignas(64) static uint8_t file[kFileBytes];
   alignas(64) static uint8_t arena[kArenaBytes];
@@ -30,7 +31,7 @@ inline bool run_one(tinyq_test::Digest& d, const tinyq_test::SyntheticOptions& o
   s = Graph::build(wf, &g);
   d.add(static_cast<int64_t>(s.code));
   if (!s.ok()) return false;
-  s = MemoryPlan::make(g, height, width, Schedule::layer_by_layer, &plan);
+  s = MemoryPlan::make(g, height, width, schedule, &plan);
   d.add(static_cast<int64_t>(s.code));
   if (!s.ok()) return false;
   d.add(static_cast<int64_t>(plan.arena_bytes));
@@ -51,7 +52,7 @@ inline bool run_one(tinyq_test::Digest& d, const tinyq_test::SyntheticOptions& o
 
 }  // namespace digest_model_detail
 
-// Returns the number of configurations that ran to the end (3 expected).
+// Returns the number of configurations that ran to the end (4 expected).
 inline int digest_model_runs(tinyq_test::Digest& d) {
   int ran = 0;
   using namespace tinyq::model;
@@ -70,6 +71,7 @@ inline int digest_model_runs(tinyq_test::Digest& d) {
   o.padding = PaddingMode::symmetric;
   o.seed = 12;
   ran += digest_model_detail::run_one(d, o, 33, 47);
+  ran += digest_model_detail::run_one(d, o, 33, 47, Schedule::row_streamed);  // fused blocks
   // OutB + classifier, int8 activations, int8 per-channel weights
   o = tinyq_test::SyntheticOptions{};
   o.output = OutputVariant::B;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../core/fixed_point.h"
+#include "../blocks/inverted_residual.h"
 #include "../kernels/kernels.h"
 #include "memory_plan.h"
 #include "mobilenet_v2.h"
@@ -93,15 +94,50 @@ void normalise_input(const ModelInfo& m, const uint8_t* rgb, int frac, const Ten
     out.data[i] = static_cast<TA>(shift_round_saturate(int64_t(rgb[i]) - m.input_offset, right, int_limits<TA>::bits));
 }
 
+// One fused step: expand (op i), depthwise, project[, add] through blocks/inverted_residual.h.
+template <typename TA, typename TW>
+bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int len) {
+  const Op& e = g.op(i);
+  const Op& d = g.op(i + 1);
+  const Op& pr = g.op(i + 2);
+  InvertedResidualParams<TW> bp{};
+  bp.expand_weights = e.weights.as<TW>();
+  bp.expand_bias = e.bias.as<int32_t>();
+  bp.expand_q = conv_quant(g, e);
+  bp.expanded_channels = e.cout;
+  bp.depthwise_weights = d.weights.as<TW>();
+  bp.depthwise_bias = d.bias.as<int32_t>();
+  bp.depthwise_q = conv_quant(g, d);
+  bp.stride = d.stride;
+  bp.padding = g.info().padding == PaddingMode::symmetric ? Padding::symmetric : Padding::tf_same;
+  bp.project_weights = pr.weights.as<TW>();
+  bp.project_bias = pr.bias.as<int32_t>();
+  bp.project_q = conv_quant(g, pr);
+  bp.residual = len == 4;
+  bp.input_frac = g.value_frac(e.in0);
+  bp.residual_frac = len == 4 ? g.op(i + 3).out_frac : 0;
+  const int step = p.step_of_op[i];
+  return inverted_residual<TA, TW>(cview<TA>(p, arena, e.in0), bp, view<TA>(p, arena, i + len),
+                                   arena + p.scratch_offset[step - 1], static_cast<size_t>(p.scratch_bytes[step - 1]));
+}
+
 template <typename TA>
 Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* rgb, IntegerOutput* result) {
   normalise_input<TA>(g.info(), rgb, g.value_frac(0), view<TA>(p, arena, 0));
-  for (int i = 0; i < g.op_count(); ++i) {
+  for (int i = 0; i < g.op_count();) {
     const Op& op = g.op(i);
-    const int v = i + 1;
-    if (p.bytes[v] == 0 && v != g.output_value()) {
-      return make_error(Error::bad_input_size, "row-streamed plans need the fused block (blocks/inverted_residual.h)", i);
+    int len = 1;
+    while (i + len < g.op_count() && p.step_of_op[i + len] == p.step_of_op[i]) ++len;
+    if (len > 1) {  // a fused inverted residual (row_streamed)
+      const DType wt = op.weights.dtype;
+      if (g.op(i + 1).weights.dtype != wt || g.op(i + 2).weights.dtype != wt)
+        return make_error(Error::dtype_mismatch, "a fused block needs one weight dtype for its three convs", i);
+      const bool ok = wt == DType::int16 ? run_fused<TA, int16_t>(g, p, arena, i, len) : run_fused<TA, int8_t>(g, p, arena, i, len);
+      if (!ok) return make_error(Error::arena_too_small, "fused block rejected its shapes or scratch", i);
+      i += len;
+      continue;
     }
+    const int v = i + 1;
     const Tensor<TA> out = view<TA>(p, arena, v);
     const Tensor<const TA> a = cview<TA>(p, arena, op.in0);
     switch (op.kind) {
@@ -121,6 +157,7 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
         break;
       case OpKind::global_avgpool: global_average<TA>(a, g.value_frac(op.in0), out, op.out_frac); break;
     }
+    ++i;
   }
   const int ov = g.output_value();
   result->dtype = g.info().activation_dtype;
@@ -140,7 +177,7 @@ inline Status run_integer(const Graph& g, const MemoryPlan& plan, uint8_t* arena
   if ((reinterpret_cast<uintptr_t>(arena) & (kArenaAlignment - 1)) != 0)
     return make_error(Error::misaligned_buffer, "the arena must be 16-byte aligned");
   if (arena_size < plan.arena_bytes) return make_error(Error::arena_too_small, "arena smaller than MemoryPlan::arena_bytes");
-  if (plan.element_bytes != dtype_bytes(g.info().activation_dtype))
+  if (plan.element_bytes != dtype_bytes(g.info().activation_dtype) || plan.step_count < 1)
     return make_error(Error::bad_input_size, "the plan was made for another graph");
   return g.info().activation_dtype == DType::int16 ? exec_detail::run<int16_t>(g, plan, arena, rgb, result)
                                                    : exec_detail::run<int8_t>(g, plan, arena, rgb, result);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../blocks/inverted_residual.h"
 #include "mobilenet_v2.h"
 
 namespace tinyq {
@@ -28,11 +29,13 @@ enum class Schedule : uint8_t { layer_by_layer, row_streamed };
 
 constexpr uint32_t kArenaAlignment = 16;
 
-// Scratch of a fused inverted residual (row streamed): the 3 expanded input rows the
-// depthwise needs + one depthwise output row, in activation elements.
-constexpr uint64_t fused_block_scratch_elements(int in_width, int mid_channels, int stride) {
-  const uint64_t out_width = static_cast<uint64_t>((in_width + stride - 1) / stride);
-  return 3ull * static_cast<uint64_t>(in_width) * mid_channels + out_width * mid_channels;
+// Scratch bytes of a fused inverted residual (row streamed): blocks/inverted_residual.h's
+// own twin, for the activation width of the plan.
+constexpr uint64_t fused_block_scratch_bytes(uint32_t element_bytes, int in_width, int expanded_channels,
+                                             int out_channels, int stride, bool residual) {
+  return element_bytes == 1   ? inverted_residual_scratch_bytes<int8_t>(in_width, expanded_channels, out_channels, stride, true, residual)
+         : element_bytes == 2 ? inverted_residual_scratch_bytes<int16_t>(in_width, expanded_channels, out_channels, stride, true, residual)
+                              : inverted_residual_scratch_bytes<int32_t>(in_width, expanded_channels, out_channels, stride, true, residual);
 }
 
 struct MemoryPlan {
@@ -80,8 +83,8 @@ struct MemoryPlan {
       for (int k = 0; k < len; ++k) p.step_of_op[i + k] = static_cast<int16_t>(step);
       if (len > 1) {
         const Shape& in = p.shape[g.op(i).in0];
-        p.scratch_bytes[step - 1] =
-            fused_block_scratch_elements(in.width, g.op(i).cout, g.op(i + 1).stride) * p.element_bytes;
+        p.scratch_bytes[step - 1] = fused_block_scratch_bytes(p.element_bytes, in.width, g.op(i).cout, g.op(i + 2).cout,
+                                                              g.op(i + 1).stride, g.op(i + 2).residual);
       }
       i += len;
     }

@@ -94,17 +94,22 @@ void normalise_input(const ModelInfo& m, const uint8_t* rgb, int frac, const Ten
     out.data[i] = static_cast<TA>(shift_round_saturate(int64_t(rgb[i]) - m.input_offset, right, int_limits<TA>::bits));
 }
 
-// One fused step: expand (op i), depthwise, project[, add] through blocks/inverted_residual.h.
+// One fused step through blocks/inverted_residual.h: expand (op i), depthwise, project[, add],
+// or (block 0) depthwise (op i), project.
 template <typename TA, typename TW>
 bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int len) {
-  const Op& e = g.op(i);
-  const Op& d = g.op(i + 1);
-  const Op& pr = g.op(i + 2);
+  const bool has_expand = g.op(i).kind == OpKind::pointwise;
+  const Op& d = g.op(has_expand ? i + 1 : i);
+  const Op& pr = g.op(has_expand ? i + 2 : i + 1);
+  const bool residual = pr.residual;
   InvertedResidualParams<TW> bp{};
-  bp.expand_weights = e.weights.as<TW>();
-  bp.expand_bias = e.bias.as<int32_t>();
-  bp.expand_q = conv_quant(g, e);
-  bp.expanded_channels = e.cout;
+  if (has_expand) {
+    const Op& e = g.op(i);
+    bp.expand_weights = e.weights.as<TW>();
+    bp.expand_bias = e.bias.as<int32_t>();
+    bp.expand_q = conv_quant(g, e);
+  }
+  bp.expanded_channels = d.cin;
   bp.depthwise_weights = d.weights.as<TW>();
   bp.depthwise_bias = d.bias.as<int32_t>();
   bp.depthwise_q = conv_quant(g, d);
@@ -113,11 +118,11 @@ bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int l
   bp.project_weights = pr.weights.as<TW>();
   bp.project_bias = pr.bias.as<int32_t>();
   bp.project_q = conv_quant(g, pr);
-  bp.residual = len == 4;
-  bp.input_frac = g.value_frac(e.in0);
-  bp.residual_frac = len == 4 ? g.op(i + 3).out_frac : 0;
+  bp.residual = residual;
+  bp.input_frac = g.value_frac(g.op(i).in0);
+  bp.residual_frac = residual ? g.op(i + len - 1).out_frac : 0;
   const int step = p.step_of_op[i];
-  return inverted_residual<TA, TW>(cview<TA>(p, arena, e.in0), bp, view<TA>(p, arena, i + len),
+  return inverted_residual<TA, TW>(cview<TA>(p, arena, g.op(i).in0), bp, view<TA>(p, arena, i + len),
                                    arena + p.scratch_offset[step - 1], static_cast<size_t>(p.scratch_bytes[step - 1]));
 }
 
@@ -130,8 +135,10 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
     while (i + len < g.op_count() && p.step_of_op[i + len] == p.step_of_op[i]) ++len;
     if (len > 1) {  // a fused inverted residual (row_streamed)
       const DType wt = op.weights.dtype;
-      if (g.op(i + 1).weights.dtype != wt || g.op(i + 2).weights.dtype != wt)
-        return make_error(Error::dtype_mismatch, "a fused block needs one weight dtype for its three convs", i);
+      bool same = true;
+      for (int k = 1; k < len; ++k) same = same && (!g.op(i + k).weights.valid() || g.op(i + k).weights.dtype == wt);
+      if (!same)
+        return make_error(Error::dtype_mismatch, "a fused block needs one weight dtype for all its convs", i);
       const bool ok = wt == DType::int16 ? run_fused<TA, int16_t>(g, p, arena, i, len) : run_fused<TA, int8_t>(g, p, arena, i, len);
       if (!ok) return make_error(Error::arena_too_small, "fused block rejected its shapes or scratch", i);
       i += len;

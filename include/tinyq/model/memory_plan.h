@@ -7,10 +7,10 @@
 //
 // Schedules:
 //   layer_by_layer  every op writes a whole output tensor (each value materialised once).
-//   row_streamed    each inverted-residual block with an expand (blocks 1..16) runs fused and
-//                   row by row: its expanded (6x) tensor never exists, only a small scratch
-//                   of a few rows (inverted_residual_scratch_bytes). Block 13 is not fused
-//                   when OutA is an output (its expand output *is* OutA).
+//   row_streamed    every inverted-residual block runs fused, row by row (blocks/inverted_residual.h):
+//                   its expanded (6x) and depthwise tensors never exist, only a scratch of a
+//                   few rows (inverted_residual_scratch_bytes). Block 13 is not fused when
+//                   OutA is an output (its expand output *is* OutA).
 // Allocation: a value lives from the step that writes it to the last step that reads it (the
 // input from step 0, the output to the end); values are placed greedily, largest first, at the
 // lowest 16-byte-aligned offset not overlapping any value alive at the same time (the classic
@@ -32,10 +32,10 @@ constexpr uint32_t kArenaAlignment = 16;
 // Scratch bytes of a fused inverted residual (row streamed): blocks/inverted_residual.h's
 // own twin, for the activation width of the plan.
 constexpr uint64_t fused_block_scratch_bytes(uint32_t element_bytes, int in_width, int expanded_channels,
-                                             int out_channels, int stride, bool residual) {
-  return element_bytes == 1   ? inverted_residual_scratch_bytes<int8_t>(in_width, expanded_channels, out_channels, stride, true, residual)
-         : element_bytes == 2 ? inverted_residual_scratch_bytes<int16_t>(in_width, expanded_channels, out_channels, stride, true, residual)
-                              : inverted_residual_scratch_bytes<int32_t>(in_width, expanded_channels, out_channels, stride, true, residual);
+                                             int out_channels, int stride, bool has_expand, bool residual) {
+  return element_bytes == 1   ? inverted_residual_scratch_bytes<int8_t>(in_width, expanded_channels, out_channels, stride, has_expand, residual)
+         : element_bytes == 2 ? inverted_residual_scratch_bytes<int16_t>(in_width, expanded_channels, out_channels, stride, has_expand, residual)
+                              : inverted_residual_scratch_bytes<int32_t>(in_width, expanded_channels, out_channels, stride, has_expand, residual);
 }
 
 struct MemoryPlan {
@@ -52,17 +52,22 @@ struct MemoryPlan {
   uint64_t arena_bytes;
   uint64_t largest_value_bytes;
 
-  // Is op i the expand of a block that row_streamed fuses (expand, depthwise, project[, add])?
-  static bool fusable_expand(const Graph& g, int i) {
+  // Ops of the fused inverted residual starting at op i under row_streamed, 0 if none:
+  // expand, depthwise, project[, add] (blocks 1..16), or depthwise, project (block 0, no
+  // expand). Block 13 stays unfused when OutA is an output (its expand output is OutA).
+  static int fused_length(const Graph& g, int i) {
     const Op& op = g.op(i);
-    if (op.kind != OpKind::pointwise || op.block < 1 || !op.relu6) return false;
-    if (i + 2 >= g.op_count()) return false;
-    if (g.op(i + 1).kind != OpKind::depthwise3x3 || g.op(i + 2).kind != OpKind::pointwise) return false;
-    if (op.block == 13 && g.info().output != OutputVariant::B) return false;  // OutA must exist
-    return true;
+    if (op.block < 0) return 0;
+    if (op.block == 0 && op.kind == OpKind::depthwise3x3) {
+      if (i + 1 >= g.op_count() || g.op(i + 1).kind != OpKind::pointwise || g.op(i + 1).block != 0) return 0;
+      return g.op(i + 1).residual ? 3 : 2;
+    }
+    if (op.kind != OpKind::pointwise || !op.relu6 || i + 2 >= g.op_count()) return 0;
+    if (g.op(i + 1).kind != OpKind::depthwise3x3 || g.op(i + 2).kind != OpKind::pointwise) return 0;
+    if (g.op(i + 1).block != op.block || g.op(i + 2).block != op.block) return 0;
+    if (op.block == 13 && g.info().output != OutputVariant::B) return 0;
+    return g.op(i + 2).residual ? 4 : 3;
   }
-  // Number of ops of the fused block starting at expand op i (3 or 4 with the add).
-  static int fused_length(const Graph& g, int i) { return g.op(i + 2).residual ? 4 : 3; }
 
   static Status make(const Graph& g, int height, int width, Schedule schedule, MemoryPlan* out) {
     MemoryPlan& p = *out;
@@ -77,14 +82,17 @@ struct MemoryPlan {
     // steps
     int step = 0;
     for (int i = 0; i < g.op_count();) {
-      int len = 1;
-      if (schedule == Schedule::row_streamed && fusable_expand(g, i)) len = fused_length(g, i);
+      int len = schedule == Schedule::row_streamed ? fused_length(g, i) : 0;
+      if (len == 0) len = 1;
       ++step;  // steps start at 1; step 0 = the input being written
       for (int k = 0; k < len; ++k) p.step_of_op[i + k] = static_cast<int16_t>(step);
       if (len > 1) {
+        const bool has_expand = g.op(i).kind == OpKind::pointwise;
+        const Op& dw = g.op(has_expand ? i + 1 : i);
+        const Op& pr = g.op(has_expand ? i + 2 : i + 1);
         const Shape& in = p.shape[g.op(i).in0];
-        p.scratch_bytes[step - 1] = fused_block_scratch_bytes(p.element_bytes, in.width, g.op(i).cout, g.op(i + 2).cout,
-                                                              g.op(i + 1).stride, g.op(i + 2).residual);
+        p.scratch_bytes[step - 1] =
+            fused_block_scratch_bytes(p.element_bytes, in.width, dw.cin, pr.cout, dw.stride, has_expand, pr.residual);
       }
       i += len;
     }

@@ -5,7 +5,8 @@ greedily to the unmatched-or-not GT box of highest IoU (VOC rule: if that box is
 matched the detection is a false positive); boxes flagged `invalid` are "don't care" (a
 detection matching one is neither TP nor FP).  Size subsets (`w>=16` etc.) count only faces
 at least that wide (pixels of the 416-wide val image) as positives; smaller faces become
-don't-care regions (the usual treatment of unevaluated sizes).
+don't-care regions, and an unmatched detection narrower than the subset's minimum is ignored
+(the COCO area-range rule), so a subset measures the detector on faces of that size only.
 
   cd tools && /usr/bin/python3 -m tinyq_tools.eval --model ../models/face_mnv2_a100_outA.npz \
       --scales 0.5,1,2 --haar --plot ../docs/pr_curve.png
@@ -25,11 +26,23 @@ import torch
 from . import DEFAULT_DATA, REPO_ROOT
 from .data import load_set
 from .detector import anchors_for, decode, head_to_flat, load_npz, nms, pad_to_multiple
+from .templates import HR_RES101_TEMPLATES, NUM_TEMPLATES
 
 SUBSETS = (("all", 0.0), ("w>=10", 10.0), ("w>=16", 16.0))
 
 
-def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_scale=3000):
+def template_gate(scale, gate):
+    """Templates used at an inference scale. gate 'none': all 25; 'tinyface': those whose Tiny-Face
+    scale column equals the inference scale (0.5: t 0-3, 1: t 4-11, 2: t 12-24); scales not in the
+    table fall back to all templates."""
+    if gate == "none":
+        return np.ones(NUM_TEMPLATES, bool)
+    col = HR_RES101_TEMPLATES[:, 4]
+    m = np.isclose(col, scale)
+    return m if m.any() else np.ones(NUM_TEMPLATES, bool)
+
+
+def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_scale=3000, gate="none"):
     h, w = img.shape[:2]
     all_b, all_s = [], []
     for s in scales:
@@ -42,6 +55,7 @@ def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_s
         sc, reg = head_to_flat(out)
         sc = torch.sigmoid(sc[0]).numpy()
         reg = reg[0].numpy()
+        sc = sc * np.tile(template_gate(s, gate), len(sc) // NUM_TEMPLATES)
         idx = np.where(sc >= score_thr)[0]
         if len(idx) > max_per_scale:
             idx = idx[np.argsort(-sc[idx])[:max_per_scale]]
@@ -91,10 +105,11 @@ def voc_ap(dets, gts, min_w=0.0, iou_thr=0.5):
     tp, fp = [], []
     for score, i, k in recs:
         gb = gts[i][0]
-        if len(gb) == 0:
-            tp.append(0); fp.append(1)
-            continue
         bb = dets[i][0][k]
+        if len(gb) == 0:
+            if (bb[2] - bb[0]) >= min_w:
+                tp.append(0); fp.append(1)
+            continue
         ix1 = np.maximum(gb[:, 0], bb[0]); iy1 = np.maximum(gb[:, 1], bb[1])
         ix2 = np.minimum(gb[:, 2], bb[2]); iy2 = np.minimum(gb[:, 3], bb[3])
         inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
@@ -109,6 +124,8 @@ def voc_ap(dets, gts, min_w=0.0, iou_thr=0.5):
                 tp.append(1); fp.append(0)
             else:
                 tp.append(0); fp.append(1)
+        elif (bb[2] - bb[0]) < min_w:
+            continue  # unmatched detection smaller than the subset's size range: ignored (COCO rule)
         else:
             tp.append(0); fp.append(1)
     tp = np.cumsum(tp); fp = np.cumsum(fp)
@@ -128,9 +145,9 @@ COLOURS = [(0, 0, 200), (0, 150, 0), (200, 0, 0), (0, 140, 200), (160, 0, 160), 
 
 def draw_pr(curves, path, title):
     """curves: list of (label, rec, prec). Plot with cv2 (BGR)."""
-    W, H, m = 720, 560, 60
+    W, H, m = 900, 560, 60
     img = np.full((H, W, 3), 255, np.uint8)
-    x0, y0, x1, y1 = m, H - m, W - 230, m
+    x0, y0, x1, y1 = m, H - m, W - 400, m
     cv2.rectangle(img, (x0, y1), (x1, y0), (0, 0, 0), 1)
     for t in np.linspace(0, 1, 6):
         x = int(x0 + t * (x1 - x0)); y = int(y0 - t * (y0 - y1))
@@ -154,9 +171,12 @@ def draw_pr(curves, path, title):
     cv2.imwrite(path, img)
 
 
+GATE = "none"
+
+
 def evaluate_model(model, items, scales, score_thr=0.03, nms_thr=0.3):
     model.eval()
-    return [detect(model, it["img"], scales, score_thr, nms_thr) for it in items]
+    return [detect(model, it["img"], scales, score_thr, nms_thr, gate=GATE) for it in items]
 
 
 def report(name, dets, gts):
@@ -176,8 +196,14 @@ def main(argv=None):
     ap.add_argument("--scales", default="0.5,1,2")
     ap.add_argument("--score-thr", type=float, default=0.03)
     ap.add_argument("--nms", type=float, default=0.3)
+    ap.add_argument("--gate", default="none", choices=["none", "tinyface"],
+                    help="templates per inference scale (see template_gate)")
+    ap.add_argument("--split", default="val", help="'val' (report) or 'train' (for choosing inference settings)")
     ap.add_argument("--wq", default="", help="comma list of weights-only quantization modes to simulate, "
                                             "e.g. Q9,Q8,Q7,Q6,auto16,auto8 (see calibrate.py)")
+    ap.add_argument("--aq", default="", help="comma list of modes simulated with weights AND activations "
+                                            "fake-quantized (PyTorch float simulation, not the C++ integer path)")
+    ap.add_argument("--qformats", default=None, help="calibrate.py JSON (activation ranges for auto16/auto8 --aq)")
     ap.add_argument("--haar", action="store_true", help="also run OpenCV's Haar cascade (1x and 2x upscaled)")
     ap.add_argument("--haar-xml", default="/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml")
     ap.add_argument("--plot", default=None, help="PR curve PNG (subset given by --plot-subset)")
@@ -187,19 +213,30 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     scales = [float(s) for s in args.scales.split(",")]
-    items = load_set("val", args.data)
+    global GATE
+    GATE = args.gate
+    items = load_set(args.split, args.data)
     gts = [(it["boxes"], it["invalid"]) for it in items]
     results = {}
     for mp in args.model:
         model = load_npz(mp)
         tagm = os.path.splitext(os.path.basename(mp))[0]
-        name = "%s float scales %s" % (tagm, args.scales)
+        name = "%s float scales %s gate %s" % (tagm, args.scales, args.gate)
         results[name] = report(name, evaluate_model(model, items, scales, args.score_thr, args.nms), gts)
         for mode in [m for m in args.wq.split(",") if m]:
             from .calibrate import quantize_weights_only
             qm = load_npz(mp)
             quantize_weights_only(qm, mode)
             name = "%s weights-only %s" % (tagm, mode)
+            results[name] = report(name, evaluate_model(qm, items, scales, args.score_thr, args.nms), gts)
+        for mode in [m for m in args.aq.split(",") if m]:
+            from .calibrate import quantize_weights_only, install_act_quant
+            act = None
+            if mode.startswith("auto"):
+                with open(args.qformats) as f:
+                    act = json.load(f)["activations"]
+            qm = install_act_quant(quantize_weights_only(load_npz(mp), mode), mode, act)
+            name = "%s weights+act fake-quant %s" % (tagm, mode)
             results[name] = report(name, evaluate_model(qm, items, scales, args.score_thr, args.nms), gts)
     if args.haar:
         casc = cv2.CascadeClassifier(args.haar_xml)
@@ -212,7 +249,7 @@ def main(argv=None):
         curves = [("%s AP %.3f" % (n.replace("face_mnv2_", "").replace("OpenCV Haar (frontalface_default)", "Haar"),
                                    r[args.plot_subset]["ap"]), r[args.plot_subset]["rec"], r[args.plot_subset]["prec"])
                   for n, r in results.items()]
-        draw_pr(curves, args.plot, "PR, wider_val_200 val (40 img), faces %s px, IoU 0.5" % args.plot_subset[1:])
+        draw_pr(curves, args.plot, "PR, wider_val_200 %s split, faces %s px, IoU 0.5" % (args.split, args.plot_subset[1:]))
         print("wrote", args.plot)
     if args.json:
         out = {n: {s: dict(ap=v["ap"], npos=v["npos"], max_recall=v["max_recall"]) for s, v in r.items()}

@@ -6,7 +6,8 @@
 Recipe (see docs/training.md): Tiny-Face target assignment (IoU >= 0.7 positive plus each
 face's best anchor if IoU >= 0.3; max IoU < 0.3 negative; rest ignored), loss = paper eq. (4):
   L = 1/N sum_{i in minibatch} CE(p_i, p*_i) + lambda * 1/(Npos*Nreg) sum_{pos} sum_{k<Nreg} (t_ik - t*_ik)^2
-with N = 256 sampled anchors per image (up to 128 positives, rest random negatives), Nreg = 4
+with N = 256 sampled anchors per image (up to 128 positives, the rest negatives: half the hardest
+by current score, half random), Nreg = 4
 regression coordinates, lambda = 1.  Augmentation: random rescale {0.5, 1, 2} x U(0.85, 1.18),
 320x320 crops (biased towards faces), horizontal flip, colour jitter.  Every layer is trained;
 early layers with a smaller learning rate.
@@ -110,13 +111,22 @@ def assign(anchors, boxes, ign, pos_thr=0.7, neg_thr=0.3, best_thr=0.3):
     return labels, tgt
 
 
-def sample(labels, rng, n=256):
+def sample(labels, rng, n=256, neg_scores=None, hard_frac=0.0):
+    """N = n anchors: up to n/2 positives, the rest negatives; a fraction `hard_frac` of the
+    negatives are the highest-scoring ones (online hard negative mining), the rest random."""
     pos = np.where(labels == 1)[0]
     neg = np.where(labels == 0)[0]
     npos = min(len(pos), n // 2)
     pos = rng.choice(pos, npos, replace=False) if npos < len(pos) else pos
     nneg = min(len(neg), n - npos)
-    neg = rng.choice(neg, nneg, replace=False)
+    if hard_frac > 0 and neg_scores is not None and nneg > 0:
+        nh = int(round(nneg * hard_frac))
+        order = np.argsort(-neg_scores[neg])
+        hard = neg[order[:nh]]
+        rest = neg[order[nh:]]
+        neg = np.concatenate([hard, rng.choice(rest, min(len(rest), nneg - nh), replace=False)])
+    else:
+        neg = rng.choice(neg, nneg, replace=False)
     return pos, neg
 
 
@@ -146,6 +156,7 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=320)
     ap.add_argument("--lr", type=float, default=1e-3, help="head LR (Adam); late backbone 0.4x, early 0.1x")
     ap.add_argument("--lam", type=float, default=1.0)
+    ap.add_argument("--hard-frac", type=float, default=0.5, help="fraction of sampled negatives that are the hardest")
     ap.add_argument("--init", default=None, help="init from a detector npz instead of ImageNet")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default=None)
@@ -153,6 +164,9 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=0, help="stop (after saving) when exceeded")
+    ap.add_argument("--time-budget-min", type=float, default=0,
+                    help="if > 0 the LR schedule runs on max(step/total_steps, train_time/budget): training ends "
+                         "(fully annealed) when either the epochs or the time budget are used up")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -200,7 +214,12 @@ def main(argv=None):
         for it in range(args.iters_per_epoch):
             step = epoch * args.iters_per_epoch + it
             warm = min(1.0, (step + 1) / args.iters_per_epoch)
-            cos = 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            progress = step / total_steps
+            if args.time_budget_min > 0:
+                progress = max(progress, (elapsed + time.time() - te) / 60.0 / args.time_budget_min)
+            if progress >= 1.0:
+                break
+            cos = 0.5 * (1 + math.cos(math.pi * progress))
             for g in opt.param_groups:
                 g["lr"] = g["base_lr"] * warm * (0.02 + 0.98 * cos)
             imgs, lab_l, tgt_l = [], [], []
@@ -217,8 +236,9 @@ def main(argv=None):
             cls_loss = 0.0
             reg_loss = 0.0
             npos_tot = 0
+            sc_np = score.detach().numpy()
             for b in range(args.batch):
-                pos, neg = sample(lab_l[b], rng)
+                pos, neg = sample(lab_l[b], rng, 256, sc_np[b], args.hard_frac)
                 idx = np.concatenate([pos, neg])
                 y = torch.zeros(len(idx))
                 y[:len(pos)] = 1
@@ -235,7 +255,10 @@ def main(argv=None):
             opt.step()
             stats += [float(loss), float(cls_loss), float(reg_loss), npos_tot / args.batch, 1]
         elapsed += time.time() - te
-        s = stats / stats[4]
+        done = args.time_budget_min > 0 and elapsed / 60.0 >= args.time_budget_min
+        if stats[4] == 0:
+            break
+        s = stats / max(stats[4], 1)
         say("epoch %d/%d loss %.4f cls %.4f reg %.4f pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e" % (
             epoch + 1, args.epochs, s[0], s[1], s[2], s[3], time.time() - te, elapsed / 60, opt.param_groups[2]["lr"]))
         torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, elapsed=elapsed,
@@ -244,6 +267,9 @@ def main(argv=None):
         save_npz(model, os.path.join(CACHE, tag + ".latest.npz"))
         if args.max_minutes and elapsed / 60 > args.max_minutes:
             say("max minutes reached; stopping at epoch", epoch + 1)
+            break
+        if done:
+            say("time budget used up (LR annealed); stopping at epoch", epoch + 1)
             break
     model.eval()
     save_npz(model, args.out)

@@ -90,6 +90,26 @@ class WeightsFileTest(unittest.TestCase):
         self.assertEqual(sum(p.endswith("/add") for p in pts), 10)
         self.assertEqual(len(wf.activation_points(1000, "C", head=True)), 1 + 52 + 10 + 2 + 1)
 
+    def test_depthwise_per_channel_uses_last_axis(self):
+        b = wf.weights_file_bytes({}, [("d/weights", np.ones((1, 3, 3, 5), np.int8), [1, 2, 3, 4, 5])])
+        _, t = wf.read_weights_file(b)
+        np.testing.assert_array_equal(t["d/weights.frac"][0], [1, 2, 3, 4, 5])
+
+    def test_c_header(self):
+        import re
+        from tinyq_tools.to_c_header import c_header
+        meta, tensors = self.sample()
+        b = wf.weights_file_bytes(meta, tensors)
+        text = c_header(b, "my_model")
+        self.assertIn("aligned(64)", text)
+        self.assertIn("my_model_size = %d" % len(b), text)
+        body = text[text.index("= {") + 3:text.index("};")]
+        self.assertEqual(bytes(int(x, 16) for x in re.findall(r"0x([0-9a-f]{2})", body)), b)
+        with self.assertRaises(ValueError):
+            c_header(b, "1bad")
+        with self.assertRaises(ValueError):
+            c_header(b[:-1] + bytes([b[-1] ^ 1]), "ok")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -19,8 +19,9 @@ Export a model::
 
 * float32 arrays: ``frac_bits`` must be ``None`` (stored as the float model).
 * int8 / int16 / int32 arrays: ``frac_bits`` an int (real = raw * 2**-frac) or, for weights, a
-  sequence with one entry per output channel (axis 0); the writer then stores the list as the
-  extra int8 tensor ``<name>.frac`` and marks ``<name>`` per-channel.
+  sequence with one entry per output channel (axis 0 of OHWI, the last axis of 1HWC depthwise);
+  the writer then stores the list as the extra int8 tensor ``<name>.frac`` and marks ``<name>``
+  per-channel.
 
 Layouts are those of the TF-slim / TFLite ImageNet npz: conv weights OHWI (the 3x3 ``Conv``
 ``[C0,3,3,3]``, 1x1 convs ``[Cout,1,1,Cin]``), depthwise ``[1,3,3,C]``, biases ``[Cout]``.
@@ -139,7 +140,8 @@ def weights_file_bytes(metadata, tensors, alignment=64):
             entries.append((name, arr, 1, int(frac)))
         else:
             fr = np.asarray(frac, np.int8).reshape(-1)
-            if fr.shape[0] != arr.shape[0]:
+            channels = arr.shape[-1] if (arr.ndim == 4 and arr.shape[0] == 1) else arr.shape[0]  # 1HWC depthwise
+            if fr.shape[0] != channels:
                 raise ValueError("%s: per-channel frac list needs one entry per output channel" % name)
             entries.append((name, arr, 2, 0))
             entries.append((name + ".frac", fr, 1, 0))

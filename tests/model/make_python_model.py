@@ -1,0 +1,45 @@
+"""Writes a synthetic integer MobileNetV2 (width 0.35, OutA + 25-template head, int16 activations,
+int8 per-channel weights, random values) with the *Python* writer, then its C header with
+to_c_header: the C++ test test_model_python opens the header's array and runs it. Checks the
+Python exporter against the C++ loader/graph without any shared data.
+usage: make_python_model.py OUT_DIR   (PYTHONPATH must contain tools/)
+"""
+import os
+import sys
+
+import numpy as np
+
+from tinyq_tools.to_c_header import c_header
+from tinyq_tools.weights_file import activation_points, conv_layers, write_weights_file
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(5)
+    tensors = []
+    cout_last = 0
+    for name, kind, cin, cout, stride, relu6, residual in conv_layers(350, "A"):
+        shape = {"conv3x3": (cout, 3, 3, cin), "dw": (1, 3, 3, cin), "pw": (cout, 1, 1, cin)}[kind]
+        fan_in = {"conv3x3": 27, "dw": 9, "pw": cin}[kind]
+        frac = 6 + int(np.ceil(np.log2(fan_in) / 2))
+        tensors.append((name + "/weights", rng.integers(-63, 64, shape).astype(np.int8),
+                        list(frac + rng.integers(-1, 2, cout))))
+        tensors.append((name + "/biases", rng.integers(-512, 512, cout).astype(np.int32), 9))
+        cout_last = cout
+    t = 25
+    tensors.append(("head/weights", rng.integers(-63, 64, (5 * t, 1, 1, cout_last)).astype(np.int8), 10))
+    tensors.append(("head/biases", rng.integers(-512, 512, 5 * t).astype(np.int32), 9))
+    tensors.append(("head/templates", np.tile(np.array([[-160, -200, 160, 200]], np.int32), (t, 1)), 4))
+    pts = activation_points(350, "A", head=True)
+    tensors.append(("activation_frac_bits", np.array([7] + [9] * (len(pts) - 1), np.int8), 0))
+    meta = dict(width=350, output="A", activation_dtype="int16", head_templates=t, input_size=(64, 64))
+    path = os.path.join(out_dir, "python_model.tqw")
+    write_weights_file(path, meta, tensors)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(os.path.join(out_dir, "python_model.h"), "w") as f:
+        f.write(c_header(data, "python_model", "python_model.tqw"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from tinyq_tools.to_c_header import c_header
-from tinyq_tools.weights_file import activation_points, conv_layers, write_weights_file
+from tinyq_tools.weights_file import activation_points, conv_layers, export_detector, write_weights_file
 
 
 def main(out_dir):
@@ -39,6 +39,26 @@ def main(out_dir):
         data = f.read()
     with open(os.path.join(out_dir, "python_model.h"), "w") as f:
         f.write(c_header(data, "python_model", "python_model.tqw"))
+
+    # A float detector npz (detector.py layout, random weights ~ N(0, 1/fan_in)) exported with
+    # export_detector as float, q9 and auto (with a calibrate.py-style json claiming max |x| = 24).
+    import json
+    d = {"meta/alpha": np.float32(0.35), "templates": np.tile(np.array([[-10, -12, 10, 12]], np.float32), (t, 1))}
+    acts = {"head": {"maxabs": 24.0}}
+    for name, kind, cin, cout, stride, relu6, residual in conv_layers(350, "A"):
+        shape = {"conv3x3": (cout, 3, 3, cin), "dw": (1, 3, 3, cin), "pw": (cout, 1, 1, cin)}[kind]
+        fan_in = {"conv3x3": 27, "dw": 9, "pw": cin}[kind]
+        d[name + "/weights"] = (rng.standard_normal(shape) * (1.5 / np.sqrt(fan_in))).astype(np.float32)
+        d[name + "/biases"] = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+        acts[name + ("/add" if residual else "")] = {"maxabs": 24.0}
+    d["head/weights"] = (rng.standard_normal((5 * t, 1, 1, cout_last)) / np.sqrt(cout_last)).astype(np.float32)
+    d["head/biases"] = np.zeros(5 * t, np.float32)
+    np.savez(os.path.join(out_dir, "detector.npz"), **d)
+    with open(os.path.join(out_dir, "detector.qformats.json"), "w") as f:
+        json.dump({"activations": acts}, f)
+    for fmt in ("float", "q9", "auto"):
+        export_detector(os.path.join(out_dir, "detector.npz"), os.path.join(out_dir, "detector.%s.tqw" % fmt), fmt,
+                        os.path.join(out_dir, "detector.qformats.json"))
 
 
 if __name__ == "__main__":

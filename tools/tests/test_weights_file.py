@@ -110,6 +110,43 @@ class WeightsFileTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             c_header(b[:-1] + bytes([b[-1] ^ 1]), "ok")
 
+    def test_export_detector(self):
+        import json
+        import tempfile
+        rng = np.random.default_rng(1)
+        d = {"meta/alpha": np.float32(0.35), "templates": np.tile(np.array([[-10, -12, 10, 12]], np.float32), (25, 1))}
+        acts = {"head": {"maxabs": 5.0}}
+        for n, k, ci, co, st, r6, res in wf.conv_layers(350, "A"):
+            shape = {"conv3x3": (co, 3, 3, ci), "dw": (1, 3, 3, ci), "pw": (co, 1, 1, ci)}[k]
+            d[n + "/weights"] = (rng.standard_normal(shape) * 0.1).astype(np.float32)
+            d[n + "/biases"] = (rng.standard_normal(co) * 0.1).astype(np.float32)
+            acts[n + ("/add" if res else "")] = {"maxabs": 3.0}
+        d["head/weights"] = rng.standard_normal((125, 1, 1, 192)).astype(np.float32)
+        d["head/biases"] = np.zeros(125, np.float32)
+        with tempfile.TemporaryDirectory() as tmp:
+            np.savez(os.path.join(tmp, "m.npz"), **d)
+            with open(os.path.join(tmp, "q.json"), "w") as f:
+                json.dump({"activations": acts}, f)
+            wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "f.tqw"), "float")
+            wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "q.tqw"), "q8")
+            wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "a.tqw"), "auto", os.path.join(tmp, "q.json"))
+            m, t = wf.read_weights_file(os.path.join(tmp, "f.tqw"))
+            self.assertEqual((m["width"], m["output"], m["activation_dtype"], m["head_templates"]), (350, "A", "float32", 25))
+            self.assertNotIn("activation_frac_bits", t)
+            np.testing.assert_array_equal(t["head/templates"][0][0], [-160, -192, 160, 192])
+            m, t = wf.read_weights_file(os.path.join(tmp, "q.tqw"))
+            self.assertEqual(m["activation_dtype"], "int16")
+            self.assertTrue((t["activation_frac_bits"][0] == 8).all())
+            self.assertEqual(len(t["activation_frac_bits"][0]), len(wf.activation_points(350, "A", head=True)))
+            w, _, frac = t["Conv/weights"]
+            self.assertLessEqual(np.abs(w.astype(np.float64) * 2.0 ** -frac - d["Conv/weights"]).max(), 2.0 ** -frac)
+            _, t = wf.read_weights_file(os.path.join(tmp, "a.tqw"))
+            fr = t["activation_frac_bits"][0]
+            self.assertEqual(fr[0], 14)   # input in [-1, 1)
+            self.assertEqual(fr[1], 13)   # max |x| = 3 -> 15 - 2
+            with self.assertRaises(ValueError):
+                wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "x.tqw"), "auto")
+
 
 if __name__ == "__main__":
     unittest.main()

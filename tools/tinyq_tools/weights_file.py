@@ -234,6 +234,93 @@ def imagenet_npz_to_tensors(npz):
     return out
 
 
+def frac_for_range(max_abs, bits, lo=0, hi=31):
+    """Most fractional bits n with max_abs * 2**n < 2**(bits-1) (clipped to [lo, hi]); the C++
+    quantizer's rule (include/tinyq/model/host/quantize.h)."""
+    if not max_abs > 0:
+        return hi
+    n = (bits - 1) - int(np.ceil(np.log2(max_abs * (1 + 1e-9)) + 1e-12))
+    if max_abs * 2.0 ** n >= 2.0 ** (bits - 1):
+        n -= 1
+    return int(min(max(n, lo), hi))
+
+
+def _quantize(x, frac, dtype):
+    info = np.iinfo(dtype)
+    return np.clip(np.floor(np.asarray(x, np.float64) * 2.0 ** frac + 0.5), info.min, info.max).astype(dtype)
+
+
+def detector_activation_fracs(width, fmt, qformats=None):
+    """Activation fracs (one per activation_points(width, 'A', head=True)) for a format:
+    'q9'/'q8'/'q7' uniform; 'auto' from a calibrate.py --json file (its `activations` ranges;
+    a residual block's pre-add project output gets min(frac(add), frac(block input)) - 1)."""
+    pts = activation_points(width, "A", head=True)
+    if fmt in ("q9", "q8", "q7"):
+        return [int(fmt[1])] * len(pts)
+    if fmt != "auto" or qformats is None:
+        raise ValueError("format auto needs the calibrate.py --json file (qformats)")
+    import json
+    with open(qformats) if isinstance(qformats, str) else qformats as f:
+        acts = json.load(f)["activations"]
+
+    def frac_of(tap):
+        return frac_for_range(float(acts[tap]["maxabs"]), 16, 0, 15)
+
+    fr = {"input": frac_for_range(1.0, 16, 0, 15)}
+    prev = "input"
+    block_input = {}
+    for name, kind, cin, cout, stride, relu6, residual in conv_layers(width, "A"):
+        block = name.rsplit("/", 1)[0]
+        block_input.setdefault(block, prev)
+        if residual:  # calibrate.py records the sum as "<block>/project/add"
+            fr[block + "/add"] = frac_of(name + "/add")
+            fr[name] = max(0, min(fr[block + "/add"], fr[block_input[block]]) - 1)
+            prev = block + "/add"
+        else:
+            fr[name] = frac_of(name)
+            prev = name
+    fr["head"] = frac_of("head")
+    return [fr[p] for p in pts]
+
+
+def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16):
+    """Face detector npz (tools/tinyq_tools/detector.py layout: float32 `<layer>/weights` OHWI /
+    1HWC, `<layer>/biases`, `head/*`, `templates` (T, 4), `meta/alpha`) -> tinyq weights file.
+    fmt: 'float' (float32 tensors), 'q9'/'q8'/'q7' (int16 activations at that uniform format),
+    'auto' (int16 activations at calibrated per-layer formats from `qformats`, calibrate.py's
+    --json). Integer weights: int16 (or int8 with weight_bits=8), fractional bits per tensor from
+    its range; biases int32 at input frac + weight frac. Returns the bytes written."""
+    npz = np.load(npz_path)
+    width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000)) if "meta/alpha" in npz.files else 1000
+    templates = np.asarray(npz["templates"], np.float64)
+    t = templates.shape[0]
+    layers = [(n, res) for n, k, ci, co, st, r6, res in conv_layers(width, "A")] + [("head", False)]
+    meta = dict(width=width, output="A", padding="tf_same", head_templates=t, input_offset=128, input_shift=7,
+                activation_dtype="float32" if fmt == "float" else "int16")
+    tensors = []
+    if fmt == "float":
+        for name, _ in layers:
+            tensors.append((name + "/weights", np.asarray(npz[name + "/weights"], np.float32), None))
+            tensors.append((name + "/biases", np.asarray(npz[name + "/biases"], np.float32), None))
+    else:
+        afr = detector_activation_fracs(width, fmt, qformats)
+        pts = activation_points(width, "A", head=True)
+        point_frac = dict(zip(pts, afr))
+        wdt = np.int16 if weight_bits == 16 else np.int8
+        prev = "input"
+        for name, residual in layers:
+            w = np.asarray(npz[name + "/weights"], np.float64)
+            b = np.asarray(npz[name + "/biases"], np.float64)
+            wf = frac_for_range(float(np.abs(w).max()), weight_bits)
+            bf = min(point_frac[prev] + wf, 31, frac_for_range(float(np.abs(b).max()), 32))
+            tensors.append((name + "/weights", _quantize(w, wf, wdt), wf))
+            tensors.append((name + "/biases", _quantize(b, bf, np.int32), bf))
+            prev = name.rsplit("/", 1)[0] + "/add" if residual else name
+        tensors.append(("activation_frac_bits", np.asarray(afr, np.int8), 0))
+    tensors.append(("head/templates", _quantize(templates, 4, np.int32), 4))
+    return write_weights_file(out_path, meta, tensors)
+
+
 def main(argv=None):
     import argparse
     p = argparse.ArgumentParser(description="tinyq weights file tools")
@@ -241,6 +328,12 @@ def main(argv=None):
     c = sub.add_parser("from-imagenet-npz", help="shared ImageNet weights.npz -> float32 classifier weights file")
     c.add_argument("npz")
     c.add_argument("out")
+    e = sub.add_parser("export-detector", help="face detector npz -> weights file (float, q9, q8, q7, auto)")
+    e.add_argument("npz")
+    e.add_argument("out")
+    e.add_argument("--format", default="auto", choices=["float", "q9", "q8", "q7", "auto"])
+    e.add_argument("--qformats", default=None, help="calibrate.py --json output (needed by --format auto)")
+    e.add_argument("--weight-bits", type=int, default=16, choices=[8, 16])
     d = sub.add_parser("dump", help="print metadata and the tensor table")
     d.add_argument("file")
     a = p.parse_args(argv)
@@ -248,6 +341,8 @@ def main(argv=None):
         npz = np.load(a.npz)
         meta = dict(width=1000, output="B", classifier=True, activation_dtype="float32", input_size=(224, 224))
         print(write_weights_file(a.out, meta, imagenet_npz_to_tensors(npz)), "bytes ->", a.out)
+    elif a.cmd == "export-detector":
+        print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits), "bytes ->", a.out)
     else:
         meta, tensors = read_weights_file(a.file)
         print(meta)

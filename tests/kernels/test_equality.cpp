@@ -104,6 +104,8 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
 #endif
 #if TINYQ_HAVE_AVX512
   v.emplace_back("avx512", [](auto&&... a) { pointwise_conv_avx512(a...); });
+  v.emplace_back("avx512 dot", [](auto&&... a) { pointwise_conv_avx512_dot(a...); });
+  v.emplace_back("avx512 packed", [](auto&&... a) { pointwise_conv_avx512_packed(a...); });
 #endif
   return v;
 }
@@ -246,6 +248,12 @@ void pointwise_sweep(uint64_t seed) {
     for (Regime r : {Regime::relu6, Regime::moderate, Regime::full})
       PointwiseTester().pixels(1, 5).channels(cin, static_cast<int>(rng.uniform(1, 9))).regime(r).per_channel(rng.uniform(0, 1) == 1)
           .template test<TA, TW>(rng.next());
+  // Many pixels (the outer-product form's pixel blocks of 8, 4, 2, 1), output channels around 16 and 32.
+  for (int px : {127, 128, 131, 150})
+    for (int cout : {1, 15, 16, 17, 33, 64})
+      for (Regime r : kRegimes)
+        PointwiseTester().pixels(1, px).channels(static_cast<int>(rng.uniform(1, 70)), cout).regime(r).per_channel(rng.uniform(0, 1) == 1)
+            .relu6(rng.uniform(0, 1) == 1).template test<TA, TW>(rng.next());
   // Output channel counts around the 4-channel blocks, pixel counts around the pixel blocks.
   for (int cout = 1; cout <= 9; ++cout)
     for (int px = 1; px <= 9; ++px)

@@ -158,8 +158,186 @@ inline void pointwise_block(const TA* const x[4], const TW* const w[4], int cin,
 }  // namespace avx512
 }  // namespace detail
 
+// Outer-product pointwise for int16 activations and many pixels: weights of 32 output
+// channels packed as int16 pairs [cin/2][32] (per call, on the stack), each activation
+// pair broadcast (vpbroadcastd) and multiplied into 2 vectors of 16 output channels, a
+// block of 8 pixels x 32 channels = 16 accumulators; no horizontal reduction, every lane
+// is one output. Exactness: lane sums of cin products, int32 when cin * P + max|bias'| <=
+// INT32_MAX, else int32 passes of `chunk` pair-steps flushed to int64 lanes.
+namespace detail {
+namespace avx512 {
+
+constexpr int kPackMaxCin = 1024;  // 32 channels x 1024 x 2 bytes = 64 KiB of stack
+
+template <typename TW>
+inline void pack_weights(const TW* weights, int cin, int c0, int nc, int32_t* packed) {
+  const int k2n = (cin + 1) / 2;
+  for (int j = 0; j < 32; ++j) {
+    const TW* row = weights + static_cast<size_t>(c0 + (j < nc ? j : 0)) * cin;
+    for (int k2 = 0; k2 < k2n; ++k2) {
+      uint32_t a = 0, b = 0;
+      if (j < nc) {
+        a = static_cast<uint16_t>(static_cast<int16_t>(row[2 * k2]));
+        b = 2 * k2 + 1 < cin ? static_cast<uint16_t>(static_cast<int16_t>(row[2 * k2 + 1])) : 0u;
+      }
+      packed[k2 * 32 + j] = static_cast<int32_t>(a | (b << 16));
+    }
+  }
+}
+
+struct PackedParams {
+  __m512i bias32[2], lo32[2], hi32[2], round[2], shift[2];
+  __m512i bias64[4], lo64[4], hi64[4];
+  __mmask16 mask[2];
+};
+
+template <typename TA>
+inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int nc, PackedParams& pp) {
+  alignas(64) int32_t b32[32], lo32[32], hi32[32], rnd[32], sh[32];
+  alignas(64) int64_t b64[32], lo64[32], hi64[32];
+  for (int j = 0; j < 32; ++j) {
+    const ChannelEpilogue e = channel_epilogue<TA>(bias, q, c0 + (j < nc ? j : 0));
+    b64[j] = e.bias;
+    lo64[j] = e.lo;
+    hi64[j] = e.hi;
+    b32[j] = static_cast<int32_t>(e.bias);  // used only when the int32 epilogue is proven exact
+    lo32[j] = static_cast<int32_t>(e.lo);
+    hi32[j] = static_cast<int32_t>(e.hi);
+    rnd[j] = e.round;
+    sh[j] = e.shift;
+  }
+  for (int v = 0; v < 2; ++v) {
+    pp.bias32[v] = _mm512_load_si512(b32 + 16 * v);
+    pp.lo32[v] = _mm512_load_si512(lo32 + 16 * v);
+    pp.hi32[v] = _mm512_load_si512(hi32 + 16 * v);
+    pp.round[v] = _mm512_load_si512(rnd + 16 * v);
+    pp.shift[v] = _mm512_load_si512(sh + 16 * v);
+    const int n = nc - 16 * v;
+    pp.mask[v] = n >= 16 ? __mmask16(0xFFFF) : (n <= 0 ? __mmask16(0) : static_cast<__mmask16>((1u << n) - 1));
+  }
+  for (int h = 0; h < 4; ++h) {
+    pp.bias64[h] = _mm512_load_si512(b64 + 8 * h);
+    pp.lo64[h] = _mm512_load_si512(lo64 + 8 * h);
+    pp.hi64[h] = _mm512_load_si512(hi64 + 8 * h);
+  }
+}
+
+inline void store16(int16_t* o, __mmask16 m, __m512i r) { _mm256_mask_storeu_epi16(o, m, _mm512_cvtsepi32_epi16(r)); }
+
+// MR pixels (rows x, x + cin, ...) x 32 channels; o: output of the first pixel at channel c0.
+template <int MR>
+inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
+                         const PackedParams& pp, int16_t* o, int cout) {
+  __m512i acc[MR][2];
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  const int k2full = cin / 2;
+  const int steps = k2full + (cin & 1);
+  __m512i wide[MR][2][2];
+  if (chunk != 0)
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < 2; ++v) wide[i][v][0] = wide[i][v][1] = _mm512_setzero_si512();
+  auto flush = [&]() {
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < 2; ++v) {
+        wide[i][v][0] = _mm512_add_epi64(wide[i][v][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i][v])));
+        wide[i][v][1] = _mm512_add_epi64(wide[i][v][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i][v], 1)));
+        acc[i][v] = _mm512_setzero_si512();
+      }
+  };
+  int k2 = 0;
+  const int pass = chunk != 0 ? chunk : steps;
+  while (k2 < k2full) {
+    const int end = k2 + pass < k2full ? k2 + pass : k2full;
+    for (; k2 < end; ++k2) {
+      const __m512i w0 = _mm512_load_si512(packed + k2 * 32), w1 = _mm512_load_si512(packed + k2 * 32 + 16);
+      for (int i = 0; i < MR; ++i) {
+        int32_t xv;
+        __builtin_memcpy(&xv, x + static_cast<size_t>(i) * cin + 2 * k2, 4);
+        const __m512i xb = _mm512_set1_epi32(xv);
+        acc[i][0] = madd_acc(acc[i][0], xb, w0);
+        acc[i][1] = madd_acc(acc[i][1], xb, w1);
+      }
+    }
+    if (chunk != 0) flush();
+  }
+  if (cin & 1) {  // last activation alone (its pair partner would be past the row)
+    const __m512i w0 = _mm512_load_si512(packed + k2 * 32), w1 = _mm512_load_si512(packed + k2 * 32 + 16);
+    for (int i = 0; i < MR; ++i) {
+      const __m512i xb = _mm512_set1_epi32(static_cast<uint16_t>(x[static_cast<size_t>(i) * cin + cin - 1]));
+      acc[i][0] = madd_acc(acc[i][0], xb, w0);
+      acc[i][1] = madd_acc(acc[i][1], xb, w1);
+    }
+    if (chunk != 0) flush();
+  }
+  for (int i = 0; i < MR; ++i) {
+    int16_t* oi = o + static_cast<size_t>(i) * cout;
+    for (int v = 0; v < 2; ++v) {
+      if (pp.mask[v] == 0) continue;
+      __m512i r;
+      if (chunk == 0 && int32_epilogue) {
+        r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(acc[i][v], pp.bias32[v]), pp.lo32[v]), pp.hi32[v]);
+      } else {
+        __m512i t0, t1;
+        if (chunk == 0) {
+          t0 = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i][v]));
+          t1 = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i][v], 1));
+        } else {
+          t0 = wide[i][v][0];
+          t1 = wide[i][v][1];
+        }
+        t0 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t0, pp.bias64[2 * v]), pp.lo64[2 * v]), pp.hi64[2 * v]);
+        t1 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t1, pp.bias64[2 * v + 1]), pp.lo64[2 * v + 1]), pp.hi64[2 * v + 1]);
+        r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(t0)), _mm512_cvtepi64_epi32(t1), 1);
+      }
+      r = _mm512_srav_epi32(_mm512_add_epi32(r, pp.round[v]), pp.shift[v]);
+      store16(oi + 16 * v, pp.mask[v], r);
+    }
+  }
+}
+
+// Preconditions (checked by pointwise_conv_avx512): int16 activations, fast shifts,
+// 2P <= INT32_MAX, cin <= kPackMaxCin.
+template <typename TW>
+inline void pointwise_packed(const Tensor<const int16_t>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                             const Tensor<int16_t>& out, uint64_t prod) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  const bool single = fits_int32(accumulator_bound(cin, prod, 1));
+  const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
+  alignas(64) int32_t packed[kPackMaxCin / 2 * 32];
+  PackedParams pp;
+  for (int c0 = 0; c0 < cout; c0 += 32) {
+    const int nc = cout - c0 < 32 ? cout - c0 : 32;
+    pack_weights(weights, cin, c0, nc, packed);
+    packed_params<int16_t>(bias, q, c0, nc, pp);
+    size_t p = 0;
+    for (; p + 8 <= pixels; p += 8)
+      packed_block<8>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    if (p + 4 <= pixels) {
+      packed_block<4>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      p += 4;
+    }
+    if (p + 2 <= pixels) {
+      packed_block<2>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      p += 2;
+    }
+    if (p < pixels) packed_block<1>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+  }
+}
+
+}  // namespace avx512
+}  // namespace detail
+
+// Below this many pixels, packing the weights per call costs more than the dot-product
+// form's horizontal reductions (tunable; both forms are exact).
+#ifndef TINYQ_AVX512_PACKED_MIN_PIXELS
+#define TINYQ_AVX512_PACKED_MIN_PIXELS 128
+#endif
+constexpr size_t kPackedMinPixels = TINYQ_AVX512_PACKED_MIN_PIXELS;
+
 template <typename TA, typename TW>
-void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+void pointwise_conv_avx512_dot(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                            const Tensor<TA>& out) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
@@ -190,6 +368,38 @@ void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const 
       }
     }
   }
+}
+
+// Outer-product form (int16 activations, cin <= 1024); anything else goes to the dot form.
+template <typename TA, typename TW>
+void pointwise_conv_avx512_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                                  const Tensor<TA>& out) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  if (pixels == 0 || cout == 0) return;
+  if (!is_same<TA, int16_t>::value || cin > detail::avx512::kPackMaxCin || !detail::fast_shifts<TA>(q, cout)) {
+    pointwise_conv_avx512_dot(in, weights, bias, q, out);
+    return;
+  }
+  const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * cin)) *
+                        detail::avx512::max_abs(weights, static_cast<size_t>(cout) * cin);
+  if (!fits_int32(2 * prod)) {
+    pointwise_conv_reference(in, weights, bias, q, out);
+    return;
+  }
+  detail::avx512::pointwise_packed(Tensor<const int16_t>{reinterpret_cast<const int16_t*>(in.data), in.height, in.width, cin},
+                                   weights, bias, q,
+                                   Tensor<int16_t>{reinterpret_cast<int16_t*>(out.data), out.height, out.width, cout}, prod);
+}
+
+// The AVX-512 entry point: outer-product form for int16 activations over many pixels,
+// dot-product form otherwise.
+template <typename TA, typename TW>
+void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                           const Tensor<TA>& out) {
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  if (is_same<TA, int16_t>::value && pixels >= kPackedMinPixels) pointwise_conv_avx512_packed(in, weights, bias, q, out);
+  else pointwise_conv_avx512_dot(in, weights, bias, q, out);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,309 @@
+// Google Benchmark: every kernel x {Q7, Q8, Q9 16-bit; Q9 activations with 8-bit
+// weights; 8-bit activations and weights} x {reference, optimized} on MobileNetV2 layer
+// shapes (inputs 224 and 500, width 1.0 and 0.5), XNNPACK's qs8 convolution on the same
+// shapes (one thread) when it was found, and peak microbenchmarks of the multiply-add
+// instructions the kernels use. Counters: MAC/s, and peak% = MAC/s over this machine's
+// int16 MAC peak (vpdpwssd zmm where the CPU has AVX512-VNNI, else vpmaddwd+vpaddd),
+// measured at startup.
+//
+//   bench_kernels --benchmark_min_time=0.05 --benchmark_filter='224_w1.0/pw'
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "mobilenet_shapes.h"
+#include "tinyq/blocks/inverted_residual.h"
+#include "tinyq/kernels/kernels.h"
+
+#if TINYQ_BENCH_XNNPACK
+#include <xnnpack.h>
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"  // GCC 12's own AVX-512 headers (bug 105593)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+using namespace tinyq;
+using bench_shapes::Layer;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Peak: a tight loop of independent multiply-adds (12 accumulator chains hide the latency).
+// ---------------------------------------------------------------------------
+constexpr int kChains = 12;
+
+#if TINYQ_HAVE_AVX512_VNNI
+constexpr const char* kPeakInstruction = "vpdpwssd zmm";
+int64_t peak_loop(int64_t iters) {
+  __m512i acc[kChains];
+  for (auto& a : acc) a = _mm512_setzero_si512();
+  __m512i a = _mm512_set1_epi16(3), b = _mm512_set1_epi16(5);
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+v"(a), "+v"(b));
+    for (auto& x : acc) x = _mm512_dpwssd_epi32(x, a, b);
+  }
+  __m512i s = acc[0];
+  for (int j = 1; j < kChains; ++j) s = _mm512_add_epi32(s, acc[j]);
+  return _mm512_reduce_add_epi32(s);
+}
+constexpr int kMacsPerInstruction = 32;
+#elif TINYQ_HAVE_AVX512
+constexpr const char* kPeakInstruction = "vpmaddwd+vpaddd zmm";
+int64_t peak_loop(int64_t iters) {
+  __m512i acc[kChains];
+  for (auto& a : acc) a = _mm512_setzero_si512();
+  __m512i a = _mm512_set1_epi16(3), b = _mm512_set1_epi16(5);
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+v"(a), "+v"(b));
+    for (auto& x : acc) x = _mm512_add_epi32(x, _mm512_madd_epi16(a, b));
+  }
+  __m512i s = acc[0];
+  for (int j = 1; j < kChains; ++j) s = _mm512_add_epi32(s, acc[j]);
+  return _mm512_reduce_add_epi32(s);
+}
+constexpr int kMacsPerInstruction = 32;
+#else
+constexpr const char* kPeakInstruction = "vpmaddwd+vpaddd ymm";
+int64_t peak_loop(int64_t iters) {
+  __m256i acc[kChains];
+  for (auto& a : acc) a = _mm256_setzero_si256();
+  __m256i a = _mm256_set1_epi16(3), b = _mm256_set1_epi16(5);
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+x"(a), "+x"(b));
+    for (auto& x : acc) x = _mm256_add_epi32(x, _mm256_madd_epi16(a, b));
+  }
+  __m256i s = acc[0];
+  for (int j = 1; j < kChains; ++j) s = _mm256_add_epi32(s, acc[j]);
+  alignas(32) int32_t t[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(t), s);
+  return t[0];
+}
+constexpr int kMacsPerInstruction = 16;
+#endif
+
+double g_peak = 0;  // int16 MAC/s
+
+double measure_peak() {
+  const int64_t iters = 2000000;
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(peak_loop(iters));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double rate = double(iters) * kChains * kMacsPerInstruction / s;
+    best = rate > best ? rate : best;
+  }
+  return best;
+}
+
+void BM_peak(benchmark::State& state) {
+  const int64_t iters = 100000;
+  for (auto _ : state) benchmark::DoNotOptimize(peak_loop(iters));
+  state.counters["MAC/s"] = benchmark::Counter(double(iters) * kChains * kMacsPerInstruction * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(kPeakInstruction);
+}
+
+void set_counters(benchmark::State& state, long long macs) {
+  state.counters["MAC/s"] = benchmark::Counter(double(macs) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["peak%"] = benchmark::Counter(100.0 * double(macs) * state.iterations() / g_peak, benchmark::Counter::kIsRate);
+}
+
+// ---------------------------------------------------------------------------
+// Formats and data
+// ---------------------------------------------------------------------------
+struct Format {
+  const char* name;
+  int act_frac;  // Q7 / Q8 / Q9 activations (Q<3,4> for int8)
+  int w_frac;
+};
+const Format kQ7{"Q7", 7, 14}, kQ8{"Q8", 8, 14}, kQ9{"Q9", 9, 14}, kQ9w8{"Q9_w8", 9, 6}, kI8{"i8", 4, 6};
+
+template <typename TA, typename TW>
+struct LayerData {
+  std::vector<TA> x, out;
+  std::vector<TW> w;
+  std::vector<int32_t> bias;
+  ConvQuant q;
+  LayerData(const Layer& l, const Format& f) {
+    tinyq_test::Rng rng(42);
+    const int oh = (l.h + l.stride - 1) / l.stride, ow = (l.w + l.stride - 1) / l.stride;
+    const int cout = l.depthwise ? l.cin : l.cout;
+    x.resize(static_cast<size_t>(l.h) * l.w * l.cin);
+    // Depthwise inputs follow a ReLU6: [0, 6.0]; 1x1 inputs may be block outputs: [-3.0, 6.0].
+    const int64_t hi = int64_t(6) << f.act_frac, lo = l.depthwise ? 0 : -(int64_t(3) << f.act_frac);
+    for (auto& v : x) v = static_cast<TA>(saturate_to_bits(rng.uniform(lo, hi), int_limits<TA>::bits));
+    const size_t nw = l.depthwise ? size_t(9) * l.cin : (l.stem ? size_t(9) * l.cin * l.cout : size_t(l.cin) * l.cout);
+    w.resize(nw);
+    const int64_t wm = (int64_t(1) << (f.w_frac - 1)) - 1;  // |w| < 0.5
+    for (auto& v : w) v = static_cast<TW>(rng.uniform(-wm, wm));
+    bias.resize(cout);
+    for (auto& b : bias) b = static_cast<int32_t>(rng.uniform(-(1 << 20), 1 << 20));
+    out.resize(static_cast<size_t>(oh) * ow * cout);
+    const bool project = !l.depthwise && !l.stem && l.cout < l.cin;
+    q = ConvQuant{f.act_frac, f.act_frac, f.w_frac, nullptr, f.act_frac + f.w_frac, !project};
+  }
+};
+
+template <typename TA, typename TW>
+void BM_layer(benchmark::State& state, Layer l, Format f, bool optimized) {
+  LayerData<TA, TW> d(l, f);
+  const Tensor<const TA> in{d.x.data(), l.h, l.w, l.cin};
+  const int oh = (l.h + l.stride - 1) / l.stride, ow = (l.w + l.stride - 1) / l.stride;
+  for (auto _ : state) {
+    if (l.depthwise) {
+      const Tensor<TA> out{d.out.data(), oh, ow, l.cin};
+      if (optimized) depthwise_conv3x3(in, d.w.data(), d.bias.data(), d.q, l.stride, Padding::tf_same, out);
+      else depthwise_conv3x3_reference(in, d.w.data(), d.bias.data(), d.q, l.stride, Padding::tf_same, out);
+    } else if (l.stem) {
+      const Tensor<TA> out{d.out.data(), oh, ow, l.cout};
+      if (optimized) conv3x3(in, d.w.data(), d.bias.data(), d.q, l.stride, Padding::tf_same, out);
+      else conv3x3_reference(in, d.w.data(), d.bias.data(), d.q, l.stride, Padding::tf_same, out);
+    } else {
+      const Tensor<TA> out{d.out.data(), l.h, l.w, l.cout};
+      if (optimized) pointwise_conv(in, d.w.data(), d.bias.data(), d.q, out);
+      else pointwise_conv_reference(in, d.w.data(), d.bias.data(), d.q, out);
+    }
+    benchmark::DoNotOptimize(d.out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, l.macs());
+}
+
+#if TINYQ_BENCH_XNNPACK
+void BM_xnnpack(benchmark::State& state, Layer l) {
+  static const bool initialized = xnn_initialize(nullptr) == xnn_status_success;
+  if (!initialized) {
+    state.SkipWithError("xnn_initialize failed");
+    return;
+  }
+  LayerData<int8_t, int8_t> d(l, kI8);
+  const int oh = (l.h + l.stride - 1) / l.stride, ow = (l.w + l.stride - 1) / l.stride;
+  const int k = (l.depthwise || l.stem) ? 3 : 1;
+  uint32_t top = 0, left = 0, bottom = 0, right = 0;
+  if (k == 3) {  // TF SAME
+    const int th = (oh - 1) * l.stride + 3 - l.h, tw = (ow - 1) * l.stride + 3 - l.w;
+    top = th > 0 ? th / 2 : 0;
+    bottom = th > 0 ? th - th / 2 : 0;
+    left = tw > 0 ? tw / 2 : 0;
+    right = tw > 0 ? tw - tw / 2 : 0;
+  }
+  xnn_operator_t op = nullptr;
+  const uint32_t groups = l.depthwise ? l.cin : 1;
+  const size_t gin = l.depthwise ? 1 : l.cin, gout = l.depthwise ? 1 : l.cout;
+  const size_t cout = l.depthwise ? l.cin : l.cout;
+  xnn_status st = xnn_create_convolution2d_nhwc_qs8(top, right, bottom, left, k, k, l.stride, l.stride, 1, 1, groups, gin, gout,
+                                                    l.cin, cout, 0, 1.0f / 16, 1.0f / 64, d.w.data(), d.bias.data(), 0, 1.0f / 16,
+                                                    d.q.relu6 ? 0 : -128, d.q.relu6 ? 96 : 127,
+                                                    l.depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, &op);
+  if (st != xnn_status_success) {
+    state.SkipWithError("xnn_create_convolution2d_nhwc_qs8 failed");
+    return;
+  }
+  std::unique_ptr<xnn_operator, decltype(&xnn_delete_operator)> guard(op, xnn_delete_operator);
+  if (xnn_setup_convolution2d_nhwc_qs8(op, 1, l.h, l.w, d.x.data(), d.out.data(), nullptr) != xnn_status_success) {
+    state.SkipWithError("xnn_setup failed");
+    return;
+  }
+  for (auto _ : state) {
+    xnn_run_operator(op, nullptr);
+    benchmark::DoNotOptimize(d.out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, l.macs());
+}
+#endif
+
+// Fused inverted residual vs the unfused composition (56x56, 24 -> 144 -> 24, residual).
+template <bool Fused>
+void BM_inverted_residual(benchmark::State& state) {
+  const int hw = 56, cin = 24, cexp = 144;
+  tinyq_test::Rng rng(5);
+  std::vector<int16_t> x(size_t(hw) * hw * cin), out(x.size()), we(size_t(cexp) * cin), wd(9 * cexp), wp(size_t(cin) * cexp);
+  for (auto& v : x) v = static_cast<int16_t>(rng.uniform(-1536, 3072));
+  for (auto* w : {&we, &wd, &wp})
+    for (auto& v : *w) v = static_cast<int16_t>(rng.uniform(-8191, 8191));
+  std::vector<int32_t> b(cexp, 1000);
+  InvertedResidualParams<int16_t> p{we.data(), b.data(), ConvQuant{9, 9, 14, nullptr, 23, true}, cexp,
+                                    wd.data(), b.data(), ConvQuant{9, 9, 14, nullptr, 23, true}, 1, Padding::tf_same,
+                                    wp.data(), b.data(), ConvQuant{9, 9, 14, nullptr, 23, false}, true, 9, 9};
+  std::vector<unsigned char> scratch(inverted_residual_scratch_bytes<int16_t>(hw, cin, p));
+  std::vector<int16_t> e(size_t(hw) * hw * cexp), dd(e.size()), pr(x.size());
+  const Tensor<const int16_t> in{x.data(), hw, hw, cin};
+  for (auto _ : state) {
+    if (Fused) {
+      inverted_residual(in, p, Tensor<int16_t>{out.data(), hw, hw, cin}, scratch.data(), scratch.size());
+    } else {
+      pointwise_conv(in, p.expand_weights, p.expand_bias, p.expand_q, Tensor<int16_t>{e.data(), hw, hw, cexp});
+      depthwise_conv3x3(Tensor<const int16_t>{e.data(), hw, hw, cexp}, p.depthwise_weights, p.depthwise_bias, p.depthwise_q, 1,
+                        Padding::tf_same, Tensor<int16_t>{dd.data(), hw, hw, cexp});
+      pointwise_conv(Tensor<const int16_t>{dd.data(), hw, hw, cexp}, p.project_weights, p.project_bias, p.project_q,
+                     Tensor<int16_t>{pr.data(), hw, hw, cin});
+      add(Tensor<const int16_t>{pr.data(), hw, hw, cin}, 9, in, 9, Tensor<int16_t>{out.data(), hw, hw, cin}, 9);
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, (long long)hw * hw * (cin * cexp * 2 + 9 * cexp));
+  state.counters["scratch_bytes"] = Fused ? double(scratch.size()) : double((e.size() + dd.size() + pr.size()) * 2);
+}
+
+// Elementwise kernels (elements/s).
+void BM_elementwise(benchmark::State& state, int which) {
+  const int h = 28, w = 28, c = 32;
+  tinyq_test::Rng rng(9);
+  std::vector<int16_t> a(size_t(h) * w * c), b(a.size()), out(a.size() * 4);
+  for (auto& v : a) v = static_cast<int16_t>(rng.uniform(-4000, 4000));
+  for (auto& v : b) v = static_cast<int16_t>(rng.uniform(-4000, 4000));
+  const Tensor<const int16_t> ta{a.data(), h, w, c}, tb{b.data(), h, w, c};
+  for (auto _ : state) {
+    if (which == 0) add(ta, 9, tb, 8, Tensor<int16_t>{out.data(), h, w, c}, 9);
+    else if (which == 1) concat_channels(ta, 9, tb, 8, Tensor<int16_t>{out.data(), h, w, 2 * c}, 9);
+    else upsample_bilinear_2x(ta, Tensor<int16_t>{out.data(), 2 * h, 2 * w, c});
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  const double n = which == 2 ? 4.0 * a.size() : (which == 1 ? 2.0 * a.size() : double(a.size()));
+  state.counters["elements/s"] = benchmark::Counter(n * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_peak = measure_peak();
+  std::printf("int16 MAC peak (%s, %d chains, one core): %.1f GMAC/s\n", kPeakInstruction, kChains, g_peak / 1e9);
+  benchmark::RegisterBenchmark((std::string("peak/") + kPeakInstruction).c_str(), BM_peak);
+  for (const Layer& l : bench_shapes::layers()) {
+    for (bool opt : {true, false}) {
+      const char* impl = opt ? "opt" : "ref";
+      auto reg = [&](const Format& f, auto fn) {
+        benchmark::RegisterBenchmark((l.name + "/" + f.name + "/" + impl).c_str(), fn, l, f, opt)->Unit(benchmark::kMicrosecond);
+      };
+      reg(kQ7, BM_layer<int16_t, int16_t>);
+      reg(kQ8, BM_layer<int16_t, int16_t>);
+      reg(kQ9, BM_layer<int16_t, int16_t>);
+      reg(kQ9w8, BM_layer<int16_t, int8_t>);
+      reg(kI8, BM_layer<int8_t, int8_t>);
+    }
+#if TINYQ_BENCH_XNNPACK
+    benchmark::RegisterBenchmark((l.name + "/xnnpack_qs8").c_str(), BM_xnnpack, l)->Unit(benchmark::kMicrosecond);
+#endif
+  }
+  benchmark::RegisterBenchmark("block/inverted_residual_56x56_24-144-24/fused", BM_inverted_residual<true>)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("block/inverted_residual_56x56_24-144-24/unfused", BM_inverted_residual<false>)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("elementwise/add_28x28x32", BM_elementwise, 0);
+  benchmark::RegisterBenchmark("elementwise/concat_28x28x32+32", BM_elementwise, 1);
+  benchmark::RegisterBenchmark("elementwise/upsample2x_28x28x32", BM_elementwise, 2);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -29,10 +29,17 @@ foreach(profile IN LISTS TINYQ_RISCV_PROFILES)
   list(GET profile 1 toolchain)
   list(GET profile 2 cpu)
   set(bin ${PROJECT_BINARY_DIR}/riscv64-${name})
+  set(firmware_args "")
+  set(firmware_deps "")
+  if(TINYQ_FIRMWARE_DATA_DIR)
+    set(firmware_args -DTINYQ_FIRMWARE_DATA_DIR=${TINYQ_FIRMWARE_DATA_DIR})
+    set(firmware_deps DEPENDS tinyq_firmware_data)
+  endif()
   ExternalProject_Add(riscv64_${name}
     SOURCE_DIR ${PROJECT_SOURCE_DIR}
     BINARY_DIR ${bin}
-    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${toolchain} -DCMAKE_BUILD_TYPE=Release
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${toolchain} -DCMAKE_BUILD_TYPE=Release ${firmware_args}
+    ${firmware_deps}
     BUILD_ALWAYS ON
     INSTALL_COMMAND ""
     USES_TERMINAL_BUILD ON)
@@ -52,7 +59,29 @@ foreach(profile IN LISTS TINYQ_RISCV_PROFILES)
     COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check_integer_only.sh ${TINYQ_RISCV_OBJDUMP} ${TINYQ_RISCV_NM}
             ${bin}/tests/freestanding/float_control)
   set_tests_properties(riscv64.${name}.integer_only_rejects_float PROPERTIES WILL_FAIL ON)
+
+  if(TINYQ_FIRMWARE_DATA_DIR)
+    # The firmware example: the committed model on the demo photo, bare metal.
+    tinyq_qemu_command(qemu ${cpu} ${bin}/examples/firmware/tinyq_firmware)
+    add_test(NAME riscv64.${name}.firmware COMMAND ${qemu})
+    set_tests_properties(riscv64.${name}.firmware PROPERTIES TIMEOUT 900
+      PASS_REGULAR_EXPRESSION "instructions per frame [0-9]+" FAIL_REGULAR_EXPRESSION "rejected|failed|too small")
+    add_test(NAME riscv64.${name}.firmware_integer_only
+      COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check_integer_only.sh ${TINYQ_RISCV_OBJDUMP} ${TINYQ_RISCV_NM}
+              ${bin}/examples/firmware/tinyq_firmware)
+    string(REPLACE ";" " " qemu_str "${qemu}")
+    list(APPEND TINYQ_FIRMWARE_COMMANDS "${qemu_str}")
+  endif()
 endforeach()
+
+if(TINYQ_FIRMWARE_DATA_DIR AND TARGET tinyq_firmware_host)
+  # Golden detector test: the committed model's complete box list on the demo photo is
+  # identical on the host (every SIMD level) and on rv64imac and rv64imafc.
+  add_test(NAME riscv64.firmware_boxes_equal_host
+    COMMAND ${CMAKE_COMMAND} "-DCOMMANDS=${TINYQ_FIRMWARE_HOST_COMMANDS};${TINYQ_FIRMWARE_COMMANDS}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/compare_digests.cmake)
+  set_tests_properties(riscv64.firmware_boxes_equal_host PROPERTIES TIMEOUT 1800)
+endif()
 
 # Host (default flags and every SIMD level), rv64imac and rv64imafc must print the
 # same digests, section by section.

@@ -1,0 +1,73 @@
+# Inputs of the bare-metal firmware example and of the golden detector test: the
+# committed face model and the README's demo photo, turned into C headers by the
+# host tool tinyq-embed. Sets TINYQ_FIRMWARE_DATA_DIR (and the target
+# tinyq_firmware_data) when both inputs exist; otherwise says why and skips.
+set(TINYQ_FIRMWARE_MAX_SIDE 256 CACHE STRING "Longer side of the image embedded in the firmware")
+if(NOT TINYQ_FIRMWARE_MODEL)
+  foreach(candidate face_mnv2_a050_outA.auto.tqw face_mnv2_a100_outA.auto.tqw)
+    if(EXISTS ${PROJECT_SOURCE_DIR}/models/${candidate})
+      set(TINYQ_FIRMWARE_MODEL ${PROJECT_SOURCE_DIR}/models/${candidate})
+      break()
+    endif()
+  endforeach()
+endif()
+if(NOT TINYQ_FIRMWARE_MODEL)
+  message(STATUS "tinyq: no committed face model in models/: firmware example and golden detector test skipped")
+  return()
+endif()
+
+find_path(STB_INCLUDE_DIR stb/stb_image.h)
+find_library(STB_LIBRARY stb)
+if(NOT STB_INCLUDE_DIR OR NOT STB_LIBRARY)
+  message(STATUS "tinyq: libstb-dev missing: firmware example skipped")
+  return()
+endif()
+
+# The demo photo is extracted from Debian's python3-skimage package (never committed).
+if(NOT TINYQ_DEMO_IMAGE OR NOT EXISTS "${TINYQ_DEMO_IMAGE}")
+  execute_process(COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/demo-image.sh
+                  OUTPUT_VARIABLE demo OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc ERROR_QUIET)
+  if(NOT rc EQUAL 0 OR NOT EXISTS "${demo}")
+    message(STATUS "tinyq: the demo photo could not be fetched (apt-get download python3-skimage): "
+                   "firmware example and golden detector test skipped")
+    return()
+  endif()
+  set(TINYQ_DEMO_IMAGE "${demo}" CACHE FILEPATH "The README's demo photo" FORCE)
+endif()
+
+add_executable(tinyq-embed ${PROJECT_SOURCE_DIR}/examples/firmware/embed.cpp)
+target_include_directories(tinyq-embed PRIVATE ${STB_INCLUDE_DIR})
+target_link_libraries(tinyq-embed PRIVATE tinyq::tinyq ${STB_LIBRARY} m)
+
+set(TINYQ_FIRMWARE_DATA_DIR ${PROJECT_BINARY_DIR}/firmware_data)
+add_custom_command(OUTPUT ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${TINYQ_FIRMWARE_DATA_DIR}
+  COMMAND tinyq-embed bin ${TINYQ_FIRMWARE_MODEL} firmware_model ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h
+  DEPENDS tinyq-embed ${TINYQ_FIRMWARE_MODEL} VERBATIM)
+add_custom_command(OUTPUT ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${TINYQ_FIRMWARE_DATA_DIR}
+  COMMAND tinyq-embed image ${TINYQ_DEMO_IMAGE} ${TINYQ_FIRMWARE_MAX_SIDE} firmware_image
+          ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h
+  DEPENDS tinyq-embed ${TINYQ_DEMO_IMAGE} VERBATIM)
+add_custom_target(tinyq_firmware_data
+  DEPENDS ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h)
+message(STATUS "tinyq: firmware embeds ${TINYQ_FIRMWARE_MODEL} and ${TINYQ_DEMO_IMAGE}")
+
+# The firmware program on the host, at default flags and at every SIMD level this CPU
+# runs: their box lists must equal the riscv64 runs' (cmake/Riscv64Tests.cmake).
+include(${CMAKE_CURRENT_LIST_DIR}/SimdLevels.cmake)
+tinyq_simd_levels(firmware_levels)
+set(TINYQ_FIRMWARE_HOST_COMMANDS "")
+foreach(level IN ITEMS "default|" ${firmware_levels})
+  tinyq_simd_level_parse("${level}" name flags)
+  set(target tinyq_firmware_host)
+  if(NOT name STREQUAL "default")
+    set(target tinyq_firmware_host_${name})
+  endif()
+  add_executable(${target} ${PROJECT_SOURCE_DIR}/examples/firmware/main.cpp)
+  target_link_libraries(${target} PRIVATE tinyq::tinyq)
+  target_include_directories(${target} PRIVATE ${TINYQ_FIRMWARE_DATA_DIR})
+  target_compile_options(${target} PRIVATE -O2 ${flags})
+  add_dependencies(${target} tinyq_firmware_data)
+  list(APPEND TINYQ_FIRMWARE_HOST_COMMANDS "$<TARGET_FILE:${target}>")
+endforeach()

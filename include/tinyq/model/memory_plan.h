@@ -71,7 +71,11 @@ struct MemoryPlan {
 
   static Status make(const Graph& g, int height, int width, Schedule schedule, MemoryPlan* out) {
     MemoryPlan& p = *out;
-    p = MemoryPlan{};
+    for (int v = 0; v < kMaxValues; ++v) p.offset[v] = p.bytes[v] = 0;
+    for (int i = 0; i < kMaxOps; ++i) {
+      p.step_of_op[i] = 0;
+      p.scratch_offset[i] = p.scratch_bytes[i] = 0;
+    }
     p.schedule = schedule;
     p.input_height = height;
     p.input_width = width;

@@ -139,7 +139,7 @@ class Graph {
   // it (presence, dtype, shape, fractional bits; no tensor left over).
   static Status build(const WeightsFile& file, Graph* out) {
     Graph& g = *out;
-    g = Graph{};
+    g.reset();  // no `g = Graph{}`: that would put a ~16 KiB temporary on the (firmware) stack
     g.file_ = &file;
     g.info_ = file.info();
     g.templates_.index = -1;
@@ -296,6 +296,18 @@ class Graph {
   }
 
  private:
+  void reset() {
+    file_ = nullptr;
+    info_ = ModelInfo{};
+    integer_ = false;
+    op_count_ = 0;
+    value_count_ = 0;
+    output_ = 0;
+    backbone_output_ = 0;
+    for (int i = 0; i < kMaxValues; ++i) value_frac_[i] = 0;
+    templates_ = TensorView{};
+  }
+
   static bool is_project(const char* name) {
     int n = 0;
     while (name[n] != '\0') ++n;

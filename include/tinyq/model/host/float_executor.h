@@ -22,13 +22,10 @@ struct FloatTensor {
 };
 
 namespace float_detail {
-inline std::vector<float> dequantize(const TensorView& t, int channel_axis_size, bool per_channel_axis0) {
+// Raw values as float (fractional bits not applied yet).
+inline std::vector<float> dequantize(const TensorView& t) {
   std::vector<float> out(t.elements());
-  const uint32_t n = t.elements();
-  const int8_t* fracs = nullptr;
-  (void)channel_axis_size;
-  (void)per_channel_axis0;
-  for (uint32_t i = 0; i < n; ++i) {
+  for (uint32_t i = 0; i < t.elements(); ++i) {
     double v = 0;
     switch (t.dtype) {
       case DType::float32: v = t.as<float>()[i]; break;
@@ -38,14 +35,13 @@ inline std::vector<float> dequantize(const TensorView& t, int channel_axis_size,
     }
     out[i] = static_cast<float>(v);
   }
-  (void)fracs;
   return out;
 }
 
 // Weights as float with fractional bits applied; per-channel fracs index axis 0 (OHWI) or
 // the last axis (1HWC depthwise).
 inline std::vector<float> weights_float(const Op& op) {
-  std::vector<float> w = dequantize(op.weights, 0, false);
+  std::vector<float> w = dequantize(op.weights);
   const uint32_t n = static_cast<uint32_t>(w.size());
   if (op.weights.quant == QuantKind::per_tensor) {
     const float s = ldexpf(1.0f, -op.weights.frac);
@@ -61,7 +57,7 @@ inline std::vector<float> weights_float(const Op& op) {
   return w;
 }
 inline std::vector<float> bias_float(const Op& op) {
-  std::vector<float> b = dequantize(op.bias, 0, false);
+  std::vector<float> b = dequantize(op.bias);
   if (op.bias.quant == QuantKind::per_tensor)
     for (auto& x : b) x = ldexpf(x, -op.bias.frac);
   return b;

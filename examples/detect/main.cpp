@@ -10,6 +10,7 @@
 #include <stb/stb_image_write.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,7 @@
 
 #include "draw.h"
 #include "tinyq/detect/face_detector.h"
+#include "tinyq/detect/host/float_face_detector.h"
 
 #ifndef TINYQ_DEFAULT_MODEL_DIR
 #define TINYQ_DEFAULT_MODEL_DIR "models"
@@ -195,9 +197,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tinyq-detect: cannot read model '%s'\n", args.model.c_str());
     return 1;
   }
+  // Integer models run on the integer FaceDetector (the product); a float32 model runs on
+  // the float reference executor with the same resize, decode and NMS.
+  const uint8_t* model_bytes = reinterpret_cast<const uint8_t*>(model_words.data());
   tinyq::FaceDetector detector;
-  const tinyq::model::Status opened =
-      tinyq::FaceDetector::open(reinterpret_cast<const uint8_t*>(model_words.data()), model_size, &detector);
+  tinyq::FloatFaceDetector float_detector;
+  tinyq::model::Status opened = tinyq::FaceDetector::open(model_bytes, model_size, &detector);
+  const bool use_float = opened.code == tinyq::model::Error::not_integer_model;
+  if (use_float) opened = tinyq::FloatFaceDetector::open(model_bytes, model_size, &float_detector);
   if (!opened.ok()) {
     std::fprintf(stderr, "tinyq-detect: model '%s' rejected: %s (%s)\n", args.model.c_str(), opened.message,
                  tinyq::model::error_name(opened.code));
@@ -235,11 +242,20 @@ int main(int argc, char** argv) {
       continue;
     }
     const tinyq::ImageView image{pixels, w, h, w * 3};
-    arena.resize(detector.arena_bytes(w, h, options));
     int count = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    const tinyq::model::Status s =
-        detector.detect(image, options, arena.data(), arena.size(), detections.data(), int(detections.size()), &count);
+    tinyq::model::Status s = tinyq::model::ok_status();
+    if (use_float) {
+      std::vector<tinyq::Detection> found;
+      s = float_detector.detect(image, options, &found);
+      count = int(std::min(found.size(), detections.size()));
+      std::copy(found.begin(), found.begin() + count, detections.begin());
+    } else {
+      const size_t need = detector.arena_bytes(w, h, options);
+      arena.resize(need + 16);
+      uint8_t* aligned = arena.data() + (16 - reinterpret_cast<uintptr_t>(arena.data()) % 16) % 16;
+      s = detector.detect(image, options, aligned, need, detections.data(), int(detections.size()), &count);
+    }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) {
       std::fprintf(stderr, "[%zu/%zu] %s: detection failed: %s\n", k + 1, n, path.c_str(), s.message);

@@ -77,8 +77,8 @@ TEST_CASE("FaceDetector boxes equal a double-precision decode + NMS of the same 
   REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, o, arena, det.arena_bytes(W, H, o), boxes.data(), 512, &count).ok());
 
   // Independent path: the same integer network on the same resized input, decoded in doubles.
-  int rw, rh, nw, nh;
-  det.network_size(W, H, 256, &rw, &rh, &nw, &nh);
+  const NetworkInput in = det.network_input_for(W, H, 256);
+  const int rw = in.resized_w, rh = in.resized_h, nw = in.net_w, nh = in.net_h;
   std::vector<uint8_t> rgb(size_t(nw) * nh * 3);
   resize_bilinear_rgb(ImageView{img.data(), W, H, W * 3}, rw, rh, rgb.data(), nw, nh, 128);
   model::MemoryPlan plan;
@@ -199,4 +199,60 @@ TEST_CASE("FaceDetector rejects bad models, images and options with an error", "
   o.threshold_q30 = 0;
   REQUIRE(det.detect(ImageView{img.data(), 40, 40, 120}, o, a, arena.size() * 8, boxes, 4, &count).ok());
   CHECK(count <= 4);
+}
+
+#include "tinyq/detect/host/float_face_detector.h"
+
+TEST_CASE("FloatFaceDetector (weights-only mode) agrees with the integer FaceDetector", "[detect][face][float]") {
+  Buffer buf = face_model(9);
+  FaceDetector det;
+  FloatFaceDetector fdet;
+  REQUIRE(FaceDetector::open(buf.data(), buf.size, &det).ok());
+  REQUIRE(FloatFaceDetector::open(buf.data(), buf.size, &fdet).ok());
+  const int W = 70, H = 52;
+  const auto img = random_image(W, H, 10);
+  const ImageView view{img.data(), W, H, W * 3};
+
+  // The heads: integer (activations in Q9) vs float on the same input stay within a few ulp.
+  const NetworkInput in = det.network_input_for(W, H, 256);
+  std::vector<uint8_t> rgb(size_t(in.net_w) * in.net_h * 3);
+  resize_bilinear_rgb(view, in.resized_w, in.resized_h, rgb.data(), in.net_w, in.net_h, 128);
+  model::FloatTensor float_head;
+  REQUIRE(fdet.run_head(rgb.data(), in.net_h, in.net_w, &float_head).ok());
+  model::MemoryPlan plan;
+  REQUIRE(model::MemoryPlan::make(det.graph(), in.net_h, in.net_w, model::Schedule::layer_by_layer, &plan).ok());
+  std::vector<uint64_t> exec(plan.arena_bytes / 8 + 2);
+  model::IntegerOutput head;
+  REQUIRE(model::run_integer(det.graph(), plan, reinterpret_cast<uint8_t*>(exec.data()), plan.arena_bytes, rgb.data(),
+                             &head).ok());
+  REQUIRE(float_head.data.size() == head.shape.elements());
+  double max_err = 0;
+  for (size_t i = 0; i < float_head.data.size(); ++i)
+    max_err = std::max(max_err, std::fabs(head.as<int16_t>()[i] * std::ldexp(1.0, -head.frac) - float_head.data[i]));
+  INFO("max |integer head - float head| = " << max_err);
+  CHECK(max_err < 8 * std::ldexp(1.0, -head.frac));
+
+  // Without threshold and NMS every cell/template comes out of both: each integer box has
+  // a float box within 1 px on every side (the decoder is shared; only the head differs).
+  DetectOptions o;
+  o.num_scales = 1;
+  o.scales_q8[0] = 256;
+  o.threshold_q30 = 0;
+  o.nms_iou_q16 = 65536;
+  std::vector<uint64_t> arena(det.arena_bytes(W, H, o) / 8 + 1);
+  std::vector<Detection> boxes(4096);
+  int count = 0;
+  REQUIRE(det.detect(view, o, reinterpret_cast<uint8_t*>(arena.data()), arena.size() * 8, boxes.data(), 4096, &count).ok());
+  std::vector<Detection> fboxes;
+  REQUIRE(fdet.detect(view, o, &fboxes).ok());
+  REQUIRE(count == (in.net_w / 16) * (in.net_h / 16) * 5);
+  REQUIRE(int(fboxes.size()) == count);
+  for (int i = 0; i < count; ++i) {
+    const Box& a = boxes[size_t(i)].box;
+    const bool found = std::any_of(fboxes.begin(), fboxes.end(), [&](const Detection& f) {
+      return std::abs(f.box.x0 - a.x0) <= 1 && std::abs(f.box.y0 - a.y0) <= 1 && std::abs(f.box.x1 - a.x1) <= 1 &&
+             std::abs(f.box.y1 - a.y1) <= 1;
+    });
+    REQUIRE(found);
+  }
 }

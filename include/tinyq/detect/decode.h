@@ -95,12 +95,12 @@ class CandidateHeap {
 // Smallest raw logit whose logistic reaches `probability_q30` (binary search over
 // the monotonic fixed_logistic_q30): the threshold in the logit domain.
 inline int32_t logit_threshold(int32_t probability_q30, int head_frac) {
-  int32_t lo = INT16_MIN, hi = INT16_MAX + 1;  // head values are 16-bit at most
+  int64_t lo = INT32_MIN, hi = int64_t(INT32_MAX) + 1;
   while (lo < hi) {
-    const int32_t mid = lo + (hi - lo) / 2;
-    if (fixed_logistic_q30(mid, head_frac) >= probability_q30) hi = mid; else lo = mid + 1;
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (fixed_logistic_q30(static_cast<int32_t>(mid), head_frac) >= probability_q30) hi = mid; else lo = mid + 1;
   }
-  return lo;
+  return lo > INT32_MAX ? INT32_MAX : static_cast<int32_t>(lo);
 }
 
 // Decodes every cell/template whose logit >= threshold into `heap`. The network

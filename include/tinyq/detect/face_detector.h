@@ -39,9 +39,80 @@ struct Detection {
   int32_t logit;      // raw head logit
 };
 
+constexpr int kMaxHeadTemplates = 64;
+
+// The network input for one scale: the image resized to round(scale * size) per axis,
+// then padded (bottom/right) up to a multiple of the head stride, and to at least 32.
+struct NetworkInput {
+  int resized_w, resized_h;  // the resized image
+  int net_w, net_h;          // the padded network input
+};
+inline NetworkInput network_input(int image_w, int image_h, int32_t scale_q8, int stride) {
+  auto scaled = [&](int size) {
+    const int64_t v = (int64_t(size) * scale_q8 + 128) >> 8;
+    return v < 1 ? 1 : static_cast<int>(v);
+  };
+  auto padded = [&](int v) {
+    const int r = (v + stride - 1) / stride * stride;
+    return r < 32 ? 32 : r;
+  };
+  const int rw = scaled(image_w), rh = scaled(image_h);
+  return NetworkInput{rw, rh, padded(rw), padded(rh)};
+}
+
+// Reads the head description of a face model: a planar 5-value Tiny-Face head and its
+// templates (x1, y1, x2, y2 with `frac` bits) turned into widths/heights in Q8 pixels.
+inline model::Status parse_head_layout(const model::Graph& g, int32_t* template_wh_q8 /* [2 * 64] */,
+                                       HeadLayout* layout) {
+  using model::Error;
+  using model::make_error;
+  const model::ModelInfo& m = g.info();
+  if (!m.has_head || m.head_values_per_template != 5 || m.head_layout != 0)
+    return make_error(Error::bad_metadata, "not a face detector: needs a planar 5-value Tiny-Face head");
+  if (m.head_templates < 1 || m.head_templates > kMaxHeadTemplates)
+    return make_error(Error::bad_metadata, "face detector: 1..64 head templates supported");
+  const model::TensorView& t = g.templates();
+  const int32_t* box = t.as<int32_t>();
+  for (int i = 0; i < m.head_templates; ++i) {
+    const int64_t w = int64_t(box[4 * i + 2]) - box[4 * i], h = int64_t(box[4 * i + 3]) - box[4 * i + 1];
+    const int64_t w_q8 = shift_round_saturate(w, t.frac - 8, 32), h_q8 = shift_round_saturate(h, t.frac - 8, 32);
+    if (w_q8 <= 0 || h_q8 <= 0 || w_q8 > (int64_t(1) << 24) || h_q8 > (int64_t(1) << 24))
+      return make_error(Error::bad_metadata, "head template with a non-positive or absurd size", t.index);
+    template_wh_q8[2 * i] = static_cast<int32_t>(w_q8);
+    template_wh_q8[2 * i + 1] = static_cast<int32_t>(h_q8);
+  }
+  // Anchor centre of cell (0, 0): each stride-2 layer under TF SAME on even sizes pads
+  // only after, so the centre tap moves by 1, 2, 4, 8 px: stride - 1 + 0.5; symmetric
+  // padding keeps it at 0.5 px.
+  const int32_t stride = m.head_stride;
+  *layout = HeadLayout{m.head_templates, stride, m.padding == model::PaddingMode::tf_same ? stride * 256 - 128 : 128,
+                       template_wh_q8};
+  return model::ok_status();
+}
+
+// Sorts the candidates of all scales, suppresses overlaps and writes at most `capacity`
+// detections clipped to the image. Returns how many were written.
+inline int finish_detections(CandidateHeap& heap, const DetectOptions& o, int image_w, int image_h, int head_frac,
+                             Detection* out, int capacity) {
+  auto clip = [](int32_t q8, int size) {
+    const int32_t v = static_cast<int32_t>(rounding_shift_right(q8, 8));
+    return v < 0 ? 0 : (v > size ? size : v);
+  };
+  heap.sort_descending();
+  Candidate* c = heap.data();
+  const int kept = non_max_suppression(c, heap.size(), o.nms_iou_q16);
+  const int n = kept < capacity ? kept : capacity;
+  for (int i = 0; i < n; ++i) {
+    out[i].box = Box{clip(c[i].x0, image_w), clip(c[i].y0, image_h), clip(c[i].x1, image_w), clip(c[i].y1, image_h)};
+    out[i].logit = c[i].logit;
+    out[i].score_q30 = fixed_logistic_q30(c[i].logit, head_frac);
+  }
+  return n;
+}
+
 class FaceDetector {
  public:
-  static constexpr int kMaxTemplates = 64;
+  static constexpr int kMaxTemplates = kMaxHeadTemplates;
   static constexpr int kMaxImageSide = 8192;
 
   FaceDetector() = default;
@@ -56,31 +127,10 @@ class FaceDetector {
     if (!s.ok()) return s;
     s = model::Graph::build(out->file_, &out->graph_);
     if (!s.ok()) return s;
-    const model::ModelInfo& m = out->graph_.info();
-    if (!m.has_head || m.head_values_per_template != 5 || m.head_layout != 0)
-      return make_error(Error::bad_metadata, "not a face detector: needs a planar 5-value Tiny-Face head");
-    if (m.head_templates < 1 || m.head_templates > kMaxTemplates)
-      return make_error(Error::bad_metadata, "face detector: 1..64 head templates supported");
     if (!out->graph_.is_integer())
       return make_error(Error::not_integer_model, "FaceDetector runs integer models (float32 models: host tools)");
-    // Templates (x1, y1, x2, y2) with `frac` bits -> widths and heights in Q8 pixels.
-    const model::TensorView& t = out->graph_.templates();
-    const int32_t* box = t.as<int32_t>();
-    for (int i = 0; i < m.head_templates; ++i) {
-      const int64_t w = int64_t(box[4 * i + 2]) - box[4 * i], h = int64_t(box[4 * i + 3]) - box[4 * i + 1];
-      const int64_t w_q8 = shift_round_saturate(w, t.frac - 8, 32), h_q8 = shift_round_saturate(h, t.frac - 8, 32);
-      if (w_q8 <= 0 || h_q8 <= 0 || w_q8 > (int64_t(1) << 24) || h_q8 > (int64_t(1) << 24))
-        return make_error(Error::bad_metadata, "head template with a non-positive or absurd size", t.index);
-      out->template_wh_q8_[2 * i] = static_cast<int32_t>(w_q8);
-      out->template_wh_q8_[2 * i + 1] = static_cast<int32_t>(h_q8);
-    }
-    // Anchor centre of cell (0, 0): each stride-2 layer under TF SAME on even sizes pads
-    // only after, so the centre tap moves by 1, 2, 4, 8 px: stride - 1 + 0.5; symmetric
-    // padding keeps it at 0.5 px.
-    const int32_t stride = m.head_stride;
-    out->layout_ = HeadLayout{m.head_templates, stride,
-                              m.padding == model::PaddingMode::tf_same ? stride * 256 - 128 : 128,
-                              out->template_wh_q8_};
+    s = parse_head_layout(out->graph_, out->template_wh_q8_, &out->layout_);
+    if (!s.ok()) return s;
     out->ready_ = true;
     return model::ok_status();
   }
@@ -88,13 +138,8 @@ class FaceDetector {
   const model::ModelInfo& info() const { return graph_.info(); }
   const model::Graph& graph() const { return graph_; }
 
-  // Network input size for one scale: resized image rounded up to the head stride (>= 32).
-  void network_size(int image_w, int image_h, int32_t scale_q8, int* resized_w, int* resized_h, int* net_w,
-                    int* net_h) const {
-    *resized_w = scaled(image_w, scale_q8);
-    *resized_h = scaled(image_h, scale_q8);
-    *net_w = round_up_to_stride(*resized_w);
-    *net_h = round_up_to_stride(*resized_h);
+  NetworkInput network_input_for(int image_w, int image_h, int32_t scale_q8) const {
+    return network_input(image_w, image_h, scale_q8, layout_.stride);
   }
 
   // Exact arena bytes detect() needs for this image size and these options (0 if invalid).
@@ -131,8 +176,8 @@ class FaceDetector {
     int head_frac = 0;  // the same model at every scale: the same head format
 
     for (int k = 0; k < o.num_scales; ++k) {
-      int rw, rh, nw, nh;
-      network_size(image.width, image.height, o.scales_q8[k], &rw, &rh, &nw, &nh);
+      const NetworkInput in = network_input_for(image.width, image.height, o.scales_q8[k]);
+      const int rw = in.resized_w, rh = in.resized_h, nw = in.net_w, nh = in.net_h;
       model::Status s = model::MemoryPlan::make(graph_, nh, nw, o.schedule, plan);
       if (!s.ok()) return s;
       uint8_t* exec_arena = rgb + align(uint64_t(nw) * nh * 3);
@@ -151,30 +196,12 @@ class FaceDetector {
       head_frac = head.frac;
     }
 
-    heap.sort_descending();
-    const int kept = non_max_suppression(candidates, heap.size(), o.nms_iou_q16);
-    const int n = kept < capacity ? kept : capacity;
-    for (int i = 0; i < n; ++i) {
-      const Candidate& c = candidates[i];
-      out[i].box = Box{clip(c.x0, image.width), clip(c.y0, image.height), clip(c.x1, image.width), clip(c.y1, image.height)};
-      out[i].logit = c.logit;
-      out[i].score_q30 = fixed_logistic_q30(c.logit, head_frac);
-    }
-    *count = n;
+    *count = finish_detections(heap, o, image.width, image.height, head_frac, out, capacity);
     return model::ok_status();
   }
 
  private:
   static constexpr uint64_t align(uint64_t x) { return (x + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment; }
-  static int scaled(int size, int32_t scale_q8) {
-    const int64_t v = (int64_t(size) * scale_q8 + 128) >> 8;
-    return v < 1 ? 1 : static_cast<int>(v);
-  }
-  int round_up_to_stride(int v) const {
-    const int s = layout_.stride;
-    const int r = (v + s - 1) / s * s;
-    return r < 32 ? 32 : r;
-  }
   static bool valid_image_size(int w, int h) { return w >= 1 && h >= 1 && w <= kMaxImageSide && h <= kMaxImageSide; }
   static bool valid_options(const DetectOptions& o) {
     if (o.num_scales < 1 || o.num_scales > DetectOptions::kMaxScales) return false;
@@ -186,20 +213,14 @@ class FaceDetector {
   static uint64_t candidates_bytes(const DetectOptions& o) { return align(uint64_t(o.max_candidates) * sizeof(Candidate)); }
   static uint64_t fixed_bytes(const DetectOptions& o) { return candidates_bytes(o) + align(sizeof(model::MemoryPlan)); }
   model::Status scale_bytes(int image_w, int image_h, int32_t scale_q8, model::Schedule schedule, uint64_t* bytes) const {
-    int rw, rh, nw, nh;
-    network_size(image_w, image_h, scale_q8, &rw, &rh, &nw, &nh);
+    const NetworkInput in = network_input_for(image_w, image_h, scale_q8);
     // The plan is only sized here; detect() lays it out again inside the arena.
     static model::MemoryPlan plan;  // not thread-safe: arena_bytes is a set-up call
-    model::Status s = model::MemoryPlan::make(graph_, nh, nw, schedule, &plan);
+    model::Status s = model::MemoryPlan::make(graph_, in.net_h, in.net_w, schedule, &plan);
     if (!s.ok()) return s;
-    *bytes = align(uint64_t(nw) * nh * 3) + plan.arena_bytes;
+    *bytes = align(uint64_t(in.net_w) * in.net_h * 3) + plan.arena_bytes;
     return s;
   }
-  static int32_t clip(int32_t q8, int size) {
-    const int32_t v = static_cast<int32_t>(rounding_shift_right(q8, 8));
-    return v < 0 ? 0 : (v > size ? size : v);
-  }
-
   model::WeightsFile file_;
   model::Graph graph_;
   int32_t template_wh_q8_[2 * kMaxTemplates] = {};

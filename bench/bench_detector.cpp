@@ -1,0 +1,83 @@
+// Frame cost of the whole detector on x86: the integer FaceDetector (the product) vs
+// the float reference executor (FloatFaceDetector), one scale, square inputs 224 and
+// 500, MobileNetV2 OutA + the 25-template head at width 1.0 and 0.5. Weights are
+// synthetic (the cost does not depend on their values; the structure is the shipped
+// model's): 16-bit weights and activations, as the paper's Q9/Q8/Q7.
+//   bench_detector --benchmark_min_time=0.5
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "model/model_test_util.h"
+#include "tinyq/detect/face_detector.h"
+#include "tinyq/detect/host/float_face_detector.h"
+
+namespace {
+
+using tinyq_test::Buffer;
+
+const Buffer& model(int width_per_mille) {
+  static Buffer models[2];
+  Buffer& b = models[width_per_mille == 1000 ? 0 : 1];
+  if (b.size == 0) {
+    tinyq_test::SyntheticOptions o;
+    o.width_per_mille = static_cast<uint16_t>(width_per_mille);
+    o.head_templates = 25;
+    o.weight_dtype = tinyq::model::DType::int16;
+    o.activation_dtype = tinyq::model::DType::int16;
+    b = tinyq_test::synthetic_buffer(o, 16u << 20);
+  }
+  return b;
+}
+
+std::vector<uint8_t> image(int side) {
+  tinyq_test::Rng rng(5);
+  std::vector<uint8_t> img(size_t(side) * side * 3);
+  for (auto& v : img) v = uint8_t(rng.uniform(0, 255));
+  return img;
+}
+
+tinyq::DetectOptions one_scale() {
+  tinyq::DetectOptions o;
+  o.num_scales = 1;
+  o.scales_q8[0] = 256;
+  return o;
+}
+
+void BM_integer_frame(benchmark::State& state) {
+  const int side = int(state.range(0)), width = int(state.range(1));
+  const Buffer& b = model(width);
+  static tinyq::FaceDetector det;
+  if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
+  const auto img = image(side);
+  const tinyq::DetectOptions o = one_scale();
+  std::vector<uint64_t> arena(det.arena_bytes(side, side, o) / 8 + 1);
+  tinyq::Detection boxes[256];
+  int count = 0;
+  for (auto _ : state) {
+    det.detect(tinyq::ImageView{img.data(), side, side, side * 3}, o, reinterpret_cast<uint8_t*>(arena.data()),
+               arena.size() * 8, boxes, 256, &count);
+    benchmark::DoNotOptimize(count);
+  }
+  state.counters["arena_MiB"] = double(arena.size() * 8) / (1 << 20);
+}
+
+void BM_float_reference_frame(benchmark::State& state) {
+  const int side = int(state.range(0)), width = int(state.range(1));
+  const Buffer& b = model(width);
+  static tinyq::FloatFaceDetector det;
+  if (!tinyq::FloatFaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
+  const auto img = image(side);
+  const tinyq::DetectOptions o = one_scale();
+  std::vector<tinyq::Detection> boxes;
+  for (auto _ : state) {
+    det.detect(tinyq::ImageView{img.data(), side, side, side * 3}, o, &boxes);
+    benchmark::DoNotOptimize(boxes.data());
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_integer_frame)->ArgNames({"side", "width"})->Args({224, 1000})->Args({500, 1000})->Args({224, 500})->Args({500, 500})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_float_reference_frame)->ArgNames({"side", "width"})->Args({224, 1000})->Args({500, 1000})->Args({224, 500})->Args({500, 500})->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

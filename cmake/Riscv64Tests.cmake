@@ -88,3 +88,14 @@ endif()
 add_test(NAME riscv64.digests_equal_host
   COMMAND ${CMAKE_COMMAND} "-DCOMMANDS=${TINYQ_DIGEST_COMMANDS}" -P ${PROJECT_SOURCE_DIR}/cmake/compare_digests.cmake)
 set_tests_properties(riscv64.digests_equal_host PROPERTIES TIMEOUT 300)
+
+# Kernel cost on rv64imac: instructions per MAC of each kernel, read from minstret under
+# -icount shift=0 (deterministic). Fails on a wrong kernel output or a cost above the
+# per-kernel bound printed in the program (tests/freestanding/bench_rv64.cpp).
+tinyq_qemu_command(qemu_cost "rv64,f=false,d=false" ${TINYQ_RISCV_rv64imac_DIR}/tests/freestanding/tinyq_bench_rv64)
+add_test(NAME riscv64.rv64imac.kernel_cost COMMAND ${qemu_cost})
+set_tests_properties(riscv64.rv64imac.kernel_cost PROPERTIES TIMEOUT 300
+  PASS_REGULAR_EXPRESSION "kernel cost OK" FAIL_REGULAR_EXPRESSION "FAIL")
+add_test(NAME riscv64.rv64imac.kernel_cost_integer_only
+  COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check_integer_only.sh ${TINYQ_RISCV_OBJDUMP} ${TINYQ_RISCV_NM}
+          ${TINYQ_RISCV_rv64imac_DIR}/tests/freestanding/tinyq_bench_rv64)

@@ -1,0 +1,141 @@
+// riscv64 kernel cost: retired instructions per MAC of each kernel, read from the
+// minstret CSR around the call (deterministic under qemu-system-riscv64 -icount shift=0).
+// Each kernel's output is checked against the reference first; the run prints "FAIL"
+// (and ctest fails) on a wrong output or when instructions/MAC exceed the bound given
+// per kernel. Integer-only output (hundredths), no printf float code.
+#include <stdio.h>
+
+#include "../common/rng.h"
+#include "tinyq/kernels/kernels.h"
+
+using namespace tinyq;
+
+namespace {
+
+inline uint64_t instret() {
+#if defined(__riscv)
+  uint64_t v;
+  // Zicsr is not in -march (rv64imac): enable it for this one instruction only.
+  __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, minstret\n.option pop" : "=r"(v));
+  return v;
+#else
+  return 0;  // host build: checks only
+#endif
+}
+
+void put_u64(uint64_t v) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) putchar(buf[--n]);
+}
+
+bool g_ok = true;
+
+// Prints "<name> macs <n> instructions <n> instr/MAC <x.yy>" and checks the bound (hundredths).
+void report(const char* name, uint64_t macs, uint64_t instructions, uint64_t bound_x100, bool output_ok) {
+  const uint64_t x100 = (instructions * 100 + macs / 2) / macs;
+  fputs(name, stdout);
+  fputs(" macs ", stdout);
+  put_u64(macs);
+  fputs(" instructions ", stdout);
+  put_u64(instructions);
+  fputs(" instr/MAC ", stdout);
+  put_u64(x100 / 100);
+  putchar('.');
+  putchar(static_cast<char>('0' + (x100 / 10) % 10));
+  putchar(static_cast<char>('0' + x100 % 10));
+#if defined(__riscv)
+  const bool within = x100 <= bound_x100;
+#else
+  const bool within = true;
+  (void)bound_x100;
+#endif
+  if (!output_ok) fputs("  FAIL: output differs from the reference", stdout);
+  if (!within) fputs("  FAIL: above the bound", stdout);
+  putchar('\n');
+  g_ok = g_ok && output_ok && within;
+}
+
+template <typename T>
+void fill(tinyq_test::Rng& rng, T* v, int n, int64_t lo, int64_t hi) {
+  for (int i = 0; i < n; ++i) v[i] = static_cast<T>(rng.uniform(lo, hi));
+}
+
+template <typename T>
+bool equal(const T* a, const T* b, int n) {
+  for (int i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+constexpr int kMaxAct = 16 * 16 * 144 > 7 * 7 * 1280 ? 16 * 16 * 144 : 7 * 7 * 1280;
+constexpr int kMaxW = 320 * 1280;
+int16_t x[kMaxAct], y[kMaxAct], want[kMaxAct], w16[kMaxW];
+int8_t w8[kMaxW];
+int32_t bias[1280];
+
+template <typename TW>
+void pointwise_case(const char* name, int hw, int cin, int cout, const TW* w, uint64_t bound_x100) {
+  tinyq_test::Rng rng(7);
+  fill(rng, x, hw * hw * cin, -1536, 3072);
+  const ConvQuant q{9, 9, sizeof(TW) == 2 ? 14 : 6, nullptr, 23, true};
+  const Tensor<const int16_t> in{x, hw, hw, cin};
+  pointwise_conv_reference(in, w, bias, q, Tensor<int16_t>{want, hw, hw, cout});
+  const uint64_t t0 = instret();
+  pointwise_conv(in, w, bias, q, Tensor<int16_t>{y, hw, hw, cout});
+  const uint64_t t1 = instret();
+  report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(y, want, hw * hw * cout));
+}
+
+void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
+  tinyq_test::Rng rng(8);
+  fill(rng, x, hw * hw * c, 0, 3072);
+  const ConvQuant q{9, 9, 14, nullptr, 23, true};
+  const int o = conv_output_size(hw, stride);
+  const Tensor<const int16_t> in{x, hw, hw, c};
+  depthwise_conv3x3_reference(in, w16, bias, q, stride, Padding::symmetric, Tensor<int16_t>{want, o, o, c});
+  const uint64_t t0 = instret();
+  depthwise_conv3x3(in, w16, bias, q, stride, Padding::symmetric, Tensor<int16_t>{y, o, o, c});
+  const uint64_t t1 = instret();
+  report(name, static_cast<uint64_t>(o) * o * c * 9, t1 - t0, bound_x100, equal(y, want, o * o * c));
+}
+
+}  // namespace
+
+int main() {
+  tinyq_test::Rng rng(1);
+  fill(rng, w16, kMaxW, -8191, 8191);
+  fill(rng, w8, kMaxW, -63, 63);
+  fill(rng, bias, 1280, -100000, 100000);
+
+  // Pointwise: the MobileNetV2 expand / project shapes on a 16x16 tile.
+  // Bounds (hundredths of an instruction per MAC) are generous regression guards, not targets.
+  pointwise_case("pointwise 16x16 24->144 w16", 16, 24, 144, w16, 550);
+  pointwise_case("pointwise 16x16 144->24 w16", 16, 144, 24, w16, 350);
+  pointwise_case("pointwise 8x8 96->96 w16", 8, 96, 96, w16, 400);
+  pointwise_case("pointwise 7x7 960->160 w16", 7, 960, 160, w16, 350);
+  pointwise_case("pointwise 7x7 320->1280 w16", 7, 320, 1280, w16, 350);
+  pointwise_case("pointwise 16x16 24->144 w8", 16, 24, 144, w8, 550);
+  pointwise_case("pointwise 7x7 960->160 w8", 7, 960, 160, w8, 350);
+
+  // Depthwise 3x3 (reference loop on riscv64), stride 1 and 2.
+  depthwise_case("depthwise 16x16x144 s1", 16, 144, 1, 3000);
+  depthwise_case("depthwise 16x16x96 s2", 16, 96, 2, 3000);
+
+  {  // Stem: 3x3, 3 -> 32 channels, stride 2.
+    fill(rng, x, 32 * 32 * 3, -1536, 3072);
+    const ConvQuant q{9, 9, 14, nullptr, 23, true};
+    const Tensor<const int16_t> in{x, 32, 32, 3};
+    conv3x3_reference(in, w16, bias, q, 2, Padding::tf_same, Tensor<int16_t>{want, 16, 16, 32});
+    const uint64_t t0 = instret();
+    conv3x3(in, w16, bias, q, 2, Padding::tf_same, Tensor<int16_t>{y, 16, 16, 32});
+    const uint64_t t1 = instret();
+    report("conv3x3 stem 32x32x3->32 s2", 16ull * 16 * 32 * 27, t1 - t0, 3000, equal(y, want, 16 * 16 * 32));
+  }
+  fputs(g_ok ? "kernel cost OK\n" : "kernel cost FAIL\n", stdout);
+  return g_ok ? 0 : 1;
+}

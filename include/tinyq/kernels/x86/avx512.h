@@ -223,11 +223,24 @@ inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int n
 }
 
 inline void store16(int16_t* o, __mmask16 m, __m512i r) { _mm256_mask_storeu_epi16(o, m, _mm512_cvtsepi32_epi16(r)); }
+inline void store16(int8_t* o, __mmask16 m, __m512i r) { _mm_mask_storeu_epi8(o, m, _mm512_cvtsepi32_epi8(r)); }
+
+// int8 activations: the block's rows widened to int16 once (vpmovsxbw), so the inner
+// loop is the int16 one.
+inline void widen_rows(const int8_t* x, int cin, int rows, int16_t* dst) {
+  const size_t n = static_cast<size_t>(rows) * cin;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) _mm512_storeu_si512(dst + i, _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i))));
+  if (i < n) {
+    const __mmask32 m = tail_mask(static_cast<int>(n - i));
+    _mm512_mask_storeu_epi16(dst + i, m, _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, x + i)));
+  }
+}
 
 // MR pixels (rows x, x + cin, ...) x 32 channels; o: output of the first pixel at channel c0.
-template <int MR>
+template <int MR, typename TO>
 inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
-                         const PackedParams& pp, int16_t* o, int cout) {
+                         const PackedParams& pp, TO* o, int cout) {
   __m512i acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
   const int k2full = cin / 2;
@@ -270,7 +283,7 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
     if (chunk != 0) flush();
   }
   for (int i = 0; i < MR; ++i) {
-    int16_t* oi = o + static_cast<size_t>(i) * cout;
+    TO* oi = o + static_cast<size_t>(i) * cout;
     for (int v = 0; v < 2; ++v) {
       if (pp.mask[v] == 0) continue;
       __m512i r;
@@ -295,34 +308,40 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
   }
 }
 
-// Preconditions (checked by pointwise_conv_avx512): int16 activations, fast shifts,
-// 2P <= INT32_MAX, cin <= kPackMaxCin.
-template <typename TW>
-inline void pointwise_packed(const Tensor<const int16_t>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                             const Tensor<int16_t>& out, uint64_t prod) {
+// Preconditions (checked by pointwise_conv_avx512_packed): fast shifts, 2P <= INT32_MAX,
+// cin <= kPackMaxCin.
+template <typename TA, typename TW>
+inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                             const Tensor<TA>& out, uint64_t prod) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   const bool single = fits_int32(accumulator_bound(cin, prod, 1));
   const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
   alignas(64) int32_t packed[kPackMaxCin / 2 * 32];
+  alignas(64) int16_t wide_x[sizeof(TA) == 1 ? 8 * kPackMaxCin : 1];
   PackedParams pp;
   for (int c0 = 0; c0 < cout; c0 += 32) {
     const int nc = cout - c0 < 32 ? cout - c0 : 32;
     pack_weights(weights, cin, c0, nc, packed);
-    packed_params<int16_t>(bias, q, c0, nc, pp);
+    packed_params<TA>(bias, q, c0, nc, pp);
+    auto rows = [&](size_t p, int n) -> const int16_t* {
+      if (sizeof(TA) == 2) return reinterpret_cast<const int16_t*>(in.data + p * cin);
+      widen_rows(reinterpret_cast<const int8_t*>(in.data + p * cin), cin, n, wide_x);
+      return wide_x;
+    };
     size_t p = 0;
     for (; p + 8 <= pixels; p += 8)
-      packed_block<8>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      packed_block<8>(rows(p, 8), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
     if (p + 4 <= pixels) {
-      packed_block<4>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      packed_block<4>(rows(p, 4), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
       p += 4;
     }
     if (p + 2 <= pixels) {
-      packed_block<2>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      packed_block<2>(rows(p, 2), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
       p += 2;
     }
-    if (p < pixels) packed_block<1>(in.data + p * cin, cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    if (p < pixels) packed_block<1>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
   }
 }
 
@@ -370,14 +389,14 @@ void pointwise_conv_avx512_dot(const Tensor<const TA>& in, const TW* weights, co
   }
 }
 
-// Outer-product form (int16 activations, cin <= 1024); anything else goes to the dot form.
+// Outer-product form (cin <= 1024); anything else goes to the dot form.
 template <typename TA, typename TW>
 void pointwise_conv_avx512_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                                   const Tensor<TA>& out) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  if (!is_same<TA, int16_t>::value || cin > detail::avx512::kPackMaxCin || !detail::fast_shifts<TA>(q, cout)) {
+  if (cin > detail::avx512::kPackMaxCin || !detail::fast_shifts<TA>(q, cout)) {
     pointwise_conv_avx512_dot(in, weights, bias, q, out);
     return;
   }
@@ -387,18 +406,15 @@ void pointwise_conv_avx512_packed(const Tensor<const TA>& in, const TW* weights,
     pointwise_conv_reference(in, weights, bias, q, out);
     return;
   }
-  detail::avx512::pointwise_packed(Tensor<const int16_t>{reinterpret_cast<const int16_t*>(in.data), in.height, in.width, cin},
-                                   weights, bias, q,
-                                   Tensor<int16_t>{reinterpret_cast<int16_t*>(out.data), out.height, out.width, cout}, prod);
+  detail::avx512::pointwise_packed(in, weights, bias, q, out, prod);
 }
 
-// The AVX-512 entry point: outer-product form for int16 activations over many pixels,
-// dot-product form otherwise.
+// The AVX-512 entry point: outer-product form over many pixels, dot-product form otherwise.
 template <typename TA, typename TW>
 void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                            const Tensor<TA>& out) {
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
-  if (is_same<TA, int16_t>::value && pixels >= kPackedMinPixels) pointwise_conv_avx512_packed(in, weights, bias, q, out);
+  if (pixels >= kPackedMinPixels) pointwise_conv_avx512_packed(in, weights, bias, q, out);
   else pointwise_conv_avx512_dot(in, weights, bias, q, out);
 }
 

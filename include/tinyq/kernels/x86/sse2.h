@@ -1,12 +1,14 @@
-// SSE2 variants (placeholder: filled in by the optimization work).
+// SSE2 level: no SSE2-specific kernels yet. The entry points exist (so the dispatch and
+// the per-level test programs are uniform) and forward to the portable scalar pointwise
+// and the reference depthwise.
 #pragma once
 #include "config.h"
 #if TINYQ_HAVE_SSE2
-#include "../reference.h"
+#include "../scalar.h"
 namespace tinyq {
 template <typename TA, typename TW>
 void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out) {
-  pointwise_conv_reference(in, weights, bias, q, out);
+  pointwise_conv_scalar(in, weights, bias, q, out);
 }
 template <typename TA, typename TW>
 void depthwise_conv3x3_row_sse2(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,

@@ -16,9 +16,7 @@ if(NOT TINYQ_FIRMWARE_MODEL)
   return()
 endif()
 
-find_path(STB_INCLUDE_DIR stb/stb_image.h)
-find_library(STB_LIBRARY stb)
-if(NOT STB_INCLUDE_DIR OR NOT STB_LIBRARY)
+if(NOT TARGET tinyq_stb)
   message(STATUS "tinyq: libstb-dev missing: firmware example skipped")
   return()
 endif()
@@ -36,8 +34,7 @@ if(NOT TINYQ_DEMO_IMAGE OR NOT EXISTS "${TINYQ_DEMO_IMAGE}")
 endif()
 
 add_executable(tinyq-embed ${PROJECT_SOURCE_DIR}/examples/firmware/embed.cpp)
-target_include_directories(tinyq-embed PRIVATE ${STB_INCLUDE_DIR})
-target_link_libraries(tinyq-embed PRIVATE tinyq::tinyq ${STB_LIBRARY} m)
+target_link_libraries(tinyq-embed PRIVATE tinyq::tinyq tinyq_stb)
 
 set(TINYQ_FIRMWARE_DATA_DIR ${PROJECT_BINARY_DIR}/firmware_data)
 add_custom_command(OUTPUT ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h

@@ -20,7 +20,7 @@
 #include "common/rng.h"
 #include "mobilenet_shapes.h"
 #include "tinyq/blocks/inverted_residual.h"
-#include "tinyq/kernels/kernels.h"
+#include "tinyq/kernels/packed.h"
 
 #if TINYQ_BENCH_XNNPACK
 #include <xnnpack.h>
@@ -44,8 +44,8 @@ constexpr int kChains = 12;
 #if TINYQ_HAVE_AVX512_VNNI
 constexpr const char* kPeakInstruction = "vpdpwssd zmm";
 int64_t peak_loop(int64_t iters) {
-  __m512i acc[kChains];
-  for (auto& a : acc) a = _mm512_setzero_si512();
+  __m512i acc[kChains];  // distinct starting values: identical chains could be merged by the compiler
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_epi32(j);
   __m512i a = _mm512_set1_epi16(3), b = _mm512_set1_epi16(5);
   for (int64_t i = 0; i < iters; ++i) {
     __asm__ volatile("" : "+v"(a), "+v"(b));
@@ -59,8 +59,8 @@ constexpr int kMacsPerInstruction = 32;
 #elif TINYQ_HAVE_AVX512
 constexpr const char* kPeakInstruction = "vpmaddwd+vpaddd zmm";
 int64_t peak_loop(int64_t iters) {
-  __m512i acc[kChains];
-  for (auto& a : acc) a = _mm512_setzero_si512();
+  __m512i acc[kChains];  // distinct starting values: identical chains could be merged by the compiler
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_epi32(j);
   __m512i a = _mm512_set1_epi16(3), b = _mm512_set1_epi16(5);
   for (int64_t i = 0; i < iters; ++i) {
     __asm__ volatile("" : "+v"(a), "+v"(b));
@@ -75,7 +75,7 @@ constexpr int kMacsPerInstruction = 32;
 constexpr const char* kPeakInstruction = "vpmaddwd+vpaddd ymm";
 int64_t peak_loop(int64_t iters) {
   __m256i acc[kChains];
-  for (auto& a : acc) a = _mm256_setzero_si256();
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm256_set1_epi32(j);
   __m256i a = _mm256_set1_epi16(3), b = _mm256_set1_epi16(5);
   for (int64_t i = 0; i < iters; ++i) {
     __asm__ volatile("" : "+x"(a), "+x"(b));
@@ -153,9 +153,13 @@ struct LayerData {
   }
 };
 
+// impl: 0 reference, 1 optimized (plain weights), 2 optimized with weights packed beforehand
 template <typename TA, typename TW>
-void BM_layer(benchmark::State& state, Layer l, Format f, bool optimized) {
+void BM_layer(benchmark::State& state, Layer l, Format f, int impl) {
   LayerData<TA, TW> d(l, f);
+  const bool optimized = impl != 0;
+  std::vector<unsigned char> packed_buf(pointwise_packed_bytes(l.cin, l.cout));
+  const auto packed = pack_pointwise_weights(d.w.data(), l.cin, l.cout, packed_buf.data(), packed_buf.size());
   const Tensor<const TA> in{d.x.data(), l.h, l.w, l.cin};
   const int oh = (l.h + l.stride - 1) / l.stride, ow = (l.w + l.stride - 1) / l.stride;
   for (auto _ : state) {
@@ -169,7 +173,8 @@ void BM_layer(benchmark::State& state, Layer l, Format f, bool optimized) {
       else conv3x3_reference(in, d.w.data(), d.bias.data(), d.q, l.stride, Padding::tf_same, out);
     } else {
       const Tensor<TA> out{d.out.data(), l.h, l.w, l.cout};
-      if (optimized) pointwise_conv(in, d.w.data(), d.bias.data(), d.q, out);
+      if (impl == 2) pointwise_conv(in, packed, d.bias.data(), d.q, out);
+      else if (optimized) pointwise_conv(in, d.w.data(), d.bias.data(), d.q, out);
       else pointwise_conv_reference(in, d.w.data(), d.bias.data(), d.q, out);
     }
     benchmark::DoNotOptimize(d.out.data());
@@ -282,10 +287,11 @@ int main(int argc, char** argv) {
   std::printf("int16 MAC peak (%s, %d chains, one core): %.1f GMAC/s\n", kPeakInstruction, kChains, g_peak / 1e9);
   benchmark::RegisterBenchmark((std::string("peak/") + kPeakInstruction).c_str(), BM_peak);
   for (const Layer& l : bench_shapes::layers()) {
-    for (bool opt : {true, false}) {
-      const char* impl = opt ? "opt" : "ref";
+    for (int impl : {1, 2, 0}) {
+      if (impl == 2 && (l.depthwise || l.stem)) continue;  // packing exists for pointwise only
+      const char* name = impl == 0 ? "ref" : (impl == 1 ? "opt" : "opt_prepacked");
       auto reg = [&](const Format& f, auto fn) {
-        benchmark::RegisterBenchmark((l.name + "/" + f.name + "/" + impl).c_str(), fn, l, f, opt)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark((l.name + "/" + f.name + "/" + name).c_str(), fn, l, f, impl)->Unit(benchmark::kMicrosecond);
       };
       reg(kQ7, BM_layer<int16_t, int16_t>);
       reg(kQ8, BM_layer<int16_t, int16_t>);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kernel_oracle.h"
-#include "tinyq/kernels/kernels.h"
+#include "tinyq/kernels/packed.h"
 
 using namespace tinyq;
 
@@ -96,6 +96,10 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
   std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> v;
   v.emplace_back("scalar", [](auto&&... a) { pointwise_conv_scalar(a...); });
   v.emplace_back("dispatch", [](auto&&... a) { pointwise_conv(a...); });
+  v.emplace_back("prepacked", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+    std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
+    pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
+  });
 #if TINYQ_HAVE_SSE2
   v.emplace_back("sse2", [](auto&&... a) { pointwise_conv_sse2(a...); });
 #endif

@@ -168,6 +168,8 @@ namespace detail {
 namespace avx512 {
 
 constexpr int kPackMaxCin = 1024;  // 32 channels x 1024 x 2 bytes = 64 KiB of stack
+template <typename TW>
+constexpr int prepacked_stack_ints() { return kPackMaxCin / 2 * 32; }
 
 template <typename TW>
 inline void pack_weights(const TW* weights, int cin, int c0, int nc, int32_t* packed) {
@@ -308,22 +310,30 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
   }
 }
 
-// Preconditions (checked by pointwise_conv_avx512_packed): fast shifts, 2P <= INT32_MAX,
-// cin <= kPackMaxCin.
+// Preconditions (checked by the callers): fast shifts, 2P <= INT32_MAX, cin <= kPackMaxCin
+// for int8 activations. prepacked: the output of pack_pointwise_weights (all channel
+// blocks), or nullptr to pack each block of 32 channels here (cin <= kPackMaxCin).
 template <typename TA, typename TW>
-inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                             const Tensor<TA>& out, uint64_t prod) {
+inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* prepacked,
+                             const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out, uint64_t prod) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   const bool single = fits_int32(accumulator_bound(cin, prod, 1));
   const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
-  alignas(64) int32_t packed[kPackMaxCin / 2 * 32];
+  alignas(64) int32_t local[prepacked_stack_ints<TW>()];
   alignas(64) int16_t wide_x[sizeof(TA) == 1 ? 8 * kPackMaxCin : 1];
+  const size_t block_ints = static_cast<size_t>((cin + 1) / 2) * 32;
   PackedParams pp;
   for (int c0 = 0; c0 < cout; c0 += 32) {
     const int nc = cout - c0 < 32 ? cout - c0 : 32;
-    pack_weights(weights, cin, c0, nc, packed);
+    const int32_t* packed;
+    if (prepacked != nullptr) {
+      packed = prepacked + static_cast<size_t>(c0 / 32) * block_ints;
+    } else {
+      pack_weights(weights, cin, c0, nc, local);
+      packed = local;
+    }
     packed_params<TA>(bias, q, c0, nc, pp);
     auto rows = [&](size_t p, int n) -> const int16_t* {
       if (sizeof(TA) == 2) return reinterpret_cast<const int16_t*>(in.data + p * cin);
@@ -406,7 +416,7 @@ void pointwise_conv_avx512_packed(const Tensor<const TA>& in, const TW* weights,
     pointwise_conv_reference(in, weights, bias, q, out);
     return;
   }
-  detail::avx512::pointwise_packed(in, weights, bias, q, out, prod);
+  detail::avx512::pointwise_packed(in, weights, static_cast<const int32_t*>(nullptr), bias, q, out, prod);
 }
 
 // The AVX-512 entry point: outer-product form over many pixels, dot-product form otherwise.

@@ -14,13 +14,13 @@ TEST_CASE("decode_head matches the real-valued decoder", "[detect][decode]") {
   tinyq_test::Rng rng(11);
   const int T = 3, frac = 9, H = 4, W = 5;
   const int32_t wh[2 * T] = {40 * 256, 50 * 256, 13 * 256 + 77, 17 * 256 + 3, 172 * 256 + 176, 226 * 256 + 227};
-  const HeadLayout layout{T, 16, 3968, wh};
+  const HeadLayout layout{T, 16, 3968, wh, nullptr};
   std::vector<int16_t> head(size_t(H) * W * 5 * T);
   for (auto& v : head) v = int16_t(rng.uniform(-(4 << frac), 4 << frac));
   std::vector<Candidate> storage(H * W * T);
   CandidateHeap heap(storage.data(), int(storage.size()));
   const int image_w = 123, image_h = 77, resized_w = 70, resized_h = 50;
-  decode_head(Tensor<const int16_t>{head.data(), H, W, 5 * T}, frac, layout, INT32_MIN, resized_w, resized_h,
+  decode_head(Tensor<const int16_t>{head.data(), H, W, 5 * T}, frac, layout, INT32_MIN, 256, resized_w, resized_h,
               image_w, image_h, heap);
   REQUIRE(heap.size() == H * W * T);
   heap.sort_descending();
@@ -49,6 +49,25 @@ TEST_CASE("decode_head matches the real-valued decoder", "[detect][decode]") {
   }
   CHECK(checked == H * W * T);
   for (int k = 1; k < heap.size(); ++k) REQUIRE(storage[k - 1].logit >= storage[k].logit);
+}
+
+TEST_CASE("template gating decodes a template only at its inference scale", "[detect][decode]") {
+  const int T = 3;
+  const int32_t wh[2 * T] = {40 * 256, 50 * 256, 20 * 256, 20 * 256, 80 * 256, 90 * 256};
+  const int32_t scales[T] = {128, 0, 512};  // 0.5x only, every scale, 2x only
+  const HeadLayout layout{T, 16, 3968, wh, scales};
+  std::vector<int16_t> head(size_t(2) * 2 * 5 * T, 0);
+  for (int scale : {128, 256, 512}) {
+    std::vector<Candidate> storage(64);
+    CandidateHeap heap(storage.data(), 64);
+    decode_head(Tensor<const int16_t>{head.data(), 2, 2, 5 * T}, 9, layout, INT32_MIN, scale, 32, 32, 32, 32, heap);
+    const int per_cell = 1 + (scale == 128 ? 1 : 0) + (scale == 512 ? 1 : 0);
+    REQUIRE(heap.size() == 4 * per_cell);
+    for (int k = 0; k < heap.size(); ++k) {
+      const int w = (storage[size_t(k)].x1 - storage[size_t(k)].x0) / 256;
+      CHECK((w == 20 || (w == 40 && scale == 128) || (w == 80 && scale == 512)));
+    }
+  }
 }
 
 TEST_CASE("CandidateHeap keeps exactly the best `capacity` logits", "[detect][heap]") {

@@ -256,3 +256,39 @@ TEST_CASE("FloatFaceDetector (weights-only mode) agrees with the integer FaceDet
     REQUIRE(found);
   }
 }
+
+TEST_CASE("head/template_scales gates templates per scale and is validated", "[detect][face][gating]") {
+  SyntheticOptions o;
+  o.head_templates = 8;
+  o.template_scales = true;  // scales cycle 0.5x, 1x, 2x, any
+  o.seed = 31;
+  Buffer buf = tinyq_test::synthetic_buffer(o);
+  FaceDetector det;
+  REQUIRE(FaceDetector::open(buf.data(), buf.size, &det).ok());
+  REQUIRE(det.graph().template_scales().valid());
+  // At 1x only the templates with scale 256 or 0 are decoded (t % 4 == 1 or 3).
+  const int W = 48, H = 48;
+  const auto img = random_image(W, H, 32);
+  DetectOptions opt;
+  opt.num_scales = 1;
+  opt.scales_q8[0] = 256;
+  opt.threshold_q30 = 0;
+  opt.nms_iou_q16 = 65536;  // keep everything
+  std::vector<uint64_t> arena(det.arena_bytes(W, H, opt) / 8 + 1);
+  std::vector<Detection> boxes(4096);
+  int count = 0;
+  REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, opt, reinterpret_cast<uint8_t*>(arena.data()),
+                     arena.size() * 8, boxes.data(), 4096, &count).ok());
+  const NetworkInput in = det.network_input_for(W, H, 256);
+  CHECK(count == (in.net_w / 16) * (in.net_h / 16) * 4);  // 4 of the 8 templates at 1x
+
+  // An out-of-range scale is refused with a clear error.
+  const int e = tinyq_test::find_entry(buf, "head/template_scales");
+  REQUIRE(e >= 0);
+  uint8_t* entry = tinyq_test::entry(buf, uint32_t(e));
+  tinyq_test::put32(buf.data() + tinyq_test::get32(entry + 80), 99999);
+  tinyq_test::fix_crcs(buf);
+  FaceDetector bad;
+  const model::Status s = FaceDetector::open(buf.data(), buf.size, &bad);
+  CHECK(s.code == model::Error::bad_metadata);
+}

@@ -18,6 +18,7 @@ struct SyntheticOptions {
   tinyq::model::DType weight_dtype = tinyq::model::DType::int8;
   bool per_channel = false;
   uint16_t head_templates = 0;  // > 0: a head with this many templates
+  bool template_scales = false;  // with a head: head/template_scales cycling 0.5x, 1x, 2x, every scale
   bool classifier = false;       // Logits on output B
   int classes = 10;
   int activation_frac = -1;      // -1: 9 for int16, 4 for int8
@@ -95,7 +96,8 @@ inline size_t write_synthetic_model(uint8_t* buffer, size_t capacity, const Synt
   if (o.output == OutputVariant::C) points += 2;
   if (info.has_head) { ++convs; points += 1; }
   if (o.classifier) { ++convs; points += 2; }
-  const uint32_t count = convs * (o.per_channel ? 3 : 2) + (info.has_head ? 1 : 0) + 1;
+  const uint32_t count =
+      convs * (o.per_channel ? 3 : 2) + (info.has_head ? 1 : 0) + (info.has_head && o.template_scales ? 1 : 0) + 1;
   WeightsWriter w(buffer, capacity);
   w.begin(info, count);
   Rng rng(o.seed);
@@ -143,6 +145,13 @@ inline size_t write_synthetic_model(uint8_t* buffer, size_t capacity, const Synt
         const int32_t hw = static_cast<int32_t>(rng.uniform(80, 1600)), hh = static_cast<int32_t>(rng.uniform(80, 1600));
         t[4 * i] = -hw; t[4 * i + 1] = -hh; t[4 * i + 2] = hw; t[4 * i + 3] = hh;
       }
+    if (o.template_scales) {
+      const uint32_t sshape[1] = {o.head_templates};
+      int32_t* sc = w.add<int32_t>("head/template_scales", 1, sshape, QuantKind::per_tensor, 8);
+      const int32_t cycle[4] = {128, 256, 512, 0};
+      if (sc)
+        for (uint32_t i = 0; i < o.head_templates; ++i) sc[i] = cycle[i % 4];
+    }
   }
   if (o.classifier) conv("Logits/Conv2d_1c_1x1", OpKind::pointwise, last_c, o.classes);
   const uint32_t pshape[1] = {points};

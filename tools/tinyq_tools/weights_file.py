@@ -283,13 +283,16 @@ def detector_activation_fracs(width, fmt, qformats=None):
     return [fr[p] for p in pts]
 
 
-def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16):
+def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16, gate="none"):
     """Face detector npz (tools/tinyq_tools/detector.py layout: float32 `<layer>/weights` OHWI /
     1HWC, `<layer>/biases`, `head/*`, `templates` (T, 4), `meta/alpha`) -> tinyq weights file.
     fmt: 'float' (float32 tensors), 'q9'/'q8'/'q7' (int16 activations at that uniform format),
     'auto' (int16 activations at calibrated per-layer formats from `qformats`, calibrate.py's
     --json). Integer weights: int16 (or int8 with weight_bits=8), fractional bits per tensor from
-    its range; biases int32 at input frac + weight frac. Returns the bytes written."""
+    its range; biases int32 at input frac + weight frac. gate 'tinyface' also writes
+    `head/template_scales` (the Tiny-Face scale of each template, Q8) so the C++ detector
+    decodes template t only at that inference scale, as eval.py --gate tinyface does.
+    Returns the bytes written."""
     npz = np.load(npz_path)
     width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000)) if "meta/alpha" in npz.files else 1000
     templates = np.asarray(npz["templates"], np.float64)
@@ -318,6 +321,11 @@ def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=1
             prev = name.rsplit("/", 1)[0] + "/add" if residual else name
         tensors.append(("activation_frac_bits", np.asarray(afr, np.int8), 0))
     tensors.append(("head/templates", _quantize(templates, 4, np.int32), 4))
+    if gate == "tinyface":
+        from .templates import HR_RES101_TEMPLATES
+        if t != len(HR_RES101_TEMPLATES):
+            raise ValueError("--gate tinyface needs the 25 hr_res101 templates")
+        tensors.append(("head/template_scales", _quantize(HR_RES101_TEMPLATES[:, 4], 8, np.int32), 8))
     return write_weights_file(out_path, meta, tensors)
 
 
@@ -334,6 +342,8 @@ def main(argv=None):
     e.add_argument("--format", default="auto", choices=["float", "q9", "q8", "q7", "auto"])
     e.add_argument("--qformats", default=None, help="calibrate.py --json output (needed by --format auto)")
     e.add_argument("--weight-bits", type=int, default=16, choices=[8, 16])
+    e.add_argument("--gate", default="none", choices=["none", "tinyface"],
+                   help="tinyface: use each template only at its Tiny-Face inference scale (head/template_scales)")
     d = sub.add_parser("dump", help="print metadata and the tensor table")
     d.add_argument("file")
     a = p.parse_args(argv)
@@ -342,7 +352,7 @@ def main(argv=None):
         meta = dict(width=1000, output="B", classifier=True, activation_dtype="float32", input_size=(224, 224))
         print(write_weights_file(a.out, meta, imagenet_npz_to_tensors(npz)), "bytes ->", a.out)
     elif a.cmd == "export-detector":
-        print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits), "bytes ->", a.out)
+        print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits, a.gate), "bytes ->", a.out)
     else:
         meta, tensors = read_weights_file(a.file)
         print(meta)

@@ -7,8 +7,9 @@
 // Cell (i, j) has its anchor centre at (stride*j + offset, stride*i + offset) in
 // network-input pixels; template t has size (w_t, h_t). A box decodes as
 //   cx = ax + tx w_t,  cy = ay + ty h_t,  w = w_t e^tw,  h = h_t e^th
-// (tw, th clamped to [-6, 6], as the Python decoder does). All coordinates are
-// carried in Q8 pixels; e^tw comes from core/exp.h's fixed_exp. The score
+// (tw, th clamped to [-6, 6], as the Python decoder does). A model may bind each
+// template to one inference scale (Tiny-Face's gating, `head/template_scales`):
+// then only those templates are decoded at that scale. Coordinates are carried in Q8 pixels; e^tw comes from core/exp.h's fixed_exp. The score
 // threshold is applied to the raw logit, so no logistic is needed per cell.
 #pragma once
 #include "../core/exp.h"
@@ -22,6 +23,7 @@ struct HeadLayout {
   int stride;                    // 16 for OutA
   int32_t anchor_offset_q8;      // centre of cell 0 in Q8 pixels (15.5 px -> 3968)
   const int32_t* template_wh_q8; // T pairs (w_t, h_t), Q8 pixels
+  const int32_t* template_scale_q8;  // T inference scales (Q8) a template is used at, 0 = any; nullptr = all
 };
 
 // A decoded box in Q8 pixels of the original image, with its raw head logit.
@@ -108,8 +110,12 @@ inline int32_t logit_threshold(int32_t probability_q30, int head_frac) {
 // boxes are mapped back to the original image_w x image_h pixels.
 template <typename T>
 void decode_head(const Tensor<const T>& head, int head_frac, const HeadLayout& layout, int32_t logit_min,
-                 int resized_w, int resized_h, int image_w, int image_h, CandidateHeap& heap) {
+                 int32_t scale_q8, int resized_w, int resized_h, int image_w, int image_h, CandidateHeap& heap) {
   const int nt = layout.num_templates;
+  auto used_here = [&](int t) {
+    return layout.template_scale_q8 == nullptr || layout.template_scale_q8[t] == 0 ||
+           layout.template_scale_q8[t] == scale_q8;
+  };
   const int32_t clamp = 6 << head_frac;  // |tw|, |th| <= 6
   for (int i = 0; i < head.height; ++i) {
     for (int j = 0; j < head.width; ++j) {
@@ -118,7 +124,7 @@ void decode_head(const Tensor<const T>& head, int head_frac, const HeadLayout& l
       const int64_t ay = int64_t(layout.stride) * i * 256 + layout.anchor_offset_q8;
       for (int t = 0; t < nt; ++t) {
         const int32_t logit = cell[t];
-        if (logit < logit_min) continue;
+        if (logit < logit_min || !used_here(t)) continue;
         const int64_t wt = layout.template_wh_q8[2 * t], ht = layout.template_wh_q8[2 * t + 1];
         const int32_t tw = cell[3 * nt + t] < -clamp ? -clamp : (cell[3 * nt + t] > clamp ? clamp : cell[3 * nt + t]);
         const int32_t th = cell[4 * nt + t] < -clamp ? -clamp : (cell[4 * nt + t] > clamp ? clamp : cell[4 * nt + t]);

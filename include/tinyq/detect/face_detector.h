@@ -85,8 +85,9 @@ inline model::Status parse_head_layout(const model::Graph& g, int32_t* template_
   // only after, so the centre tap moves by 1, 2, 4, 8 px: stride - 1 + 0.5; symmetric
   // padding keeps it at 0.5 px.
   const int32_t stride = m.head_stride;
+  const model::TensorView& scales = g.template_scales();
   *layout = HeadLayout{m.head_templates, stride, m.padding == model::PaddingMode::tf_same ? stride * 256 - 128 : 128,
-                       template_wh_q8};
+                       template_wh_q8, scales.valid() ? scales.as<int32_t>() : nullptr};
   return model::ok_status();
 }
 
@@ -188,10 +189,10 @@ class FaceDetector {
       const int32_t logit_min = logit_threshold(o.threshold_q30, head.frac);
       if (head.dtype == model::DType::int16) {
         decode_head(Tensor<const int16_t>{head.as<int16_t>(), head.shape.height, head.shape.width, head.shape.channels},
-                    head.frac, layout_, logit_min, rw, rh, image.width, image.height, heap);
+                    head.frac, layout_, logit_min, o.scales_q8[k], rw, rh, image.width, image.height, heap);
       } else {
         decode_head(Tensor<const int8_t>{head.as<int8_t>(), head.shape.height, head.shape.width, head.shape.channels},
-                    head.frac, layout_, logit_min, rw, rh, image.width, image.height, heap);
+                    head.frac, layout_, logit_min, o.scales_q8[k], rw, rh, image.width, image.height, heap);
       }
       head_frac = head.frac;
     }

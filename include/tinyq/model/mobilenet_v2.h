@@ -143,6 +143,7 @@ class Graph {
     g.file_ = &file;
     g.info_ = file.info();
     g.templates_.index = -1;
+    g.template_scales_.index = -1;
     const ModelInfo& m = g.info_;
     g.integer_ = m.activation_dtype != DType::float32;
     uint32_t used = 0;
@@ -202,6 +203,20 @@ class Graph {
         return make_error(Error::shape_mismatch, "head/templates must be [head_templates, 4]", t.index);
       g.templates_ = t;
       ++used;
+      // Optional: the inference scale each template is used at (Tiny-Face's gating).
+      const TensorView ts = file.find("head/template_scales");
+      if (ts.valid()) {
+        if (ts.dtype != DType::int32 || ts.quant != QuantKind::per_tensor || ts.frac != 8)
+          return make_error(Error::dtype_mismatch, "head/template_scales must be int32 with frac 8", ts.index);
+        if (ts.ndim != 1 || ts.shape[0] != m.head_templates)
+          return make_error(Error::shape_mismatch, "head/template_scales must be [head_templates]", ts.index);
+        const int32_t* v = ts.as<int32_t>();
+        for (uint32_t i = 0; i < ts.shape[0]; ++i)
+          if (v[i] < 0 || v[i] > 2048)
+            return make_error(Error::bad_metadata, "head/template_scales: each in [0, 8.0] (0 = every scale)", ts.index);
+        g.template_scales_ = ts;
+        ++used;
+      }
     }
     if (m.has_classifier) {
       Op& p = g.new_op(OpKind::global_avgpool, "avgpool", outv, -1);
@@ -256,6 +271,9 @@ class Graph {
   int backbone_output_value() const { return backbone_output_; }
   int value_frac(int v) const { return value_frac_[v]; }
   const TensorView& templates() const { return templates_; }
+  // [T] int32 Q8 scales, or an invalid view: template t is used only at inference scale
+  // template_scales()[t] (0: at every scale); absent, every template is used everywhere.
+  const TensorView& template_scales() const { return template_scales_; }
   static int value_producer(int v) { return v - 1; }
 
   // Shapes of every value for an input of height x width (3 channels). Fails for sizes
@@ -306,6 +324,7 @@ class Graph {
     backbone_output_ = 0;
     for (int i = 0; i < kMaxValues; ++i) value_frac_[i] = 0;
     templates_ = TensorView{};
+    template_scales_ = TensorView{};
   }
 
   static bool is_project(const char* name) {
@@ -334,7 +353,7 @@ class Graph {
       if (ops_[k].weights.index == static_cast<int32_t>(i) || ops_[k].bias.index == static_cast<int32_t>(i) ||
           ops_[k].weight_fracs.index == static_cast<int32_t>(i))
         return true;
-    if (templates_.index == static_cast<int32_t>(i)) return true;
+    if (templates_.index == static_cast<int32_t>(i) || template_scales_.index == static_cast<int32_t>(i)) return true;
     const TensorView fr = file_->find("activation_frac_bits");
     return fr.index == static_cast<int32_t>(i);
   }
@@ -403,6 +422,7 @@ class Graph {
   int16_t backbone_output_ = 0;
   int8_t value_frac_[kMaxValues] = {};
   TensorView templates_{};
+  TensorView template_scales_{};
 };
 
 }  // namespace model

@@ -68,7 +68,7 @@ class FloatFaceDetector {
         q[i] = static_cast<int32_t>(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
       }
       decode_head(Tensor<const int32_t>{q.data(), head.shape.height, head.shape.width, head.shape.channels}, kHeadFrac,
-                  layout_, logit_min, rw, rh, image.width, image.height, heap);
+                  layout_, logit_min, o.scales_q8[k], rw, rh, image.width, image.height, heap);
     }
     out->resize(static_cast<size_t>(heap.size()));
     out->resize(static_cast<size_t>(

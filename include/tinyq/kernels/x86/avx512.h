@@ -240,20 +240,21 @@ inline void widen_rows(const int8_t* x, int cin, int rows, int16_t* dst) {
 }
 
 // MR pixels (rows x, x + cin, ...) x 32 channels; o: output of the first pixel at channel c0.
-template <int MR, typename TO>
+template <int MR, int NV, typename TO>
 inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
                          const PackedParams& pp, TO* o, int cout) {
-  __m512i acc[MR][2];
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  __m512i acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
   const int k2full = cin / 2;
   const int steps = k2full + (cin & 1);
-  __m512i wide[MR][2][2];
+  __m512i wide[MR][NV][2];
   if (chunk != 0)
     for (int i = 0; i < MR; ++i)
-      for (int v = 0; v < 2; ++v) wide[i][v][0] = wide[i][v][1] = _mm512_setzero_si512();
+      for (int v = 0; v < NV; ++v) wide[i][v][0] = wide[i][v][1] = _mm512_setzero_si512();
   auto flush = [&]() {
     for (int i = 0; i < MR; ++i)
-      for (int v = 0; v < 2; ++v) {
+      for (int v = 0; v < NV; ++v) {
         wide[i][v][0] = _mm512_add_epi64(wide[i][v][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i][v])));
         wide[i][v][1] = _mm512_add_epi64(wide[i][v][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i][v], 1)));
         acc[i][v] = _mm512_setzero_si512();
@@ -264,29 +265,31 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
   while (k2 < k2full) {
     const int end = k2 + pass < k2full ? k2 + pass : k2full;
     for (; k2 < end; ++k2) {
-      const __m512i w0 = _mm512_load_si512(packed + k2 * 32), w1 = _mm512_load_si512(packed + k2 * 32 + 16);
+      const __m512i w0 = _mm512_load_si512(packed + k2 * 32);
+      const __m512i w1 = NV == 2 ? _mm512_load_si512(packed + k2 * 32 + 16) : w0;
       for (int i = 0; i < MR; ++i) {
         int32_t xv;
         __builtin_memcpy(&xv, x + static_cast<size_t>(i) * cin + 2 * k2, 4);
         const __m512i xb = _mm512_set1_epi32(xv);
         acc[i][0] = madd_acc(acc[i][0], xb, w0);
-        acc[i][1] = madd_acc(acc[i][1], xb, w1);
+        if (NV == 2) acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xb, w1);
       }
     }
     if (chunk != 0) flush();
   }
   if (cin & 1) {  // last activation alone (its pair partner would be past the row)
-    const __m512i w0 = _mm512_load_si512(packed + k2 * 32), w1 = _mm512_load_si512(packed + k2 * 32 + 16);
+    const __m512i w0 = _mm512_load_si512(packed + k2 * 32);
+    const __m512i w1 = NV == 2 ? _mm512_load_si512(packed + k2 * 32 + 16) : w0;
     for (int i = 0; i < MR; ++i) {
       const __m512i xb = _mm512_set1_epi32(static_cast<uint16_t>(x[static_cast<size_t>(i) * cin + cin - 1]));
       acc[i][0] = madd_acc(acc[i][0], xb, w0);
-      acc[i][1] = madd_acc(acc[i][1], xb, w1);
+      if (NV == 2) acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xb, w1);
     }
     if (chunk != 0) flush();
   }
   for (int i = 0; i < MR; ++i) {
     TO* oi = o + static_cast<size_t>(i) * cout;
-    for (int v = 0; v < 2; ++v) {
+    for (int v = 0; v < NV; ++v) {
       if (pp.mask[v] == 0) continue;
       __m512i r;
       if (chunk == 0 && int32_epilogue) {
@@ -310,9 +313,49 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
   }
 }
 
+// Pixels [p0, p1) for one block of 32 output channels (nc valid): blocks of 8 pixels x 32
+// channels, or 16 pixels x 16 channels when at most 16 are valid.
+template <typename TA>
+inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int chunk, bool int32_epilogue,
+                          const PackedParams& pp, int nc, int c0, size_t p0, size_t p1, const Tensor<TA>& out,
+                          int16_t* wide_x) {
+  const int cin = in.channels, cout = out.channels;
+  auto rows = [&](size_t p, int n) -> const int16_t* {
+    if (sizeof(TA) == 2) return reinterpret_cast<const int16_t*>(in.data + p * cin);
+    widen_rows(reinterpret_cast<const int8_t*>(in.data + p * cin), cin, n, wide_x);
+    return wide_x;
+  };
+  size_t p = p0;
+  if (nc <= 16) {
+    for (; p + 16 <= p1; p += 16)
+      packed_block<16, 1>(rows(p, 16), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    if (p + 8 <= p1) {
+      packed_block<8, 1>(rows(p, 8), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      p += 8;
+    }
+    if (p + 4 <= p1) {
+      packed_block<4, 1>(rows(p, 4), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      p += 4;
+    }
+    for (; p < p1; ++p) packed_block<1, 1>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    return;
+  }
+  for (; p + 8 <= p1; p += 8)
+    packed_block<8, 2>(rows(p, 8), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+  if (p + 4 <= p1) {
+    packed_block<4, 2>(rows(p, 4), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    p += 4;
+  }
+  if (p + 2 <= p1) {
+    packed_block<2, 2>(rows(p, 2), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    p += 2;
+  }
+  if (p < p1) packed_block<1, 2>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+}
+
 // Preconditions (checked by the callers): fast shifts, 2P <= INT32_MAX, cin <= kPackMaxCin
 // for int8 activations. prepacked: the output of pack_pointwise_weights (all channel
-// blocks), or nullptr to pack each block of 32 channels here (cin <= kPackMaxCin).
+// blocks), or nullptr to pack here (cin <= kPackMaxCin).
 template <typename TA, typename TW>
 inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* prepacked,
                              const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out, uint64_t prod) {
@@ -321,9 +364,32 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
   const bool single = fits_int32(accumulator_bound(cin, prod, 1));
   const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
-  alignas(64) int32_t local[prepacked_stack_ints<TW>()];
-  alignas(64) int16_t wide_x[sizeof(TA) == 1 ? 8 * kPackMaxCin : 1];
+  constexpr size_t kLocalInts = static_cast<size_t>(prepacked_stack_ints<TW>());
+  alignas(64) int32_t local[kLocalInts];
+  alignas(64) int16_t wide_x[sizeof(TA) == 1 ? 16 * kPackMaxCin : 1];
   const size_t block_ints = static_cast<size_t>((cin + 1) / 2) * 32;
+  const int nblocks = (cout + 31) / 32;
+  // Few, small channel blocks: pack them all, then walk pixel tiles outside and channel
+  // blocks inside, so each tile of activations is read from L1 by every block.
+  constexpr int kTiledBlocks = 8;
+  if (nblocks <= kTiledBlocks && block_ints * nblocks <= 8192) {
+    const int32_t* base = prepacked;
+    if (base == nullptr) {
+      for (int b = 0; b < nblocks; ++b)
+        pack_weights(weights, cin, 32 * b, cout - 32 * b < 32 ? cout - 32 * b : 32, local + b * block_ints);
+      base = local;
+    }
+    PackedParams pp[kTiledBlocks];
+    for (int b = 0; b < nblocks; ++b) packed_params<TA>(bias, q, 32 * b, cout - 32 * b < 32 ? cout - 32 * b : 32, pp[b]);
+    constexpr size_t kTile = 64;
+    for (size_t t0 = 0; t0 < pixels; t0 += kTile) {
+      const size_t t1 = t0 + kTile < pixels ? t0 + kTile : pixels;
+      for (int b = 0; b < nblocks; ++b)
+        packed_pixels(in, base + b * block_ints, chunk, int32_epilogue, pp[b], cout - 32 * b < 32 ? cout - 32 * b : 32,
+                      32 * b, t0, t1, out, wide_x);
+    }
+    return;
+  }
   PackedParams pp;
   for (int c0 = 0; c0 < cout; c0 += 32) {
     const int nc = cout - c0 < 32 ? cout - c0 : 32;
@@ -335,23 +401,7 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
       packed = local;
     }
     packed_params<TA>(bias, q, c0, nc, pp);
-    auto rows = [&](size_t p, int n) -> const int16_t* {
-      if (sizeof(TA) == 2) return reinterpret_cast<const int16_t*>(in.data + p * cin);
-      widen_rows(reinterpret_cast<const int8_t*>(in.data + p * cin), cin, n, wide_x);
-      return wide_x;
-    };
-    size_t p = 0;
-    for (; p + 8 <= pixels; p += 8)
-      packed_block<8>(rows(p, 8), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
-    if (p + 4 <= pixels) {
-      packed_block<4>(rows(p, 4), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
-      p += 4;
-    }
-    if (p + 2 <= pixels) {
-      packed_block<2>(rows(p, 2), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
-      p += 2;
-    }
-    if (p < pixels) packed_block<1>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    packed_pixels(in, packed, chunk, int32_epilogue, pp, nc, c0, 0, pixels, out, wide_x);
   }
 }
 

@@ -136,6 +136,8 @@ template <typename TA, typename TW>
 std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
   std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> v;
   v.emplace_back("dispatch", [](auto&&... a) { depthwise_conv3x3(a...); });
+  v.emplace_back("scalar", [](auto&&... a) { depthwise_conv3x3_scalar(a...); });
+  v.emplace_back("scalar rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_scalar(a...); }, false));
   v.emplace_back("dispatch rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row(a...); }, true));
 #if TINYQ_HAVE_SSE2
   v.emplace_back("sse2", [](auto&&... a) { depthwise_conv3x3_sse2(a...); });

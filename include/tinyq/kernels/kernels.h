@@ -1,7 +1,7 @@
 // Dispatching entry points: the best variant compiled in (AVX-512 > AVX2 > SSE2 >
 // portable scalar > reference). Every variant equals the reference bit for bit, so the
 // choice only changes speed. The variants are callable by name too:
-//   conv3x3_reference, depthwise_conv3x3_reference / _sse2 / _avx2 / _avx512,
+//   conv3x3_reference, depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512,
 //   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512, add_reference,
 //   concat_channels_reference, upsample_bilinear_2x_reference.
 #pragma once
@@ -34,7 +34,7 @@ void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, 
 #elif TINYQ_HAVE_SSE2
   depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #else
-  depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+  depthwise_conv3x3_row_scalar(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #endif
 }
 
@@ -48,7 +48,7 @@ void depthwise_conv3x3(const Tensor<const TA>& in, const TW* weights, const int3
 #elif TINYQ_HAVE_SSE2
   depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
 #else
-  depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
+  depthwise_conv3x3_scalar(in, weights, bias, q, stride, pad, out);
 #endif
 }
 

@@ -148,4 +148,118 @@ void pointwise_conv_scalar(const Tensor<const TA>& in, const TW* weights, const 
   }
 }
 
+// ---------------------------------------------------------------------------
+// Depthwise 3x3, one output row (the riscv64 path): channel by channel, the nine weights
+// in registers, the 3x3 window sliding along the row so that each input value is loaded
+// once per channel (stride 1: 3 loads, 9 mul, 9 add per output). Border columns and
+// padding rows take the reference arithmetic per pixel.
+// ---------------------------------------------------------------------------
+namespace detail {
+
+template <typename TA, typename TW>
+inline int64_t depthwise_pixel_generic(const TA* const rows[3], int in_width, int channels, const TW* weights, int stride,
+                                       int pad_left, int ox, int c) {
+  int64_t acc = 0;
+  for (int ky = 0; ky < 3; ++ky) {
+    if (rows[ky] == nullptr) continue;
+    for (int kx = 0; kx < 3; ++kx) {
+      const int ix = ox * stride - pad_left + kx;
+      if (ix < 0 || ix >= in_width) continue;
+      acc += int64_t(rows[ky][static_cast<size_t>(ix) * channels + c]) * int64_t(weights[(ky * 3 + kx) * channels + c]);
+    }
+  }
+  return acc;
+}
+
+}  // namespace detail
+
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                  const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                  int out_width, uint32_t max_abs_input = 0) {
+  (void)max_abs_input;
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  int ox_lo = (pad_left + stride - 1) / stride;
+  int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;
+  if (ox_hi > out_width) ox_hi = out_width;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  if (rows[0] == nullptr || rows[1] == nullptr || rows[2] == nullptr) ox_lo = ox_hi = out_width;
+  const size_t C = static_cast<size_t>(channels);
+  for (int c = 0; c < channels; ++c) {
+    const detail::PointwiseChannel ch{aligned_bias(bias, q, c), lo, hi, output_shift(q, c)};
+    const bool fast = ch.shift >= 1 && ch.shift <= 62;
+    auto store = [&](int ox, int64_t acc) {
+      const int64_t v = acc + ch.bias;
+      out_row[static_cast<size_t>(ox) * C + c] = fast ? detail::requantize_fast<TA>(v, ch) : requantize_output<TA>(v, ch.shift, lo, hi);
+    };
+    int ox = 0;
+    for (; ox < ox_lo; ++ox) store(ox, detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c));
+    if (ox < ox_hi) {
+      const int64_t w00 = weights[0 * C + c], w01 = weights[1 * C + c], w02 = weights[2 * C + c];
+      const int64_t w10 = weights[3 * C + c], w11 = weights[4 * C + c], w12 = weights[5 * C + c];
+      const int64_t w20 = weights[6 * C + c], w21 = weights[7 * C + c], w22 = weights[8 * C + c];
+      const size_t ix0 = static_cast<size_t>(ox * stride - pad_left);
+      const TA* p0 = rows[0] + ix0 * C + c;
+      const TA* p1 = rows[1] + ix0 * C + c;
+      const TA* p2 = rows[2] + ix0 * C + c;
+      // a: column ix, b: ix + 1 (each the three rows)
+      int64_t a0 = p0[0], a1 = p1[0], a2 = p2[0];
+      p0 += C; p1 += C; p2 += C;
+      int64_t b0 = p0[0], b1 = p1[0], b2 = p2[0];
+      p0 += C; p1 += C; p2 += C;
+      if (stride == 1) {
+        // three outputs per step, the column roles rotating (no register moves)
+#define TINYQ_DW_COL(x0, x1, x2) \
+  const int64_t x0 = p0[0], x1 = p1[0], x2 = p2[0]; \
+  p0 += C; p1 += C; p2 += C;
+#define TINYQ_DW_OUT(c0, c1, c2, d0, d1, d2, e0, e1, e2) \
+  store(ox++, c0 * w00 + c1 * w10 + c2 * w20 + d0 * w01 + d1 * w11 + d2 * w21 + e0 * w02 + e1 * w12 + e2 * w22);
+        for (; ox + 3 <= ox_hi;) {
+          TINYQ_DW_COL(c0, c1, c2)
+          TINYQ_DW_OUT(a0, a1, a2, b0, b1, b2, c0, c1, c2)
+          TINYQ_DW_COL(d0, d1, d2)
+          TINYQ_DW_OUT(b0, b1, b2, c0, c1, c2, d0, d1, d2)
+          TINYQ_DW_COL(e0, e1, e2)
+          TINYQ_DW_OUT(c0, c1, c2, d0, d1, d2, e0, e1, e2)
+          a0 = d0; a1 = d1; a2 = d2;
+          b0 = e0; b1 = e1; b2 = e2;
+        }
+        for (; ox < ox_hi;) {
+          TINYQ_DW_COL(c0, c1, c2)
+          TINYQ_DW_OUT(a0, a1, a2, b0, b1, b2, c0, c1, c2)
+          a0 = b0; a1 = b1; a2 = b2;
+          b0 = c0; b1 = c1; b2 = c2;
+        }
+#undef TINYQ_DW_COL
+#undef TINYQ_DW_OUT
+      } else {
+        // stride 2: columns ix, ix + 1, ix + 2; the next output starts at ix + 2
+        for (; ox < ox_hi; ++ox) {
+          const int64_t c0 = p0[0], c1 = p1[0], c2 = p2[0];
+          store(ox, a0 * w00 + a1 * w10 + a2 * w20 + b0 * w01 + b1 * w11 + b2 * w21 + c0 * w02 + c1 * w12 + c2 * w22);
+          if (ox + 1 < ox_hi) {
+            p0 += C; p1 += C; p2 += C;
+            a0 = c0; a1 = c1; a2 = c2;
+            b0 = p0[0]; b1 = p1[0]; b2 = p2[0];
+            p0 += C; p1 += C; p2 += C;
+          }
+        }
+      }
+    }
+    for (; ox < out_width; ++ox) store(ox, detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c));
+  }
+}
+
+template <typename TA, typename TW>
+void depthwise_conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                              int stride, Padding pad, const Tensor<TA>& out) {
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  for (int oy = 0; oy < out.height; ++oy) {
+    const TA* rows[3];
+    depthwise_input_rows(in, oy, stride, pad_top, rows);
+    depthwise_conv3x3_row_scalar(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
+  }
+}
+
 }  // namespace tinyq

@@ -172,11 +172,11 @@ template <typename TW>
 constexpr int prepacked_stack_ints() { return kPackMaxCin / 2 * 32; }
 
 template <typename TW>
-inline void pack_weights(const TW* weights, int cin, int c0, int nc, int32_t* packed) {
+inline void pack_weights_scalar(const TW* weights, int cin, int c0, int nc, int32_t* packed, int k2_begin) {
   const int k2n = (cin + 1) / 2;
   for (int j = 0; j < 32; ++j) {
     const TW* row = weights + static_cast<size_t>(c0 + (j < nc ? j : 0)) * cin;
-    for (int k2 = 0; k2 < k2n; ++k2) {
+    for (int k2 = k2_begin; k2 < k2n; ++k2) {
       uint32_t a = 0, b = 0;
       if (j < nc) {
         a = static_cast<uint16_t>(static_cast<int16_t>(row[2 * k2]));
@@ -185,6 +185,29 @@ inline void pack_weights(const TW* weights, int cin, int c0, int nc, int32_t* pa
       packed[k2 * 32 + j] = static_cast<int32_t>(a | (b << 16));
     }
   }
+}
+
+// int16 weights: each packed vector of 16 pairs is one vpgatherdd (16 rows, the same pair).
+inline void pack_weights(const int16_t* weights, int cin, int c0, int nc, int32_t* packed) {
+  const int full_pairs = cin / 2;  // pairs that lie inside their row
+  for (int h = 0; h < 2; ++h) {
+    const int rows = nc - 16 * h;
+    if (rows <= 0) {
+      for (int k2 = 0; k2 < (cin + 1) / 2; ++k2) _mm512_store_si512(packed + k2 * 32 + 16 * h, _mm512_setzero_si512());
+      continue;
+    }
+    const __mmask16 m = rows >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << rows) - 1);
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(cin * 2));  // bytes between rows
+    const int16_t* base = weights + static_cast<size_t>(c0 + 16 * h) * cin;
+    for (int k2 = 0; k2 < full_pairs; ++k2)
+      _mm512_store_si512(packed + k2 * 32 + 16 * h,
+                         _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, offsets, base + 2 * k2, 1));
+  }
+  if (cin & 1) pack_weights_scalar(weights, cin, c0, nc, packed, full_pairs);  // the last, half-filled pair
+}
+inline void pack_weights(const int8_t* weights, int cin, int c0, int nc, int32_t* packed) {
+  pack_weights_scalar(weights, cin, c0, nc, packed, 0);
 }
 
 struct PackedParams {
@@ -469,12 +492,15 @@ void pointwise_conv_avx512_packed(const Tensor<const TA>& in, const TW* weights,
   detail::avx512::pointwise_packed(in, weights, static_cast<const int32_t*>(nullptr), bias, q, out, prod);
 }
 
-// The AVX-512 entry point: outer-product form over many pixels, dot-product form otherwise.
+// The AVX-512 entry point: outer-product form (int16 weights, or many pixels), dot-product
+// form otherwise.
 template <typename TA, typename TW>
 void pointwise_conv_avx512(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                            const Tensor<TA>& out) {
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
-  if (pixels >= kPackedMinPixels) pointwise_conv_avx512_packed(in, weights, bias, q, out);
+  // int16 weights pack with gathers, cheap enough for any pixel count; int8 weights pack
+  // in scalar code, worth it from kPackedMinPixels on.
+  if (pixels >= kPackedMinPixels || sizeof(TW) == 2) pointwise_conv_avx512_packed(in, weights, bias, q, out);
   else pointwise_conv_avx512_dot(in, weights, bias, q, out);
 }
 

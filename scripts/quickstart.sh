@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The README's first command: install what is missing, build, run the main job.
+# The README's first command: install what is missing, build the detector, run it on
+# the demo photo (scikit-image's public-domain astronaut, taken from Debian's
+# python3-skimage package at this step) and print where the annotated picture is.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/install-deps.sh
+image=$(bash scripts/demo-image.sh)
 cmake --preset host >/dev/null
-cmake --build --preset host --target tinyq_q_demo
-./build/host/examples/demo/tinyq_q_demo
+cmake --build --preset host --target tinyq-detect
+out="$root/build/demo/astronaut_faces.png"
+./build/host/examples/detect/tinyq-detect "$image" -o "$out"
+echo "annotated picture: $out"

@@ -1,7 +1,7 @@
 // tinyq-detect: run the tinyq face detector on photos, print the boxes, write
 // annotated PNGs.
 //
-//   tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|float]
+//   tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]
 //                [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json]
 //
 // Unreadable images and models are reported with a clear message and a non-zero
@@ -46,11 +46,11 @@ struct Args {
 
 void usage(FILE* f) {
   std::fprintf(f,
-               "usage: tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|float]\n"
+               "usage: tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]\n"
                "                    [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json]\n"
                "  -o           annotated PNG (one image) or a directory (several images)\n"
                "  --model      weights file (default: " TINYQ_DEFAULT_MODEL_DIR "/face_mnv2_a100_outA.<format>.tqw)\n"
-               "  --format     auto = per-layer calibrated Q formats (default); q9/q8/q7 = uniform 16-bit formats;\n"
+               "  --format     auto = per-layer calibrated Q formats (default); q9/q8/q7/q6 = uniform 16-bit formats;\n"
                "               float = float reference executor (host only)\n"
                "  --scales     image scales for multi-scale detection (default 1,2)\n"
                "  --threshold  minimum face probability (default 0.5)\n"
@@ -91,8 +91,9 @@ bool parse_args(int argc, char** argv, Args* a) {
       const char* v = value("--format");
       if (!v) return false;
       a->format = v;
-      if (a->format != "auto" && a->format != "q9" && a->format != "q8" && a->format != "q7" && a->format != "float") {
-        std::fprintf(stderr, "tinyq-detect: --format must be auto, q9, q8, q7 or float (got '%s')\n", v);
+      if (a->format != "auto" && a->format != "q9" && a->format != "q8" && a->format != "q7" && a->format != "q6" &&
+          a->format != "float") {
+        std::fprintf(stderr, "tinyq-detect: --format must be auto, q9, q8, q7, q6 or float (got '%s')\n", v);
         return false;
       }
     } else if (arg == "--scales") {
@@ -218,7 +219,7 @@ int main(int argc, char** argv) {
   options.nms_iou_q16 = int32_t(std::lround(args.nms * 65536));
 
   int failures = 0;
-  std::vector<tinyq::Detection> detections(size_t(options.max_detections));
+  std::vector<tinyq::Detection> detections(size_t(options.max_candidates));  // every box NMS can keep
   std::vector<uint8_t> arena;
   const size_t n = args.images.size();
   for (size_t k = 0; k < n; ++k) {

@@ -250,12 +250,15 @@ def _quantize(x, frac, dtype):
     return np.clip(np.floor(np.asarray(x, np.float64) * 2.0 ** frac + 0.5), info.min, info.max).astype(dtype)
 
 
+UNIFORM_FORMATS = ("q9", "q8", "q7", "q6")  # the paper's 16-bit Q<6,9>, Q<7,8>, Q<8,7>, Q<9,6>
+
+
 def detector_activation_fracs(width, fmt, qformats=None):
     """Activation fracs (one per activation_points(width, 'A', head=True)) for a format:
-    'q9'/'q8'/'q7' uniform; 'auto' from a calibrate.py --json file (its `activations` ranges;
+    'q9'/'q8'/'q7'/'q6' uniform; 'auto' from a calibrate.py --json file (its `activations` ranges;
     a residual block's pre-add project output gets min(frac(add), frac(block input)) - 1)."""
     pts = activation_points(width, "A", head=True)
-    if fmt in ("q9", "q8", "q7"):
+    if fmt in UNIFORM_FORMATS:
         return [int(fmt[1])] * len(pts)
     if fmt != "auto" or qformats is None:
         raise ValueError("format auto needs the calibrate.py --json file (qformats)")
@@ -283,16 +286,20 @@ def detector_activation_fracs(width, fmt, qformats=None):
     return [fr[p] for p in pts]
 
 
-def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16, gate="none"):
+def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16, gate="none",
+                    uniform_weights=False):
     """Face detector npz (tools/tinyq_tools/detector.py layout: float32 `<layer>/weights` OHWI /
     1HWC, `<layer>/biases`, `head/*`, `templates` (T, 4), `meta/alpha`) -> tinyq weights file.
-    fmt: 'float' (float32 tensors), 'q9'/'q8'/'q7' (int16 activations at that uniform format),
+    fmt: 'float' (float32 tensors), 'q9'/'q8'/'q7'/'q6' (int16 activations at that uniform format),
     'auto' (int16 activations at calibrated per-layer formats from `qformats`, calibrate.py's
     --json). Integer weights: int16 (or int8 with weight_bits=8), fractional bits per tensor from
-    its range; biases int32 at input frac + weight frac. gate 'tinyface' also writes
+    its range, or with uniform_weights (a uniform format only) the format's own frac, as the
+    paper quantizes; biases int32 at input frac + weight frac. gate 'tinyface' also writes
     `head/template_scales` (the Tiny-Face scale of each template, Q8) so the C++ detector
     decodes template t only at that inference scale, as eval.py --gate tinyface does.
     Returns the bytes written."""
+    if uniform_weights and fmt not in UNIFORM_FORMATS:
+        raise ValueError("uniform_weights needs a uniform format (q9, q8, q7, q6)")
     npz = np.load(npz_path)
     width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000)) if "meta/alpha" in npz.files else 1000
     templates = np.asarray(npz["templates"], np.float64)
@@ -314,7 +321,7 @@ def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=1
         for name, residual in layers:
             w = np.asarray(npz[name + "/weights"], np.float64)
             b = np.asarray(npz[name + "/biases"], np.float64)
-            wf = frac_for_range(float(np.abs(w).max()), weight_bits)
+            wf = int(fmt[1]) if uniform_weights else frac_for_range(float(np.abs(w).max()), weight_bits)
             bf = min(point_frac[prev] + wf, 31, frac_for_range(float(np.abs(b).max()), 32))
             tensors.append((name + "/weights", _quantize(w, wf, wdt), wf))
             tensors.append((name + "/biases", _quantize(b, bf, np.int32), bf))
@@ -339,7 +346,9 @@ def main(argv=None):
     e = sub.add_parser("export-detector", help="face detector npz -> weights file (float, q9, q8, q7, auto)")
     e.add_argument("npz")
     e.add_argument("out")
-    e.add_argument("--format", default="auto", choices=["float", "q9", "q8", "q7", "auto"])
+    e.add_argument("--format", default="auto", choices=["float", "q9", "q8", "q7", "q6", "auto"])
+    e.add_argument("--uniform-weights", action="store_true",
+                   help="with q9..q6: weights in that format too (the paper's uniform quantization)")
     e.add_argument("--qformats", default=None, help="calibrate.py --json output (needed by --format auto)")
     e.add_argument("--weight-bits", type=int, default=16, choices=[8, 16])
     e.add_argument("--gate", default="none", choices=["none", "tinyface"],
@@ -352,7 +361,8 @@ def main(argv=None):
         meta = dict(width=1000, output="B", classifier=True, activation_dtype="float32", input_size=(224, 224))
         print(write_weights_file(a.out, meta, imagenet_npz_to_tensors(npz)), "bytes ->", a.out)
     elif a.cmd == "export-detector":
-        print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits, a.gate), "bytes ->", a.out)
+        print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits, a.gate,
+                                  a.uniform_weights), "bytes ->", a.out)
     else:
         meta, tensors = read_weights_file(a.file)
         print(meta)

@@ -29,7 +29,6 @@ struct DetectOptions {
   int32_t threshold_q30 = 1 << 29;              // face probability, Q30 (0.5)
   int32_t nms_iou_q16 = 19661;                  // suppress above IoU 0.3, Q16
   int max_candidates = 4096;                    // best decoded boxes kept before NMS
-  int max_detections = 256;                     // CLI default output capacity
   model::Schedule schedule = model::Schedule::row_streamed;  // fused inverted residuals: least arena
 };
 

@@ -1,0 +1,74 @@
+"""AP of the C++ detectors on the wider_val_200 val split, with eval.py's metric.
+
+Runs `tinyq-detect --json` (the integer FaceDetector for integer weights files, the float
+reference executor for float32 ones) over the 40 val images and scores its boxes exactly as
+eval.py scores the PyTorch detector (VOC all-point AP at IoU >= 0.5, size subsets).
+
+  cd tools && /usr/bin/python3 -m tinyq_tools.eval_cpp --detect ../build/host/examples/detect/tinyq-detect \
+      --model ../models/face_mnv2_a100_outA.float.tqw --model ../models/face_mnv2_a100_outA.auto.tqw \
+      --scales 0.5,1,2 --json ../docs/results_cpp.json
+
+The C++ pipeline differs from eval.py's PyTorch one only where stated in docs/detector.md:
+its resize is the integer bilinear one at every scale (eval.py uses cv2 INTER_AREA below 1x)
+and its box coordinates are integer pixels.
+"""
+import argparse
+import json
+import os
+import subprocess
+
+import numpy as np
+
+from . import DEFAULT_DATA
+from .data import read_annotations, read_split
+from .eval import SUBSETS, report
+
+
+def val_items(data_dir):
+    wdir = os.path.join(data_dir, "wider_val_200")
+    ann = read_annotations(os.path.join(wdir, "annotations.txt"))
+    split = read_split(os.path.join(wdir, "split.txt"))
+    return [(os.path.join(wdir, n), ann[n]) for n in sorted(ann) if split.get(n) == "val"]
+
+
+def run_detector(binary, model, paths, scales, threshold, nms):
+    cmd = [binary, "--model", model, "--scales", scales, "--threshold", str(threshold), "--nms", str(nms), "--json"]
+    out = subprocess.run(cmd + paths, check=True, capture_output=True, text=True).stdout
+    by_image = {}
+    for line in out.splitlines():
+        r = json.loads(line)
+        f = r["faces"]
+        boxes = np.array([[d["x0"], d["y0"], d["x1"], d["y1"]] for d in f], np.float32).reshape(-1, 4)
+        scores = np.array([d["score_q30"] / float(1 << 30) for d in f], np.float32)
+        by_image[r["image"]] = (boxes, scores)
+    return [by_image[p] for p in paths]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--detect", required=True, help="the tinyq-detect binary")
+    ap.add_argument("--model", action="append", required=True, help="weights file (repeatable)")
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--scales", default="0.5,1,2")
+    ap.add_argument("--threshold", type=float, default=0.03)
+    ap.add_argument("--nms", type=float, default=0.3)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    items = val_items(args.data)
+    paths = [p for p, _ in items]
+    gts = [(b, inv) for _, (b, inv) in items]
+    results = {}
+    for m in args.model:
+        name = "C++ " + os.path.basename(m)
+        results[name] = report(name, run_detector(args.detect, m, paths, args.scales, args.threshold, args.nms), gts)
+    if args.json:
+        out = {n: {s: dict(ap=v["ap"], npos=v["npos"], max_recall=v["max_recall"]) for s, v in r.items()}
+               for n, r in results.items()}
+        out["_args"] = vars(args)
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -518,9 +518,11 @@ struct DwBlock {
   __mmask32 mask;
 };
 
+// Returns max |bias'| over the group's channels (for the int32 bound).
 template <typename TA, typename TW>
-inline void dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
-                    DwBlock* plan) {
+inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
+                        DwBlock* plan) {
+  uint64_t max_bias = 0;
   for (int b = 0; b < nblocks; ++b) {
     const int c0 = g0 + 32 * b;
     const int n = channels - c0 < 32 ? channels - c0 : 32;
@@ -541,7 +543,9 @@ inline void dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, 
       for (int half = 0; half < 2; ++half) {
         const int c = (i / 4) * 8 + half * 4 + i % 4;
         const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1));
-        e[0][half][i] = static_cast<int32_t>(ce.bias);
+        const uint64_t ab = static_cast<uint64_t>(ce.bias < 0 ? -ce.bias : ce.bias);
+        max_bias = ab > max_bias ? ab : max_bias;
+        e[0][half][i] = static_cast<int32_t>(ce.bias);  // used only once the bound (with max_bias) holds
         e[1][half][i] = static_cast<int32_t>(ce.lo);
         e[2][half][i] = static_cast<int32_t>(ce.hi);
         e[3][half][i] = ce.round;
@@ -551,6 +555,7 @@ inline void dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, 
     for (int k = 0; k < 5; ++k)
       for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
   }
+  return max_bias;
 }
 
 template <typename TA>
@@ -583,12 +588,16 @@ inline const T* zeros() {
   return z;
 }
 
+// The int32 bound without the bias: 9 * max|w| * max|x| (0 when it cannot hold at all).
+// The caller adds each plan's max |bias'| and checks fits_int32 before using the plan.
 template <typename TA, typename TW>
-inline bool dw_fast(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, uint32_t max_abs_input) {
-  if (!fast_shifts<TA>(q, channels)) return false;
+inline uint64_t dw_bound(const TW* weights, const ConvQuant& q, int channels, uint32_t max_abs_input, bool& ok) {
+  ok = fast_shifts<TA>(q, channels);
+  if (!ok) return 0;
   const uint64_t wmax = max_abs(weights, static_cast<size_t>(9) * channels);
-  const uint64_t bound = accumulator_bound(9, wmax, max_abs_input) + max_abs_aligned_bias(bias, q, channels);
-  return fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
+  const uint64_t bound = accumulator_bound(9, wmax, max_abs_input);
+  ok = fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
+  return bound;
 }
 
 template <typename TA>
@@ -649,17 +658,17 @@ void depthwise_conv3x3_row_avx512(const TA* const rows[3], int in_width, int cha
         const uint32_t m = detail::avx512::max_abs(rows[ky], static_cast<size_t>(in_width) * channels);
         max_abs_input = m > max_abs_input ? m : max_abs_input;
       }
-  if (!detail::avx512::dw_fast<TA>(weights, bias, q, channels, max_abs_input)) {
-    depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
-    return;
-  }
+  bool ok;
+  const uint64_t bound = detail::avx512::dw_bound<TA>(weights, q, channels, max_abs_input, ok);
   detail::avx512::DwBlock plan[detail::avx512::kDwGroup / 32];
-  for (int g0 = 0; g0 < channels; g0 += detail::avx512::kDwGroup) {
+  for (int g0 = 0; ok && g0 < channels; g0 += detail::avx512::kDwGroup) {
     const int n = channels - g0 < detail::avx512::kDwGroup ? channels - g0 : detail::avx512::kDwGroup;
     const int nblocks = (n + 31) / 32;
-    detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
-    detail::avx512::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan);
+    ok = fits_int32(bound + detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
+    if (ok) detail::avx512::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan);
   }
+  // Outside the proven int32 range (any group): the reference writes the whole row.
+  if (!ok) depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
 }
 
 template <typename TA, typename TW>
@@ -672,21 +681,22 @@ void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, con
     depthwise_conv3x3_avx2(in, weights, bias, q, stride, pad, out);
     return;
   }
-  if (!detail::avx512::dw_fast<TA>(weights, bias, q, channels, detail::avx512::max_abs(in.data, in.size()))) {
-    depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
-    return;
-  }
+  bool ok;
+  const uint64_t bound = detail::avx512::dw_bound<TA>(weights, q, channels, detail::avx512::max_abs(in.data, in.size()), ok);
   detail::avx512::DwBlock plan[detail::avx512::kDwGroup / 32];
-  for (int g0 = 0; g0 < channels; g0 += detail::avx512::kDwGroup) {
+  for (int g0 = 0; ok && g0 < channels; g0 += detail::avx512::kDwGroup) {
     const int n = channels - g0 < detail::avx512::kDwGroup ? channels - g0 : detail::avx512::kDwGroup;
     const int nblocks = (n + 31) / 32;
-    detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
+    ok = fits_int32(bound + detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
+    if (!ok) break;
     for (int oy = 0; oy < out.height; ++oy) {
       const TA* rows[3];
       depthwise_input_rows(in, oy, stride, pad_top, rows);
       detail::avx512::dw_row_group(rows, in.width, channels, stride, pad_left, out.row(oy), out.width, g0, nblocks, plan);
     }
   }
+  // Outside the proven int32 range (any group): the reference writes the whole tensor.
+  if (!ok) depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
 }
 
 }  // namespace tinyq

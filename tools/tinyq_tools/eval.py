@@ -204,6 +204,7 @@ def main(argv=None):
     ap.add_argument("--aq", default="", help="comma list of modes simulated with weights AND activations "
                                             "fake-quantized (PyTorch float simulation, not the C++ integer path)")
     ap.add_argument("--qformats", default=None, help="calibrate.py JSON (activation ranges for auto16/auto8 --aq)")
+    ap.add_argument("--no-float", action="store_true", help="skip the float run of --model (only --wq/--aq)")
     ap.add_argument("--haar", action="store_true", help="also run OpenCV's Haar cascade (1x and 2x upscaled)")
     ap.add_argument("--haar-xml", default="/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml")
     ap.add_argument("--plot", default=None, help="PR curve PNG (subset given by --plot-subset)")
@@ -222,7 +223,8 @@ def main(argv=None):
         model = load_npz(mp)
         tagm = os.path.splitext(os.path.basename(mp))[0]
         name = "%s float scales %s gate %s" % (tagm, args.scales, args.gate)
-        results[name] = report(name, evaluate_model(model, items, scales, args.score_thr, args.nms), gts)
+        if not args.no_float:
+            results[name] = report(name, evaluate_model(model, items, scales, args.score_thr, args.nms), gts)
         for mode in [m for m in args.wq.split(",") if m]:
             from .calibrate import quantize_weights_only
             qm = load_npz(mp)

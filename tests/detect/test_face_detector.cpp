@@ -8,6 +8,7 @@
 #include <new>
 #include <vector>
 
+#include "common/allocation_counter.h"  // this program's heap allocation count
 #include "common/rng.h"
 #include "model/model_test_util.h"
 #include "tinyq/detect/face_detector.h"
@@ -16,16 +17,6 @@ using namespace tinyq;
 using tinyq_test::Buffer;
 using tinyq_test::SyntheticOptions;
 
-namespace {
-size_t g_allocations = 0;
-}  // namespace
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -149,9 +140,15 @@ TEST_CASE("FaceDetector uses exactly its arena and no heap", "[detect][face]") {
   uint8_t* arena = reinterpret_cast<uint8_t*>(storage.data());
   std::vector<Detection> boxes(64);
   int count = -1;
-  const size_t before = g_allocations;
+  {  // the counter is live in this build
+    const long start = tinyq_test::heap_allocations();
+    int* volatile p = new int(1);
+    delete p;
+    REQUIRE(tinyq_test::heap_allocations() == start + 1);
+  }
+  const long before = tinyq_test::heap_allocations();
   const model::Status s = det.detect(ImageView{img.data(), W, H, W * 3}, o, arena, need, boxes.data(), 64, &count);
-  CHECK(g_allocations == before);
+  CHECK(tinyq_test::heap_allocations() == before);
   REQUIRE(s.ok());
   CHECK(count >= 0);
   for (size_t i = need; i < storage.size() * 8; ++i) REQUIRE(arena[i] == 0x5A);  // nothing past the arena

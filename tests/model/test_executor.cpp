@@ -15,41 +15,7 @@
 using namespace tinyq::model;
 using namespace tinyq_test;
 
-// ---- global allocation counter (replaces operator new for this program) ----
-// Not under AddressSanitizer, whose runtime owns operator new/delete (mixing the two is an
-// alloc-dealloc mismatch); there the count is reported as not measured.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TINYQ_TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TINYQ_TEST_ASAN 1
-#endif
-
-static std::atomic<long> g_allocations{0};
-#if !defined(TINYQ_TEST_ASAN)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) {
-  ++g_allocations;
-  if (void* p = malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { free(p); }
-void operator delete[](void* p) noexcept { free(p); }
-void operator delete(void* p, size_t) noexcept { free(p); }
-void operator delete[](void* p, size_t) noexcept { free(p); }
-constexpr bool kCountingAllocations = true;
-#else
-constexpr bool kCountingAllocations = false;
-#endif
+#include "common/allocation_counter.h"  // this program's heap allocation count
 
 namespace {
 
@@ -81,11 +47,11 @@ std::vector<uint8_t> random_rgb(int h, int w, uint64_t seed) {
 }  // namespace
 
 TEST_CASE("integer executor: no heap allocation during inference, exact arena", "[executor][memory]") {
-  if (kCountingAllocations) {  // the counter itself works
-    const long before = g_allocations.load();
+  {  // the counter itself works
+    const long before = heap_allocations();
     int* volatile p = new int(3);  // volatile: the compiler may not elide it
     delete p;
-    CHECK(g_allocations.load() == before + 1);
+    CHECK(heap_allocations() == before + 1);
   }
   for (OutputVariant out : {OutputVariant::A, OutputVariant::B, OutputVariant::C}) {
     for (DType act : {DType::int16, DType::int8}) {
@@ -103,12 +69,11 @@ TEST_CASE("integer executor: no heap allocation during inference, exact arena", 
       uint8_t* arena = reinterpret_cast<uint8_t*>(storage.data()) + guard;
       const std::vector<uint8_t> rgb = random_rgb(h, w, 7);
       IntegerOutput res{};
-      const long before = g_allocations.load();
+      const long before = heap_allocations();
       const Status s = run_integer(l->g, plan, arena, plan.arena_bytes, rgb.data(), &res);
-      const long allocations = g_allocations.load() - before;
+      const long allocations = heap_allocations() - before;
       REQUIRE(s.ok());
       CHECK(allocations == 0);
-      if (!kCountingAllocations) WARN("heap allocations not counted under AddressSanitizer (see the GCC build)");
       // bytes before and after the planned arena are untouched
       const uint8_t* bytes = reinterpret_cast<const uint8_t*>(storage.data());
       bool clean = true;
@@ -227,11 +192,11 @@ TEST_CASE("row-streamed schedule gives bit-identical outputs to layer-by-layer, 
       std::vector<uint64_t> a1(lbl.arena_bytes / 8 + 1), a2(rs.arena_bytes / 8 + 1);
       IntegerOutput r1{}, r2{};
       REQUIRE(run_integer(l->g, lbl, reinterpret_cast<uint8_t*>(a1.data()), a1.size() * 8, rgb.data(), &r1).ok());
-      const long before = g_allocations.load();
+      const long before = heap_allocations();
       const Status s = run_integer(l->g, rs, reinterpret_cast<uint8_t*>(a2.data()), rs.arena_bytes, rgb.data(), &r2);
       INFO(s.message);
       REQUIRE(s.ok());
-      CHECK(g_allocations.load() == before);
+      CHECK(heap_allocations() == before);
       REQUIRE(r1.shape.elements() == r2.shape.elements());
       const size_t bytes = r1.shape.elements() * dtype_bytes(act);
       CHECK(memcmp(r1.data, r2.data, bytes) == 0);

@@ -3,7 +3,8 @@
 // tests/common/rng.h. Static buffers only: no heap, no libstdc++.
 #pragma once
 #include "../common/rng.h"
-#include "tinyq/kernels/kernels.h"
+#include "tinyq/blocks/inverted_residual.h"
+#include "tinyq/kernels/packed.h"
 
 namespace digest_kernels_detail {
 
@@ -25,8 +26,8 @@ inline void run(tinyq_test::Digest& d, uint64_t seed) {
   using namespace tinyq;
   static TA x[kMaxIn], x2[kMaxIn], out[kMaxOut], out2[kMaxOut];
   static TW w[kMaxW];
-  static int32_t bias[21];
-  static int8_t wf[21];
+  static int32_t bias[32];
+  static int8_t wf[32];
   tinyq_test::Rng rng(seed);
   for (int iter = 0; iter < 24; ++iter) {
     const int h = static_cast<int>(rng.uniform(1, 11)), wd = static_cast<int>(rng.uniform(1, 13));
@@ -36,7 +37,7 @@ inline void run(tinyq_test::Digest& d, uint64_t seed) {
     fill(rng, x, h * wd * cin, static_cast<int>(rng.uniform(0, int_limits<TA>::bits - 4)));
     fill(rng, x2, h * wd * cin, static_cast<int>(rng.uniform(0, int_limits<TA>::bits - 4)));
     fill(rng, w, 9 * cin * cout, static_cast<int>(rng.uniform(0, int_limits<TW>::bits - 3)));
-    for (int c = 0; c < 21; ++c) {
+    for (int c = 0; c < 32; ++c) {
       bias[c] = static_cast<int32_t>(rng.uniform(-(int64_t(1) << 28), int64_t(1) << 28));
       wf[c] = static_cast<int8_t>(rng.uniform(8, 15));
     }
@@ -68,6 +69,29 @@ inline void run(tinyq_test::Digest& d, uint64_t seed) {
     d.add_all(out, static_cast<uint64_t>(h) * (wd / 2 + 1) * (cin - cin / 2 + cb));
     upsample_bilinear_2x(in, Tensor<TA>{out, 2 * h, 2 * wd, cin});
     d.add_all(out, static_cast<uint64_t>(4) * h * wd * cin);
+
+    // Pointwise through pre-packed weights (a packed form on AVX-512 builds, plain elsewhere).
+    static unsigned char packed_buf[21 * 22 * 4 + 64];
+    const auto pw = pack_pointwise_weights(w, cin, cout, packed_buf, sizeof(packed_buf));
+    pointwise_conv(in, pw, bias, q, Tensor<TA>{out, h, wd, cout});
+    d.add_all(out, static_cast<uint64_t>(h) * wd * cout);
+
+    // Fused inverted residual: expand cin -> cexp, depthwise, project -> cout (+ residual
+    // when stride 1 and cout == cin).
+    const int cexp = cin + static_cast<int>(rng.uniform(0, 10));
+    const bool residual = stride == 1 && (iter & 4) != 0;
+    const int cproj = residual ? cin : cout;
+    const int f = q.input_frac;
+    InvertedResidualParams<TW> p{w, bias, ConvQuant{f, f, q.weight_frac, nullptr, q.bias_frac, true}, cexp,
+                                 w + 3, bias, ConvQuant{f, f, q.weight_frac, wf, q.bias_frac, true}, stride, pad,
+                                 w + 7, bias, ConvQuant{f, f - 1, q.weight_frac, nullptr, q.bias_frac, false},
+                                 residual, f, f};
+    static unsigned char scratch[3 * 13 * 31 * 2 + 13 * 31 * 2 + 13 * 21 * 2 + 4 * 64];
+    const size_t need = inverted_residual_scratch_bytes<TA>(wd, cproj, p);
+    const bool ran = need <= sizeof(scratch) &&
+                     inverted_residual(in, p, Tensor<TA>{out, oh, ow, cproj}, scratch, sizeof(scratch));
+    d.add(ran ? 1 : 0, 1);
+    if (ran) d.add_all(out, static_cast<uint64_t>(oh) * ow * cproj);
   }
 }
 

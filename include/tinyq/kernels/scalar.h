@@ -44,9 +44,8 @@ inline void pointwise_block_3x4_c(const TA* x0, const TA* x1, const TA* x2, cons
   WL " t3, " WO "(%[w2])\n\t" TINYQ_PW_MAC("s4", "t0") TINYQ_PW_MAC("s8", "t1") TINYQ_PW_MAC("a6", "t2")  \
   WL " t3, " WO "(%[w3])\n\t" TINYQ_PW_MAC("s5", "t0") TINYQ_PW_MAC("s9", "t1") TINYQ_PW_MAC("a7", "t2")
 #define TINYQ_PW_LOOP(XL, WL, SX, SW)                                                                        \
-  "ld s2, 0(%[a])\n\tld s3, 8(%[a])\n\tld s4, 16(%[a])\n\tld s5, 24(%[a])\n\t"                              \
-  "ld s6, 32(%[a])\n\tld s7, 40(%[a])\n\tld s8, 48(%[a])\n\tld s9, 56(%[a])\n\t"                            \
-  "ld s10, 64(%[a])\n\tld s11, 72(%[a])\n\tld a6, 80(%[a])\n\tld a7, 88(%[a])\n"                            \
+  "li s2, 0\n\tli s3, 0\n\tli s4, 0\n\tli s5, 0\n\tli s6, 0\n\tli s7, 0\n\t"                                 \
+  "li s8, 0\n\tli s9, 0\n\tli s10, 0\n\tli s11, 0\n\tli a6, 0\n\tli a7, 0\n"                                 \
   "1:\n\t" TINYQ_PW_STEP(XL, WL, "0", "0") TINYQ_PW_STEP(XL, WL, TINYQ_STR(SX), TINYQ_STR(SW))              \
   TINYQ_PW_STEP(XL, WL, TINYQ_STR(2 * SX), TINYQ_STR(2 * SW)) TINYQ_PW_STEP(XL, WL, TINYQ_STR(3 * SX), TINYQ_STR(3 * SW)) \
   "addi %[x0], %[x0], " TINYQ_STR(4 * SX) "\n\taddi %[x1], %[x1], " TINYQ_STR(4 * SX)                       \
@@ -60,9 +59,10 @@ inline void pointwise_block_3x4_c(const TA* x0, const TA* x1, const TA* x2, cons
 template <int SX, int SW> struct PointwiseAsm;
 #define TINYQ_PW_ASM(SX, SW, XL, WL)                                                                          \
   template <> struct PointwiseAsm<SX, SW> {                                                                   \
+    /* a[12] = sums over the first n4 (a multiple of 4, >= 4) inputs; the pointers are copies */             \
     template <typename TA, typename TW>                                                                       \
-    static void run(const TA*& x0, const TA*& x1, const TA*& x2, const TW*& w0, const TW*& w1, const TW*& w2, \
-                    const TW*& w3, const TA* end, int64_t a[12]) {                                            \
+    static void run(const TA* x0, const TA* x1, const TA* x2, const TW* w0, const TW* w1, const TW* w2,       \
+                    const TW* w3, const TA* end, int64_t a[12]) {                                             \
       __asm__ volatile(TINYQ_PW_LOOP(XL, WL, SX, SW)                                                          \
                        : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [w0] "+r"(w0), [w1] "+r"(w1),          \
                          [w2] "+r"(w2), [w3] "+r"(w3)                                                         \
@@ -86,12 +86,16 @@ TINYQ_PW_ASM(1, 2, "lb", "lh")
 template <typename TA, typename TW>
 inline void pointwise_block_3x4(const TA* x0, const TA* x1, const TA* x2, const TW* w0, const TW* w1, const TW* w2,
                                 const TW* w3, int cin, int64_t a[12]) {
-  for (int i = 0; i < 12; ++i) a[i] = 0;
 #if defined(__riscv) && __riscv_xlen == 64 && defined(__GNUC__)
   const int n4 = cin & ~3;
-  if (n4 > 0) PointwiseAsm<sizeof(TA), sizeof(TW)>::run(x0, x1, x2, w0, w1, w2, w3, x0 + n4, a);
-  pointwise_block_3x4_c(x0, x1, x2, w0, w1, w2, w3, cin - n4, a);
+  if (n4 > 0) {
+    PointwiseAsm<sizeof(TA), sizeof(TW)>::run(x0, x1, x2, w0, w1, w2, w3, x0 + n4, a);
+  } else {
+    for (int i = 0; i < 12; ++i) a[i] = 0;
+  }
+  if (cin != n4) pointwise_block_3x4_c(x0 + n4, x1 + n4, x2 + n4, w0 + n4, w1 + n4, w2 + n4, w3 + n4, cin - n4, a);
 #else
+  for (int i = 0; i < 12; ++i) a[i] = 0;
   pointwise_block_3x4_c(x0, x1, x2, w0, w1, w2, w3, cin, a);
 #endif
 }
@@ -139,6 +143,11 @@ void pointwise_conv_scalar(const Tensor<const TA>& in, const TW* weights, const 
       int64_t acc[PB * CB];
       detail::pointwise_block_3x4(x[0], x[1], x[2], w[0], w[1], w[2], w[3], cin, acc);
       TA* o = out.data + p0 * cout + c0;
+      if (fast && np == PB && nc == CB) {  // the common block: straight-line requantization
+        for (int p = 0; p < PB; ++p, o += cout)
+          for (int c = 0; c < CB; ++c) o[c] = detail::requantize_fast<TA>(acc[p * CB + c] + ch[c].bias, ch[c]);
+        continue;
+      }
       for (int p = 0; p < np; ++p, o += cout)
         for (int c = 0; c < nc; ++c) {
           const int64_t v = acc[p * CB + c] + ch[c].bias;

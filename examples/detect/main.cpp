@@ -285,7 +285,7 @@ int main(int argc, char** argv) {
 
     if (!args.output.empty()) {
       const int thickness = std::max(2, std::min(w, h) / 250);
-      const int text_scale = std::max(1, std::min(w, h) / 300);
+      const int text_scale = std::max(2, std::min(w, h) / 200);
       for (int i = count - 1; i >= 0; --i) {  // best box drawn last, on top
         const auto& d = detections[size_t(i)];
         tinyq_cli::draw_box(pixels, w, h, d.box.x0, d.box.y0, d.box.x1, d.box.y1, thickness, {40, 255, 60});

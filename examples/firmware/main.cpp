@@ -12,6 +12,7 @@
 #include "firmware_image.h"
 #include "firmware_model.h"
 #include "tinyq/detect/face_detector.h"
+#include "tinyq/model/graph_cost.h"
 
 namespace {
 
@@ -117,9 +118,22 @@ int main() {
   put("digest boxes ");
   put_hex(digest);
   put("\n");
+  const tinyq::NetworkInput in = detector.network_input_for(firmware_image_width, firmware_image_height, 256);
+  uint64_t macs = 0;
+  tinyq::model::graph_macs(detector.graph(), in.net_h, in.net_w, &macs);
+  put("network input ");
+  put_int(in.net_w);
+  put("x");
+  put_int(in.net_h);
+  put(", ");
+  put_int(int64_t(macs));
+  put(" MACs\n");
 #if defined(__riscv)
   put("instructions per frame ");
   put_int(int64_t(instructions));
+  put(" (");
+  put_fixed(int64_t(instructions * 100 / (macs ? macs : 1)), 2);
+  put(" per MAC)");
   put("\nK210 projection at 400 MHz, 1 instruction per cycle: ");
   put_fixed(int64_t(400000000ull * 100 / (instructions ? instructions : 1)), 2);
   put(" frames/s\n");

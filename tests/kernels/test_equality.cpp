@@ -327,3 +327,29 @@ TEST_CASE("worst-case accumulators: every product (-32768)^2 or 32767 * -32768",
     }
   }
 }
+
+TEST_CASE("conv3x3 (im2col + pointwise, scalar stem) equals the reference", "[equality][conv3x3]") {
+  tinyq_test::Rng rng(301);
+  for (int iter = 0; iter < 120; ++iter) {
+    const Regime r = kRegimes[iter % 4];
+    const int h = static_cast<int>(rng.uniform(1, 12)), w = static_cast<int>(rng.uniform(1, 12));
+    const int cin = iter % 5 == 0 ? static_cast<int>(rng.uniform(1, 12)) : 3;
+    const int cout = static_cast<int>(rng.uniform(1, 40));
+    const int stride = static_cast<int>(rng.uniform(1, 2));
+    const Padding pad = rng.uniform(0, 1) ? Padding::tf_same : Padding::symmetric;
+    Formats f = draw_formats<int16_t>(rng, cout, rng.uniform(0, 1) == 1, rng.uniform(0, 1) == 1, r);
+    auto x = draw<int16_t>(rng, static_cast<size_t>(h) * w * cin, r, true, f.q.input_frac);
+    auto wt = draw<int16_t>(rng, static_cast<size_t>(cout) * 9 * cin, r, false, 0);
+    const int oh = conv_output_size(h, stride), ow = conv_output_size(w, stride);
+    const Tensor<const int16_t> in{x.data(), h, w, cin};
+    std::vector<int16_t> want(static_cast<size_t>(oh) * ow * cout), got(want.size()), got2(want.size()), got3(want.size());
+    conv3x3_reference(in, wt.data(), f.bias.data(), f.q, stride, pad, Tensor<int16_t>{want.data(), oh, ow, cout});
+    conv3x3(in, wt.data(), f.bias.data(), f.q, stride, pad, Tensor<int16_t>{got.data(), oh, ow, cout});
+    conv3x3_im2col(in, wt.data(), f.bias.data(), f.q, stride, pad, Tensor<int16_t>{got2.data(), oh, ow, cout});
+    conv3x3_scalar(in, wt.data(), f.bias.data(), f.q, stride, pad, Tensor<int16_t>{got3.data(), oh, ow, cout});
+    INFO("iter " << iter << " " << h << "x" << w << "x" << cin << " -> " << cout << " stride " << stride << " regime " << name(r));
+    REQUIRE(got == want);
+    REQUIRE(got2 == want);
+    REQUIRE(got3 == want);
+  }
+}

@@ -124,6 +124,12 @@ void check_convs_against_oracle(uint64_t seed) {
       std::vector<TA> got(want.size());
       conv3x3_reference(Tensor<const TA>{x.data(), in.h, in.w, in.c}, w.data(), b, q, stride, pad, Tensor<TA>{got.data(), oh, ow, cout});
       REQUIRE(got == want);
+      std::vector<TA> got2(want.size());  // the portable stem kernel (and, above 8 channels, its fallback)
+      conv3x3_scalar(Tensor<const TA>{x.data(), in.h, in.w, in.c}, w.data(), b, q, stride, pad, Tensor<TA>{got2.data(), oh, ow, cout});
+      REQUIRE(got2 == want);
+      std::vector<TA> got3(want.size());  // im2col + the best pointwise of this build
+      conv3x3_im2col(Tensor<const TA>{x.data(), in.h, in.w, in.c}, w.data(), b, q, stride, pad, Tensor<TA>{got3.data(), oh, ow, cout});
+      REQUIRE(got3 == want);
     }
     {  // depthwise
       auto w = oracle::random_tensor<TW>(rng, static_cast<size_t>(9) * in.c, extremes, wmin >> shrink_w, wmax >> shrink_w);
@@ -215,5 +221,31 @@ TEST_CASE("upsample_bilinear_2x matches TF2 half-pixel bilinear, rounded half up
           INFO(oy << "," << ox << "," << ch);
           REQUIRE(out[(static_cast<size_t>(oy) * 2 * w + ox) * c + ch] == static_cast<int16_t>(want));
         }
+  }
+}
+
+TEST_CASE("conv3x3_scalar: more output channels than one group of constants", "[kernels][conv]") {
+  tinyq_test::Rng rng(12);
+  const oracle::Shape in{9, 7, 3};
+  const int cout = 70;
+  auto x = oracle::random_values<int16_t>(rng, static_cast<size_t>(in.h) * in.w * in.c, -4000, 4000);
+  auto w = oracle::random_values<int16_t>(rng, static_cast<size_t>(cout) * 27, -8000, 8000);
+  auto bias = oracle::random_values<int32_t>(rng, cout, -(1 << 24), 1 << 24);
+  std::vector<int8_t> wf(cout);
+  for (auto& f : wf) f = static_cast<int8_t>(rng.uniform(11, 14));
+  for (const int8_t* per_channel : {static_cast<const int8_t*>(nullptr), static_cast<const int8_t*>(wf.data())}) {
+    const ConvQuant q{8, 8, 13, per_channel, 21, true};
+    for (int stride : {1, 2}) {
+      const int oh = conv_output_size(in.h, stride), ow = conv_output_size(in.w, stride);
+      const auto want = oracle::conv3x3<int16_t, int16_t>(x, in, w, bias.data(), q, stride, Padding::tf_same, cout, false);
+      std::vector<int16_t> got(want.size());
+      conv3x3_scalar(Tensor<const int16_t>{x.data(), in.h, in.w, in.c}, w.data(), bias.data(), q, stride, Padding::tf_same,
+                     Tensor<int16_t>{got.data(), oh, ow, cout});
+      REQUIRE(got == want);
+      std::vector<int16_t> got2(want.size());
+      conv3x3(Tensor<const int16_t>{x.data(), in.h, in.w, in.c}, w.data(), bias.data(), q, stride, Padding::tf_same,
+              Tensor<int16_t>{got2.data(), oh, ow, cout});
+      REQUIRE(got2 == want);
+    }
   }
 }

@@ -1,7 +1,7 @@
 // Dispatching entry points: the best variant compiled in (AVX-512 > AVX2 > SSE2 >
 // portable scalar > reference). Every variant equals the reference bit for bit, so the
 // choice only changes speed. The variants are callable by name too:
-//   conv3x3_reference, depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512,
+//   conv3x3_reference / _scalar / _im2col, depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512,
 //   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512, add_reference,
 //   concat_channels_reference, upsample_bilinear_2x_reference.
 #pragma once
@@ -13,10 +13,22 @@
 
 namespace tinyq {
 
+// 3x3 convolution as im2col + pointwise: the zero-padded 3x3xcin patches of a run of
+// output columns are laid out as a one-row tensor with 9 * cin channels (OHWI weights
+// are then exactly pointwise weights [cout][9 * cin]) and go through the best
+// pointwise_conv. Exact sums, so bit-identical to the reference. Stack: 16K elements.
+template <typename TA, typename TW>
+void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
+                    Padding pad, const Tensor<TA>& out);
+
 template <typename TA, typename TW>
 void conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
              Padding pad, const Tensor<TA>& out) {
-  conv3x3_reference(in, weights, bias, q, stride, pad, out);  // the stem (3 input channels): scalar everywhere
+#if TINYQ_HAVE_SSE2
+  conv3x3_im2col(in, weights, bias, q, stride, pad, out);  // SIMD pointwise on patches
+#else
+  conv3x3_scalar(in, weights, bias, q, stride, pad, out);  // the stem (3 input channels) on riscv64
+#endif
 }
 
 // One output row of the depthwise convolution (used by the fused inverted-residual block).
@@ -64,6 +76,40 @@ void pointwise_conv(const Tensor<const TA>& in, const TW* weights, const int32_t
 #else
   pointwise_conv_scalar(in, weights, bias, q, out);
 #endif
+}
+
+template <typename TA, typename TW>
+void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
+                    Padding pad, const Tensor<TA>& out) {
+  constexpr int kBuffer = 16384;
+  const int cin = in.channels, K = 9 * cin;
+  if (K > kBuffer) {
+    conv3x3_reference(in, weights, bias, q, stride, pad, out);
+    return;
+  }
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  const int cols = kBuffer / K;  // output columns per pointwise call
+  TA patches[kBuffer];
+  for (int oy = 0; oy < out.height; ++oy) {
+    for (int ox0 = 0; ox0 < out.width; ox0 += cols) {
+      const int n = out.width - ox0 < cols ? out.width - ox0 : cols;
+      for (int j = 0; j < n; ++j) {
+        const int ox = ox0 + j;
+        for (int ky = 0; ky < 3; ++ky) {
+          const int iy = oy * stride - pad_top + ky;
+          for (int kx = 0; kx < 3; ++kx) {
+            const int ix = ox * stride - pad_left + kx;
+            TA* dst = patches + static_cast<size_t>(j) * K + (ky * 3 + kx) * cin;
+            const bool inside = iy >= 0 && iy < in.height && ix >= 0 && ix < in.width;
+            const TA* src = inside ? in.pixel(iy, ix) : nullptr;
+            for (int ci = 0; ci < cin; ++ci) dst[ci] = inside ? src[ci] : TA(0);
+          }
+        }
+      }
+      pointwise_conv(Tensor<const TA>{patches, 1, n, K}, weights, bias, q, Tensor<TA>{out.pixel(oy, ox0), 1, n, out.channels});
+    }
+  }
 }
 
 template <typename TA>

@@ -271,4 +271,84 @@ void depthwise_conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, con
   }
 }
 
+namespace detail {
+// Dot products of the stem: a fixed length (cin = 3: 27) unrolled completely, so every
+// load has an immediate offset; any other length in a plain loop.
+template <int K, typename TA, typename TW>
+inline int64_t dot_fixed(const TA* x, const TW* w) {
+  int64_t a0 = 0, a1 = 0, a2 = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 32
+#endif
+  for (int k = 0; k < K; k += 3) {
+    a0 += int64_t(x[k]) * w[k];
+    a1 += int64_t(x[k + 1]) * w[k + 1];
+    a2 += int64_t(x[k + 2]) * w[k + 2];
+  }
+  return a0 + a1 + a2;
+}
+template <typename TA, typename TW>
+inline int64_t dot_any(const TA* x, const TW* w, int n) {
+  int64_t a = 0;
+  for (int k = 0; k < n; ++k) a += int64_t(x[k]) * w[k];
+  return a;
+}
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// 3x3 convolution with few input channels (the stem, cin = 3): per output pixel the
+// zero-padded 3x3xcin patch is gathered once, then each output channel is one dot
+// product of 9 * cin with its contiguous OHWI weights; the requantization constants of
+// up to 64 output channels are set up once per call.
+// ---------------------------------------------------------------------------
+template <typename TA, typename TW>
+void conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
+                    Padding pad, const Tensor<TA>& out) {
+  constexpr int kMaxK = 9 * 8;  // patch on the stack: up to 8 input channels
+  constexpr int kGroup = 64;    // output channels per set of constants
+  const int cin = in.channels, K = 9 * cin;
+  if (K > kMaxK) {
+    conv3x3_reference(in, weights, bias, q, stride, pad, out);
+    return;
+  }
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  for (int g0 = 0; g0 < out.channels; g0 += kGroup) {
+    const int g1 = g0 + kGroup < out.channels ? g0 + kGroup : out.channels;
+    detail::PointwiseChannel ch[kGroup];
+    bool fast[kGroup];
+    for (int co = g0; co < g1; ++co) {
+      ch[co - g0] = detail::PointwiseChannel{aligned_bias(bias, q, co), lo, hi, output_shift(q, co)};
+      fast[co - g0] = ch[co - g0].shift >= 1 && ch[co - g0].shift <= 62;
+    }
+    for (int oy = 0; oy < out.height; ++oy) {
+      for (int ox = 0; ox < out.width; ++ox) {
+        TA patch[kMaxK];
+        for (int ky = 0; ky < 3; ++ky) {
+          const int iy = oy * stride - pad_top + ky;
+          for (int kx = 0; kx < 3; ++kx) {
+            const int ix = ox * stride - pad_left + kx;
+            TA* dst = patch + (ky * 3 + kx) * cin;
+            if (iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) {
+              for (int ci = 0; ci < cin; ++ci) dst[ci] = 0;
+            } else {
+              const TA* src = in.pixel(iy, ix);
+              for (int ci = 0; ci < cin; ++ci) dst[ci] = src[ci];
+            }
+          }
+        }
+        TA* o = out.pixel(oy, ox);
+        for (int co = g0; co < g1; ++co) {
+          const TW* w = weights + static_cast<size_t>(co) * K;
+          const int64_t dot = cin == 3 ? detail::dot_fixed<27>(patch, w) : detail::dot_any(patch, w, K);
+          const detail::PointwiseChannel& c = ch[co - g0];
+          const int64_t v = dot + c.bias;
+          o[co] = fast[co - g0] ? detail::requantize_fast<TA>(v, c) : requantize_output<TA>(v, c.shift, lo, hi);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace tinyq

@@ -38,7 +38,7 @@ struct Args {
   std::string output;
   std::string model;
   std::string format = "auto";
-  std::vector<double> scales = {1.0, 2.0};
+  std::vector<double> scales = {0.5, 1.0, 2.0};
   double threshold = 0.5;
   double nms = 0.3;
   bool json = false;
@@ -52,7 +52,7 @@ void usage(FILE* f) {
                "  --model      weights file (default: " TINYQ_DEFAULT_MODEL_DIR "/face_mnv2_a100_outA.<format>.tqw)\n"
                "  --format     auto = per-layer calibrated Q formats (default); q9/q8/q7/q6 = uniform 16-bit formats;\n"
                "               float = float reference executor (host only)\n"
-               "  --scales     image scales for multi-scale detection (default 1,2)\n"
+               "  --scales     image scales for multi-scale detection (default 0.5,1,2)\n"
                "  --threshold  minimum face probability (default 0.5)\n"
                "  --nms        IoU above which a lower-scoring box is suppressed (default 0.3)\n"
                "  --json       print one JSON object per image instead of text\n");

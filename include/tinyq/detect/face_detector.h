@@ -24,8 +24,10 @@ namespace tinyq {
 
 struct DetectOptions {
   static constexpr int kMaxScales = 8;
-  int32_t scales_q8[kMaxScales] = {256, 512};  // image scales, Q8 (256 = 1x); default 1x and 2x
-  int num_scales = 2;
+  // Image scales, Q8 (256 = 1x). Default 0.5x, 1x, 2x: Tiny-Face's scales, the ones
+  // the shipped models bind their templates to (head/template_scales).
+  int32_t scales_q8[kMaxScales] = {128, 256, 512};
+  int num_scales = 3;
   int32_t threshold_q30 = 1 << 29;              // face probability, Q30 (0.5)
   int32_t nms_iou_q16 = 19661;                  // suppress above IoU 0.3, Q16
   int max_candidates = 4096;                    // best decoded boxes kept before NMS

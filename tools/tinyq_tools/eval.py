@@ -189,6 +189,15 @@ def report(name, dets, gts):
     return res
 
 
+def write_results_json(results, args, path):
+    """AP figures per detector and subset (no PR arrays), plus the command-line arguments."""
+    out = {n: {s: dict(ap=v["ap"], npos=v["npos"], max_recall=v["max_recall"]) for s, v in r.items()}
+           for n, r in results.items()}
+    out["_args"] = vars(args)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=DEFAULT_DATA)
@@ -254,11 +263,7 @@ def main(argv=None):
         draw_pr(curves, args.plot, "PR, wider_val_200 %s split, faces %s px, IoU 0.5" % (args.split, args.plot_subset[1:]))
         print("wrote", args.plot)
     if args.json:
-        out = {n: {s: dict(ap=v["ap"], npos=v["npos"], max_recall=v["max_recall"]) for s, v in r.items()}
-               for n, r in results.items()}
-        out["_args"] = vars(args)
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+        write_results_json(results, args, args.json)
     return results
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import DEFAULT_DATA
 from .data import read_annotations, read_split
-from .eval import SUBSETS, report
+from .eval import report, write_results_json
 
 
 def val_items(data_dir):
@@ -62,11 +62,7 @@ def main(argv=None):
         name = "C++ " + os.path.basename(m)
         results[name] = report(name, run_detector(args.detect, m, paths, args.scales, args.threshold, args.nms), gts)
     if args.json:
-        out = {n: {s: dict(ap=v["ap"], npos=v["npos"], max_recall=v["max_recall"]) for s, v in r.items()}
-               for n, r in results.items()}
-        out["_args"] = vars(args)
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+        write_results_json(results, args, args.json)
     return results
 
 

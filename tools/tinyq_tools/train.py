@@ -11,6 +11,19 @@ by current score, half random), Nreg = 4
 regression coordinates, lambda = 1.  Augmentation: random rescale {0.5, 1, 2} x U(0.85, 1.18),
 320x320 crops (biased towards faces), horizontal flip, colour jitter.  Every layer is trained;
 early layers with a smaller learning rate.
+
+Distillation (optional, `--teacher DETECTOR.npz --distill-weight W`): the frozen teacher (eval mode, no grad)
+runs on every training crop and a dense term is added to eq. (4):
+  L += W * ( 1/B sum_b [ sum_k BCE(s_bk, sigmoid(s^T_bk)) / (1 + sum_k sigmoid(s^T_bk)) ]
+           + 1/B sum_b [ sum_{k: sigmoid(s^T_bk) > thr} sum_{c<4} (t_bkc - t^T_bkc)^2 / (4 max(1, n_b)) ] )
+i.e. binary cross-entropy of the student's score logits against the teacher's probabilities over ALL anchors
+(normalised by the teacher's soft positive count), plus MSE on the regression channels where the teacher's score
+exceeds `--distill-reg-thr` (0.3).  `--hint-weight H` adds H * mean((f_s - f_t[:, :C_s])^2), a feature hint
+between the student's OutA and the first C_s channels of the teacher's OutA (the channels a first-channels slice
+keeps).  `--init-teacher-slice` initialises the student (backbone and head) from the first-channels slice of the
+teacher instead of ImageNet, with each sliced non-depthwise conv scaled by cin_teacher / cin_student (the sum over
+the dropped input channels is replaced by a scaled sum over the kept ones).  Without --teacher the loss is eq. (4)
+alone, as before.
 """
 import argparse
 import math
@@ -27,6 +40,7 @@ from . import DEFAULT_DATA, REPO_ROOT
 from .data import load_set
 from .detector import FaceDetector, anchors_for, encode, head_to_flat, iou_matrix, save_npz, load_npz
 from .imagenet_init import load_imagenet_dict, slice_to_alpha
+from .mobilenet_v2 import layer_specs
 from .templates import NUM_TEMPLATES
 
 CACHE = os.path.join(REPO_ROOT, "tools", ".cache")
@@ -146,6 +160,29 @@ def param_groups(model, lr):
             dict(params=head, lr=lr, name="head")]
 
 
+def teacher_slice_dict(teacher_npz, alpha):
+    """First-channels slice of a trained detector npz (any width) to width `alpha`, backbone and head; the
+    weights of each non-depthwise conv (and the head) are scaled by cin_full / cin_alpha."""
+    with np.load(teacher_npz) as z:
+        T = {k: z[k] for k in z.files}
+    full = {s["name"]: s for s in layer_specs(float(T.get("meta/alpha", 1.0)))}
+    d = {}
+    for s in layer_specs(alpha):
+        if s["name"] + "/weights" not in T:
+            continue
+        w, b = T[s["name"] + "/weights"], T[s["name"] + "/biases"]
+        if s["kind"] == "dw":
+            d[s["name"] + "/weights"] = w[:, :, :, :s["cout"]].copy()
+        else:
+            d[s["name"] + "/weights"] = w[:s["cout"], :, :, :s["cin"]] * (full[s["name"]]["cin"] / s["cin"])
+        d[s["name"] + "/biases"] = b[:s["cout"]].copy()
+    hw = T["head/weights"]
+    c = [s for s in layer_specs(alpha) if s["name"] == "expanded_conv_13/expand"][0]["cout"]
+    d["head/weights"] = hw[..., :c] * (hw.shape[-1] / c)
+    d["head/biases"] = T["head/biases"].copy()
+    return d
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=DEFAULT_DATA)
@@ -158,6 +195,14 @@ def main(argv=None):
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--hard-frac", type=float, default=0.5, help="fraction of sampled negatives that are the hardest")
     ap.add_argument("--init", default=None, help="init from a detector npz instead of ImageNet")
+    ap.add_argument("--teacher", default=None, help="detector npz to distil from (frozen, eval mode)")
+    ap.add_argument("--distill-weight", type=float, default=1.0, help="weight of the dense distillation term")
+    ap.add_argument("--distill-reg-thr", type=float, default=0.3,
+                    help="teacher probability above which the regression channels are distilled")
+    ap.add_argument("--hint-weight", type=float, default=0.0,
+                    help="weight of the OutA feature hint (student OutA vs the teacher's first channels)")
+    ap.add_argument("--init-teacher-slice", action="store_true",
+                    help="init the student from the first-channels slice of --teacher instead of ImageNet")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default=None)
     ap.add_argument("--resume", action="store_true")
@@ -168,6 +213,8 @@ def main(argv=None):
                     help="if > 0 the LR schedule runs on max(step/total_steps, train_time/budget): training ends "
                          "(fully annealed) when either the epochs or the time budget are used up")
     args = ap.parse_args(argv)
+    if (args.init_teacher_slice or args.hint_weight > 0) and not args.teacher:
+        ap.error("--init-teacher-slice and --hint-weight need --teacher")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     tag = args.tag or os.path.splitext(os.path.basename(args.out))[0]
@@ -185,13 +232,24 @@ def main(argv=None):
     items = load_set("train", args.data)
     say("loaded %d training images in %.1fs" % (len(items), time.time() - t0))
     model = FaceDetector(alpha=args.alpha)
-    if args.init:
+    if args.init_teacher_slice:
+        model.load_npz_dict(teacher_slice_dict(args.teacher, args.alpha))
+        say("init from the first-channels slice of the teacher", args.teacher)
+    elif args.init:
         with np.load(args.init) as z:
             model.load_npz_dict({k: z[k] for k in z.files})
         say("init from", args.init)
     else:
         model.backbone.load_npz_dict(slice_to_alpha(load_imagenet_dict(args.data), args.alpha))
         say("init backbone from ImageNet (alpha %.2f: %s)" % (args.alpha, "as is" if args.alpha == 1.0 else "first-channels slice"))
+    teacher = None
+    if args.teacher:
+        teacher = load_npz(args.teacher)
+        teacher.eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        say("distilling from %s (alpha %.2f), weight %.3g, reg thr %.2f" % (
+            args.teacher, teacher.alpha, args.distill_weight, args.distill_reg_thr))
     groups = param_groups(model, args.lr)
     for g in groups:
         g["base_lr"] = g["lr"]
@@ -210,7 +268,7 @@ def main(argv=None):
     model.train()
     for epoch in range(start_epoch, args.epochs):
         te = time.time()
-        stats = np.zeros(5)
+        stats = np.zeros(6)
         for it in range(args.iters_per_epoch):
             step = epoch * args.iters_per_epoch + it
             warm = min(1.0, (step + 1) / args.iters_per_epoch)
@@ -231,7 +289,8 @@ def main(argv=None):
                 lab_l.append(lab)
                 tgt_l.append(tgt)
             x = torch.from_numpy(np.stack(imgs)).float().sub_(128).div_(128).permute(0, 3, 1, 2).contiguous()
-            out = model(x)
+            f_s = model.backbone(x)
+            out = model.head(f_s)
             score, reg = head_to_flat(out)
             cls_loss = 0.0
             reg_loss = 0.0
@@ -250,17 +309,31 @@ def main(argv=None):
             cls_loss = cls_loss / args.batch
             reg_loss = reg_loss / args.batch
             loss = cls_loss + args.lam * reg_loss
+            dist_loss = torch.zeros(())
+            if teacher is not None:
+                with torch.no_grad():
+                    f_t = teacher.backbone(x)
+                    t_score, t_reg = head_to_flat(teacher.head(f_t))
+                    t_prob = torch.sigmoid(t_score)
+                d_cls = F.binary_cross_entropy_with_logits(score, t_prob, reduction="none").sum(1) / (1.0 + t_prob.sum(1))
+                m = (t_prob > args.distill_reg_thr).float()
+                d_reg = (((reg - t_reg) ** 2).sum(2) * m).sum(1) / (4.0 * m.sum(1).clamp(min=1.0))
+                dist_loss = (d_cls + d_reg).mean()
+                if args.hint_weight > 0:
+                    dist_loss = dist_loss + args.hint_weight * ((f_s - f_t[:, :f_s.shape[1]]) ** 2).mean()
+                loss = loss + args.distill_weight * dist_loss
             opt.zero_grad()
             loss.backward()
             opt.step()
-            stats += [float(loss), float(cls_loss), float(reg_loss), npos_tot / args.batch, 1]
+            stats += [float(loss), float(cls_loss), float(reg_loss), npos_tot / args.batch, 1, float(dist_loss)]
         elapsed += time.time() - te
         done = args.time_budget_min > 0 and elapsed / 60.0 >= args.time_budget_min
         if stats[4] == 0:
             break
         s = stats / max(stats[4], 1)
-        say("epoch %d/%d loss %.4f cls %.4f reg %.4f pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e" % (
-            epoch + 1, args.epochs, s[0], s[1], s[2], s[3], time.time() - te, elapsed / 60, opt.param_groups[2]["lr"]))
+        say("epoch %d/%d loss %.4f cls %.4f reg %.4f%s pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e" % (
+            epoch + 1, args.epochs, s[0], s[1], s[2], (" distill %.4f" % s[5]) if teacher is not None else "",
+            s[3], time.time() - te, elapsed / 60, opt.param_groups[2]["lr"]))
         torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, elapsed=elapsed,
                         args=vars(args)), ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)

@@ -603,45 +603,14 @@ inline uint64_t dw_bound(const TW* weights, const ConvQuant& q, int channels, ui
 template <typename TA>
 inline void dw_row_group(const TA* const rows[3], int in_width, int channels, int stride, int pad_left, TA* out_row,
                          int out_width, int g0, int nblocks, const DwBlock* plan) {
-  const TA* z = zeros<TA>();
-  // Interior columns (every tap inside the row) advance the 9 tap pointers by stride * C;
-  // border columns choose each tap (zeros for padding).
-  int ox_lo = (pad_left + stride - 1) / stride;                  // first ox with ox * stride - pad_left >= 0
-  int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;  // last + 1 with ix + 2 < in_width
-  if (ox_hi > out_width) ox_hi = out_width;
-  if (ox_lo > ox_hi) ox_lo = ox_hi;
-  const bool rows_ok = rows[0] != nullptr && rows[1] != nullptr && rows[2] != nullptr;
-  if (!rows_ok) ox_lo = ox_hi = out_width;  // a padding row: every column takes the generic path
   constexpr int kSub = 8;  // blocks per pass: their plan stays in L1 across the row
   for (int b0 = 0; b0 < nblocks; b0 += kSub) {
     const int b1 = b0 + kSub < nblocks ? b0 + kSub : nblocks;
-    auto column = [&](int ox, const TA* const tap[9]) {
-      TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
-      for (int b = b0; b < b1; ++b) dw_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
-    };
-    auto generic = [&](int ox) {
-      const TA* tap[9];
-      for (int ky = 0; ky < 3; ++ky)
-        for (int kx = 0; kx < 3; ++kx) {
-          const int ix = ox * stride - pad_left + kx;
-          tap[ky * 3 + kx] = (rows[ky] != nullptr && ix >= 0 && ix < in_width) ? rows[ky] + static_cast<size_t>(ix) * channels + g0 : z;
-        }
-      column(ox, tap);
-    };
-    int ox = 0;
-    for (; ox < ox_lo; ++ox) generic(ox);
-    if (ox < ox_hi) {
-      const TA* tap[9];
-      for (int ky = 0; ky < 3; ++ky)
-        for (int kx = 0; kx < 3; ++kx)
-          tap[ky * 3 + kx] = rows[ky] + static_cast<size_t>(ox * stride - pad_left + kx) * channels + g0;
-      const size_t step = static_cast<size_t>(stride) * channels;
-      for (; ox < ox_hi; ++ox) {
-        column(ox, tap);
-        for (int k = 0; k < 9; ++k) tap[k] += step;
-      }
-    }
-    for (; ox < out_width; ++ox) generic(ox);
+    depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
+                          [&](int ox, const TA* const tap[9]) {
+                            TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                            for (int b = b0; b < b1; ++b) dw_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
+                          });
   }
 }
 

@@ -64,5 +64,45 @@ inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, in
   return m;
 }
 
+
+// The output columns of one depthwise 3x3 row, for the channel group starting at g0:
+// visit(ox, tap) receives the 9 tap pointers (index ky * 3 + kx) of output column ox.
+// Interior columns (every tap inside the row) advance the pointers by stride * C; border
+// columns and padding rows (rows[ky] == nullptr) pick each tap, `zero` where it falls
+// in padding.
+template <typename TA, typename Visit>
+inline void depthwise_row_columns(const TA* const rows[3], int in_width, int channels, int stride, int pad_left,
+                                  int out_width, int g0, const TA* zero, Visit&& visit) {
+  int ox_lo = (pad_left + stride - 1) / stride;  // first ox with ox * stride - pad_left >= 0
+  int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;  // last + 1 with ix + 2 < in_width
+  if (ox_hi > out_width) ox_hi = out_width;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  if (rows[0] == nullptr || rows[1] == nullptr || rows[2] == nullptr) ox_lo = ox_hi = out_width;  // padding row
+  auto generic = [&](int ox) {
+    const TA* tap[9];
+    for (int ky = 0; ky < 3; ++ky)
+      for (int kx = 0; kx < 3; ++kx) {
+        const int ix = ox * stride - pad_left + kx;
+        tap[ky * 3 + kx] =
+            (rows[ky] != nullptr && ix >= 0 && ix < in_width) ? rows[ky] + static_cast<size_t>(ix) * channels + g0 : zero;
+      }
+    visit(ox, static_cast<const TA* const*>(tap));
+  };
+  int ox = 0;
+  for (; ox < ox_lo; ++ox) generic(ox);
+  if (ox < ox_hi) {
+    const TA* tap[9];
+    for (int ky = 0; ky < 3; ++ky)
+      for (int kx = 0; kx < 3; ++kx)
+        tap[ky * 3 + kx] = rows[ky] + static_cast<size_t>(ox * stride - pad_left + kx) * channels + g0;
+    const size_t step = static_cast<size_t>(stride) * channels;
+    for (; ox < ox_hi; ++ox) {
+      visit(ox, static_cast<const TA* const*>(tap));
+      for (int k = 0; k < 9; ++k) tap[k] += step;
+    }
+  }
+  for (; ox < out_width; ++ox) generic(ox);
+}
+
 }  // namespace detail
 }  // namespace tinyq

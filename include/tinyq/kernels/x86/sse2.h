@@ -232,17 +232,11 @@ inline const T* zeros() {
 template <typename TA>
 inline void dw_row_group(const TA* const rows[3], int in_width, int channels, int stride, int pad_left, TA* out_row,
                          int out_width, int g0, int nblocks, const DwBlock* plan, const DwEpilogue& e) {
-  const TA* z = zeros<TA>();
-  for (int ox = 0; ox < out_width; ++ox) {
-    const TA* tap[9];
-    for (int ky = 0; ky < 3; ++ky)
-      for (int kx = 0; kx < 3; ++kx) {
-        const int ix = ox * stride - pad_left + kx;
-        tap[ky * 3 + kx] = (rows[ky] != nullptr && ix >= 0 && ix < in_width) ? rows[ky] + static_cast<size_t>(ix) * channels + g0 : z;
-      }
-    TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
-    for (int b = 0; b < nblocks; ++b) dw_pixel_block<TA>(tap, 8 * b, plan[b], e, o + 8 * b);
-  }
+  depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
+                        [&](int ox, const TA* const tap[9]) {
+                          TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                          for (int b = 0; b < nblocks; ++b) dw_pixel_block<TA>(tap, 8 * b, plan[b], e, o + 8 * b);
+                        });
 }
 
 // Vector path possible at all: one shift for all channels within range, |w| |x| bound.

@@ -20,7 +20,7 @@ i.e. binary cross-entropy of the student's score logits against the teacher's pr
 (normalised by the teacher's soft positive count), plus MSE on the regression channels where the teacher's score
 exceeds `--distill-reg-thr` (0.3).  `--hint-weight H` adds H * mean((f_s - f_t[:, :C_s])^2), a feature hint
 between the student's OutA and the first C_s channels of the teacher's OutA (the channels a first-channels slice
-keeps).  `--init-teacher-slice` initialises the student (backbone and head) from the first-channels slice of the
+keeps, or the channels recorded by prune.py when `--init` is a pruned npz).  `--init-teacher-slice` initialises the student (backbone and head) from the first-channels slice of the
 teacher instead of ImageNet, with each sliced non-depthwise conv scaled by cin_teacher / cin_student (the sum over
 the dropped input channels is replaced by a scaled sum over the kept ones).  Without --teacher the loss is eq. (4)
 alone, as before.
@@ -232,13 +232,16 @@ def main(argv=None):
     items = load_set("train", args.data)
     say("loaded %d training images in %.1fs" % (len(items), time.time() - t0))
     model = FaceDetector(alpha=args.alpha)
+    hint_channels = None  # teacher OutA channels the student's OutA stands for (None: the first C_s)
     if args.init_teacher_slice:
         model.load_npz_dict(teacher_slice_dict(args.teacher, args.alpha))
         say("init from the first-channels slice of the teacher", args.teacher)
     elif args.init:
         with np.load(args.init) as z:
             model.load_npz_dict({k: z[k] for k in z.files})
-        say("init from", args.init)
+            if "prune/outA_teacher_channels" in z.files:  # written by prune.py
+                hint_channels = torch.from_numpy(z["prune/outA_teacher_channels"].astype(np.int64))
+        say("init from", args.init, "(hint on the teacher channels prune.py kept)" if hint_channels is not None else "")
     else:
         model.backbone.load_npz_dict(slice_to_alpha(load_imagenet_dict(args.data), args.alpha))
         say("init backbone from ImageNet (alpha %.2f: %s)" % (args.alpha, "as is" if args.alpha == 1.0 else "first-channels slice"))
@@ -320,7 +323,8 @@ def main(argv=None):
                 d_reg = (((reg - t_reg) ** 2).sum(2) * m).sum(1) / (4.0 * m.sum(1).clamp(min=1.0))
                 dist_loss = (d_cls + d_reg).mean()
                 if args.hint_weight > 0:
-                    dist_loss = dist_loss + args.hint_weight * ((f_s - f_t[:, :f_s.shape[1]]) ** 2).mean()
+                    f_h = f_t[:, :f_s.shape[1]] if hint_channels is None else f_t[:, hint_channels]
+                    dist_loss = dist_loss + args.hint_weight * ((f_s - f_h) ** 2).mean()
                 loss = loss + args.distill_weight * dist_loss
             opt.zero_grad()
             loss.backward()

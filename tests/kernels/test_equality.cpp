@@ -28,6 +28,8 @@ enum class Regime {
   moderate,   // |x| < 2^14, |w| < 2^14: int32 needs the multi-pass path for large K
   full,       // the full storage range, extremes frequent: saturation and the reference fallback
   narrow,     // small values: nothing saturates
+  model,      // a calibrated 16-bit model: post-ReLU6 inputs at Q3.12, |w| up to 2^15 - 1, shifts 9..26:
+              // the int32 bound fails (split-weight depthwise, pre-shifted pointwise epilogue)
 };
 
 const char* name(Regime r) {
@@ -35,6 +37,7 @@ const char* name(Regime r) {
     case Regime::relu6: return "relu6";
     case Regime::moderate: return "moderate";
     case Regime::full: return "full";
+    case Regime::model: return "model";
     default: return "narrow";
   }
 }
@@ -65,6 +68,15 @@ std::vector<T> draw(tinyq_test::Rng& rng, size_t n, Regime r, bool activation, i
       hi = bits == 16 ? 255 : 15;
       lo = -hi;
       break;
+    case Regime::model:
+      if (activation) {
+        lo = 0;
+        hi = frac + 3 < bits ? (int64_t(6) << frac) : int_limits<T>::max;
+      } else {
+        hi = int_limits<T>::max;
+        lo = -hi;
+      }
+      break;
   }
   return oracle::random_tensor<T>(rng, n, extremes, lo, hi);
 }
@@ -82,8 +94,17 @@ Formats draw_formats(tinyq_test::Rng& rng, int channels, bool per_channel, bool 
   for (auto& w : f.per_channel) w = static_cast<int8_t>(rng.uniform(10, 14));
   f.bias.resize(channels);
   for (auto& b : f.bias) b = static_cast<int32_t>(rng.uniform(-(int64_t(1) << 26), int64_t(1) << 26));
-  const int in_frac = sizeof(TA) == 2 ? static_cast<int>(rng.uniform(7, 9)) : static_cast<int>(rng.uniform(3, 5));
+  int in_frac = sizeof(TA) == 2 ? static_cast<int>(rng.uniform(7, 9)) : static_cast<int>(rng.uniform(3, 5));
+  if (r == Regime::model) {
+    in_frac = sizeof(TA) == 2 ? 12 : 4;
+    for (auto& b : f.bias) b = static_cast<int32_t>(rng.uniform(-(int64_t(1) << 30), int64_t(1) << 30));
+  }
   f.q = ConvQuant{in_frac, 0, static_cast<int>(rng.uniform(10, 14)), per_channel ? f.per_channel.data() : nullptr, 24, relu6};
+  if (r == Regime::model) {  // output shift 9..26 (per-channel weight formats move it by up to 4)
+    f.q.output_frac = in_frac + f.q.weight_frac - static_cast<int>(rng.uniform(9, 22));
+    if (f.q.output_frac < 0) f.q.output_frac = 0;
+    return f;
+  }
   // Output format: usually the realistic one (acc frac - ~12), sometimes one that saturates,
   // sometimes a shift the vector epilogue cannot take (negative or too large).
   const int64_t pick = rng.uniform(0, 9);
@@ -238,7 +259,7 @@ class DepthwiseTester {
   bool per_channel_ = false, relu6_ = false, bias_ = true;
 };
 
-const Regime kRegimes[] = {Regime::relu6, Regime::moderate, Regime::full, Regime::narrow};
+const Regime kRegimes[] = {Regime::relu6, Regime::moderate, Regime::full, Regime::narrow, Regime::model};
 // Channel counts around every vector width (8, 16, 32 int16 lanes) and MobileNetV2's.
 const int kChannels[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 47, 63, 64, 65, 96, 144};
 
@@ -259,7 +280,7 @@ void pointwise_sweep(uint64_t seed) {
     }
   // Large K: the multi-pass int32 -> int64 path (moderate) and MobileNetV2's widest layers.
   for (int cin : {160, 320, 384, 576, 960})
-    for (Regime r : {Regime::relu6, Regime::moderate, Regime::full})
+    for (Regime r : {Regime::relu6, Regime::moderate, Regime::full, Regime::model})
       PointwiseTester().pixels(1, 5).channels(cin, static_cast<int>(rng.uniform(1, 9))).regime(r).per_channel(rng.uniform(0, 1) == 1)
           .template test<TA, TW>(rng.next());
   // Many pixels (the outer-product form's pixel blocks of 8, 4, 2, 1), output channels around 16 and 32.
@@ -299,6 +320,11 @@ void depthwise_sweep(uint64_t seed) {
     for (int stride : {1, 2})
       for (Padding pad : {Padding::tf_same, Padding::symmetric})
         DepthwiseTester().size(h, 9 - h).channels(32).stride(stride).padding(pad).relu6(true).template test<TA, TW>(rng.next());
+  // The split-weight path over MobileNetV2's depthwise widths and more than one plan group.
+  for (int c : {96, 144, 192, 384, 576, 1100})
+    for (int stride : {1, 2})
+      DepthwiseTester().size(5, 6).channels(c).stride(stride).regime(Regime::model).per_channel(rng.uniform(0, 1) == 1)
+          .relu6(true).template test<TA, TW>(rng.next());
 }
 
 }  // namespace

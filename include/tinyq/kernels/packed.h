@@ -56,10 +56,10 @@ void pointwise_conv(const Tensor<const TA>& in, const PackedPointwiseWeights<TW>
 #if TINYQ_HAVE_AVX512
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (w.packed != nullptr && pixels != 0 && out.channels != 0 && in.channels == w.cin && out.channels == w.cout &&
-      (sizeof(TA) == 2 || in.channels <= detail::avx512::kPackMaxCin) && detail::fast_shifts<TA>(q, out.channels)) {
+      (sizeof(TA) == 2 || in.channels <= detail::avx512::kPackMaxCin) && detail::preshift_shifts<TA>(q, out.channels)) {
     const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * in.channels)) * w.max_abs_w;
     if (fits_int32(2 * prod)) {
-      detail::avx512::pointwise_packed(in, w.weights, w.packed, bias, q, out, prod);
+      detail::avx512::pointwise_packed(in, w.weights, w.packed, bias, q, out, prod, w.max_abs_w);
       return;
     }
   }

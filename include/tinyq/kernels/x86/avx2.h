@@ -23,6 +23,7 @@
 
 #include "../reference.h"
 #include "common.h"
+#include "sse2.h"
 
 namespace tinyq {
 namespace detail {
@@ -199,7 +200,7 @@ void pointwise_conv_avx2(const Tensor<const TA>& in, const TW* weights, const in
   const uint64_t prod = uint64_t(detail::avx2::max_abs(in.data, pixels * cin)) *
                         detail::avx2::max_abs(weights, static_cast<size_t>(cout) * cin);
   if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
-    pointwise_conv_reference(in, weights, bias, q, out);
+    pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
   }
   const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
@@ -368,7 +369,9 @@ void depthwise_conv3x3_row_avx2(const TA* const rows[3], int in_width, int chann
       }
   const int vec_channels = channels / 16 * 16;
   if (vec_channels == 0 || !detail::avx2::dw_fast<TA>(weights, bias, q, channels, max_abs_input)) {
-    depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+    // outside the int32 bound: SSE2's split-weight (wide) path, else its scalar fallback
+    depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,
+                               max_abs_input == 0 ? 1 : max_abs_input);
     return;
   }
   detail::avx2::DwBlock plan[detail::avx2::kDwGroup / 16];
@@ -391,7 +394,7 @@ void depthwise_conv3x3_avx2(const Tensor<const TA>& in, const TW* weights, const
   const int vec_channels = channels / 16 * 16;
   const uint32_t xmax = detail::avx2::max_abs(in.data, in.size());
   if (vec_channels == 0 || !detail::avx2::dw_fast<TA>(weights, bias, q, channels, xmax)) {
-    depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
+    depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
     return;
   }
   detail::avx2::DwBlock plan[detail::avx2::kDwGroup / 16];

@@ -11,6 +11,7 @@
 #include "../reference.h"
 #include "avx2.h"
 #include "common.h"
+#include "sse2.h"
 
 // GCC 12 reports its own _mm512_undefined_* placeholders as uninitialized once the
 // intrinsics are inlined here (GCC bug 105593); nothing in this file is.
@@ -210,29 +211,36 @@ inline void pack_weights(const int8_t* weights, int cin, int c0, int nc, int32_t
   pack_weights_scalar(weights, cin, c0, nc, packed, 0);
 }
 
+// Epilogue constants of 32 output channels. Output shifts past 16 take the pre-shift
+// (common.h): int32 sums are shifted right by `pre32` before the clamp, int64 sums are
+// clamped at full scale, then brought into int32 as ((t - lo) >> pre) + (lo >> pre).
 struct PackedParams {
-  __m512i bias32[2], lo32[2], hi32[2], round[2], shift[2];
-  __m512i bias64[4], lo64[4], hi64[4];
+  __m512i bias32[2], pre32[2], lo32[2], hi32[2], round[2], shift[2];
+  __m512i bias64[4], lo64[4], hi64[4], pre64[4], lo64_pre[4];
   __mmask16 mask[2];
 };
 
 template <typename TA>
 inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int nc, PackedParams& pp) {
-  alignas(64) int32_t b32[32], lo32[32], hi32[32], rnd[32], sh[32];
-  alignas(64) int64_t b64[32], lo64[32], hi64[32];
+  alignas(64) int32_t b32[32], pre32[32], lo32[32], hi32[32], rnd[32], sh[32];
+  alignas(64) int64_t b64[32], lo64[32], hi64[32], pre64[32], lop64[32];
   for (int j = 0; j < 32; ++j) {
     const ChannelEpilogue e = channel_epilogue<TA>(bias, q, c0 + (j < nc ? j : 0));
     b64[j] = e.bias;
     lo64[j] = e.lo;
     hi64[j] = e.hi;
+    pre64[j] = e.pre;
+    lop64[j] = e.lo_pre;
     b32[j] = static_cast<int32_t>(e.bias);  // used only when the int32 epilogue is proven exact
-    lo32[j] = static_cast<int32_t>(e.lo);
-    hi32[j] = static_cast<int32_t>(e.hi);
+    pre32[j] = e.pre;
+    lo32[j] = e.lo_pre;
+    hi32[j] = e.hi_pre;
     rnd[j] = e.round;
     sh[j] = e.shift;
   }
   for (int v = 0; v < 2; ++v) {
     pp.bias32[v] = _mm512_load_si512(b32 + 16 * v);
+    pp.pre32[v] = _mm512_load_si512(pre32 + 16 * v);
     pp.lo32[v] = _mm512_load_si512(lo32 + 16 * v);
     pp.hi32[v] = _mm512_load_si512(hi32 + 16 * v);
     pp.round[v] = _mm512_load_si512(rnd + 16 * v);
@@ -244,6 +252,8 @@ inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int n
     pp.bias64[h] = _mm512_load_si512(b64 + 8 * h);
     pp.lo64[h] = _mm512_load_si512(lo64 + 8 * h);
     pp.hi64[h] = _mm512_load_si512(hi64 + 8 * h);
+    pp.pre64[h] = _mm512_load_si512(pre64 + 8 * h);
+    pp.lo64_pre[h] = _mm512_load_si512(lop64 + 8 * h);
   }
 }
 
@@ -263,25 +273,53 @@ inline void widen_rows(const int8_t* x, int cin, int rows, int16_t* dst) {
 }
 
 // MR pixels (rows x, x + cin, ...) x 32 channels; o: output of the first pixel at channel c0.
-template <int MR, int NV, typename TO>
+// SPLIT (full-range int16 activations, see sse2::pointwise_block_split): each activation
+// pair is split x = 256 xh + xl, two accumulators per output, and the int64 flush every
+// `chunk` pairs adds 256 * acc + acc_lo.
+template <int MR, int NV, typename TO, bool SPLIT = false>
 inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
                          const PackedParams& pp, TO* o, int cout) {
-  __m512i acc[MR][NV];
+  __m512i acc[MR][NV], acc_lo[SPLIT ? MR : 1][NV];
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
+  if (SPLIT)
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) acc_lo[SPLIT ? i : 0][v] = _mm512_setzero_si512();
   const int k2full = cin / 2;
   const int steps = k2full + (cin & 1);
   __m512i wide[MR][NV][2];
   if (chunk != 0)
     for (int i = 0; i < MR; ++i)
       for (int v = 0; v < NV; ++v) wide[i][v][0] = wide[i][v][1] = _mm512_setzero_si512();
+  auto widen = [](__m512i a, int half) {
+    return _mm512_cvtepi32_epi64(half == 0 ? _mm512_castsi512_si256(a) : _mm512_extracti64x4_epi64(a, 1));
+  };
   auto flush = [&]() {
     for (int i = 0; i < MR; ++i)
       for (int v = 0; v < NV; ++v) {
-        wide[i][v][0] = _mm512_add_epi64(wide[i][v][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i][v])));
-        wide[i][v][1] = _mm512_add_epi64(wide[i][v][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i][v], 1)));
+        for (int h = 0; h < 2; ++h) {
+          __m512i t = widen(acc[i][v], h);
+          if (SPLIT) t = _mm512_add_epi64(_mm512_slli_epi64(t, 8), widen(acc_lo[SPLIT ? i : 0][v], h));
+          wide[i][v][h] = _mm512_add_epi64(wide[i][v][h], t);
+        }
         acc[i][v] = _mm512_setzero_si512();
+        if (SPLIT) acc_lo[SPLIT ? i : 0][v] = _mm512_setzero_si512();
       }
+  };
+  const __m512i low8 = _mm512_set1_epi16(0xFF);
+  auto step = [&](int i, __m512i xb, __m512i w0, __m512i w1) {
+    if (SPLIT) {
+      const __m512i xh = _mm512_srai_epi16(xb, 8), xl = _mm512_and_si512(xb, low8);
+      acc[i][0] = madd_acc(acc[i][0], xh, w0);
+      acc_lo[SPLIT ? i : 0][0] = madd_acc(acc_lo[SPLIT ? i : 0][0], xl, w0);
+      if (NV == 2) {
+        acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xh, w1);
+        acc_lo[SPLIT ? i : 0][NV - 1] = madd_acc(acc_lo[SPLIT ? i : 0][NV - 1], xl, w1);
+      }
+    } else {
+      acc[i][0] = madd_acc(acc[i][0], xb, w0);
+      if (NV == 2) acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xb, w1);
+    }
   };
   int k2 = 0;
   const int pass = chunk != 0 ? chunk : steps;
@@ -293,9 +331,7 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
       for (int i = 0; i < MR; ++i) {
         int32_t xv;
         __builtin_memcpy(&xv, x + static_cast<size_t>(i) * cin + 2 * k2, 4);
-        const __m512i xb = _mm512_set1_epi32(xv);
-        acc[i][0] = madd_acc(acc[i][0], xb, w0);
-        if (NV == 2) acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xb, w1);
+        step(i, _mm512_set1_epi32(xv), w0, w1);
       }
     }
     if (chunk != 0) flush();
@@ -303,11 +339,8 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
   if (cin & 1) {  // last activation alone (its pair partner would be past the row)
     const __m512i w0 = _mm512_load_si512(packed + k2 * 32);
     const __m512i w1 = NV == 2 ? _mm512_load_si512(packed + k2 * 32 + 16) : w0;
-    for (int i = 0; i < MR; ++i) {
-      const __m512i xb = _mm512_set1_epi32(static_cast<uint16_t>(x[static_cast<size_t>(i) * cin + cin - 1]));
-      acc[i][0] = madd_acc(acc[i][0], xb, w0);
-      if (NV == 2) acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xb, w1);
-    }
+    for (int i = 0; i < MR; ++i)
+      step(i, _mm512_set1_epi32(static_cast<uint16_t>(x[static_cast<size_t>(i) * cin + cin - 1])), w0, w1);
     if (chunk != 0) flush();
   }
   for (int i = 0; i < MR; ++i) {
@@ -316,7 +349,8 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
       if (pp.mask[v] == 0) continue;
       __m512i r;
       if (chunk == 0 && int32_epilogue) {
-        r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(acc[i][v], pp.bias32[v]), pp.lo32[v]), pp.hi32[v]);
+        r = _mm512_srav_epi32(_mm512_add_epi32(acc[i][v], pp.bias32[v]), pp.pre32[v]);
+        r = _mm512_min_epi32(_mm512_max_epi32(r, pp.lo32[v]), pp.hi32[v]);
       } else {
         __m512i t0, t1;
         if (chunk == 0) {
@@ -328,6 +362,9 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
         }
         t0 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t0, pp.bias64[2 * v]), pp.lo64[2 * v]), pp.hi64[2 * v]);
         t1 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t1, pp.bias64[2 * v + 1]), pp.lo64[2 * v + 1]), pp.hi64[2 * v + 1]);
+        t0 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t0, pp.lo64[2 * v]), pp.pre64[2 * v]), pp.lo64_pre[2 * v]);
+        t1 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t1, pp.lo64[2 * v + 1]), pp.pre64[2 * v + 1]),
+                              pp.lo64_pre[2 * v + 1]);
         r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(t0)), _mm512_cvtepi64_epi32(t1), 1);
       }
       r = _mm512_srav_epi32(_mm512_add_epi32(r, pp.round[v]), pp.shift[v]);
@@ -339,7 +376,7 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
 // Pixels [p0, p1) for one block of 32 output channels (nc valid): blocks of 8 pixels x 32
 // channels, or 16 pixels x 16 channels when at most 16 are valid.
 template <typename TA>
-inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int chunk, bool int32_epilogue,
+inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int chunk, bool int32_epilogue, bool split,
                           const PackedParams& pp, int nc, int c0, size_t p0, size_t p1, const Tensor<TA>& out,
                           int16_t* wide_x) {
   const int cin = in.channels, cout = out.channels;
@@ -349,6 +386,16 @@ inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int
     return wide_x;
   };
   size_t p = p0;
+  if (split) {  // two accumulators per output: half the pixel rows of the plain blocks
+    if (nc <= 16) {
+      for (; p + 8 <= p1; p += 8) packed_block<8, 1, TA, true>(rows(p, 8), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+      for (; p < p1; ++p) packed_block<1, 1, TA, true>(rows(p, 1), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+    } else {
+      for (; p + 4 <= p1; p += 4) packed_block<4, 2, TA, true>(rows(p, 4), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+      for (; p < p1; ++p) packed_block<1, 2, TA, true>(rows(p, 1), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+    }
+    return;
+  }
   if (nc <= 16) {
     for (; p + 16 <= p1; p += 16)
       packed_block<16, 1>(rows(p, 16), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
@@ -376,17 +423,23 @@ inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int
   if (p < p1) packed_block<1, 2>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
 }
 
-// Preconditions (checked by the callers): fast shifts, 2P <= INT32_MAX, cin <= kPackMaxCin
+// Preconditions (checked by the callers): shifts in [0, 47], 2P <= INT32_MAX, cin <= kPackMaxCin
 // for int8 activations. prepacked: the output of pack_pointwise_weights (all channel
 // blocks), or nullptr to pack here (cin <= kPackMaxCin).
 template <typename TA, typename TW>
 inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* prepacked,
-                             const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out, uint64_t prod) {
+                             const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out, uint64_t prod,
+                             uint64_t wmax) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   const bool single = fits_int32(accumulator_bound(cin, prod, 1));
-  const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
+  // Flushing to int64 every few pairs costs more than splitting int16 activations (a pair
+  // step then adds at most 2 * 255 * max|w| < 2^24 to a lane).
+  const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
+  const bool split = sizeof(TA) == 2 && chunk != 0 && chunk < 16 && split_chunk > chunk;
+  if (split) chunk = split_chunk;
   constexpr size_t kLocalInts = static_cast<size_t>(prepacked_stack_ints<TW>());
   alignas(64) int32_t local[kLocalInts];
   alignas(64) int16_t wide_x[sizeof(TA) == 1 ? 16 * kPackMaxCin : 1];
@@ -408,7 +461,7 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
     for (size_t t0 = 0; t0 < pixels; t0 += kTile) {
       const size_t t1 = t0 + kTile < pixels ? t0 + kTile : pixels;
       for (int b = 0; b < nblocks; ++b)
-        packed_pixels(in, base + b * block_ints, chunk, int32_epilogue, pp[b], cout - 32 * b < 32 ? cout - 32 * b : 32,
+        packed_pixels(in, base + b * block_ints, chunk, int32_epilogue, split, pp[b], cout - 32 * b < 32 ? cout - 32 * b : 32,
                       32 * b, t0, t1, out, wide_x);
     }
     return;
@@ -424,7 +477,7 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
       packed = local;
     }
     packed_params<TA>(bias, q, c0, nc, pp);
-    packed_pixels(in, packed, chunk, int32_epilogue, pp, nc, c0, 0, pixels, out, wide_x);
+    packed_pixels(in, packed, chunk, int32_epilogue, split, pp, nc, c0, 0, pixels, out, wide_x);
   }
 }
 
@@ -447,7 +500,7 @@ void pointwise_conv_avx512_dot(const Tensor<const TA>& in, const TW* weights, co
   const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * cin)) *
                         detail::avx512::max_abs(weights, static_cast<size_t>(cout) * cin);
   if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
-    pointwise_conv_reference(in, weights, bias, q, out);
+    pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
   }
   const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
@@ -479,17 +532,17 @@ void pointwise_conv_avx512_packed(const Tensor<const TA>& in, const TW* weights,
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  if (cin > detail::avx512::kPackMaxCin || !detail::fast_shifts<TA>(q, cout)) {
+  if (cin > detail::avx512::kPackMaxCin || !detail::preshift_shifts<TA>(q, cout)) {
     pointwise_conv_avx512_dot(in, weights, bias, q, out);
     return;
   }
-  const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * cin)) *
-                        detail::avx512::max_abs(weights, static_cast<size_t>(cout) * cin);
-  if (!fits_int32(2 * prod)) {
-    pointwise_conv_reference(in, weights, bias, q, out);
+  const uint64_t wmax = detail::avx512::max_abs(weights, static_cast<size_t>(cout) * cin);
+  const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * cin)) * wmax;
+  if (!fits_int32(2 * prod)) {  // a pair of (-32768)^2 products: only int64 products are exact
+    pointwise_conv_scalar(in, weights, bias, q, out);
     return;
   }
-  detail::avx512::pointwise_packed(in, weights, static_cast<const int32_t*>(nullptr), bias, q, out, prod);
+  detail::avx512::pointwise_packed(in, weights, static_cast<const int32_t*>(nullptr), bias, q, out, prod, wmax);
 }
 
 // The AVX-512 entry point: outer-product form (int16 weights, or many pixels), dot-product
@@ -614,8 +667,116 @@ inline void dw_row_group(const TA* const rows[3], int in_width, int channels, in
   }
 }
 
+// Wide path (any |w| |x|): split weights w = 256 h + l, see sse2.h (dw_wide_*) for the
+// argument; here 32 channels per vector and per-channel shifts.
+constexpr int kDwWideGroup = 512;
+
+struct DwWideBlock {
+  __m512i wh[10], wl[10];
+  __m512i bias_h[2], bias_l[2], pre[2], lo[2], hi[2], round[2], shift[2];
+  __mmask32 mask;
+};
+
+template <typename TA, typename TW>
+inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
+                         DwWideBlock* plan) {
+  const __m512i low8 = _mm512_set1_epi16(0xFF);
+  for (int b = 0; b < nblocks; ++b) {
+    const int c0 = g0 + 32 * b;
+    const int n = channels - c0 < 32 ? channels - c0 : 32;
+    const __mmask32 m = tail_mask(n);
+    plan[b].mask = m;
+    __m512i th[9], tl[9];
+    for (int k = 0; k < 9; ++k) {
+      const __m512i t = load32(weights + k * channels + c0, m);
+      th[k] = _mm512_srai_epi16(t, 8);
+      tl[k] = _mm512_and_si512(t, low8);
+    }
+    const __m512i z = _mm512_setzero_si512();
+    for (int j = 0; j < 5; ++j) {
+      const __m512i hb = j < 4 ? th[2 * j + 1] : z, lb = j < 4 ? tl[2 * j + 1] : z;
+      plan[b].wh[2 * j] = _mm512_unpacklo_epi16(th[2 * j], hb);
+      plan[b].wh[2 * j + 1] = _mm512_unpackhi_epi16(th[2 * j], hb);
+      plan[b].wl[2 * j] = _mm512_unpacklo_epi16(tl[2 * j], lb);
+      plan[b].wl[2 * j + 1] = _mm512_unpackhi_epi16(tl[2 * j], lb);
+    }
+    // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
+    alignas(64) int32_t e[7][2][16];
+    for (int i = 0; i < 16; ++i)
+      for (int half = 0; half < 2; ++half) {
+        const int c = (i / 4) * 8 + half * 4 + i % 4;
+        const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1), 8);
+        e[0][half][i] = static_cast<int32_t>(ce.bias >> 8);  // |bias'| < 2^38: checked by the caller
+        e[1][half][i] = static_cast<int32_t>(ce.bias & 255);
+        e[2][half][i] = ce.pre;
+        e[3][half][i] = ce.lo_pre;
+        e[4][half][i] = ce.hi_pre;
+        e[5][half][i] = ce.round;
+        e[6][half][i] = ce.shift;
+      }
+    __m512i* dst[7] = {plan[b].bias_h, plan[b].bias_l, plan[b].pre, plan[b].lo, plan[b].hi, plan[b].round, plan[b].shift};
+    for (int k = 0; k < 7; ++k)
+      for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
+  }
+}
+
+template <typename TA>
+inline void dw_wide_pixel_block(const TA* const tap[9], int c, const DwWideBlock& p, TA* o) {
+  __m512i x[9];
+  for (int k = 0; k < 9; ++k) x[k] = load32(tap[k] + c, p.mask);
+  const __m512i z = _mm512_setzero_si512();
+  __m512i hl = z, hh = z, ll = z, lh = z;
+  for (int j = 0; j < 5; ++j) {
+    const __m512i a = _mm512_unpacklo_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
+    const __m512i b = _mm512_unpackhi_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
+    hl = madd_acc(hl, a, p.wh[2 * j]);
+    hh = madd_acc(hh, b, p.wh[2 * j + 1]);
+    ll = madd_acc(ll, a, p.wl[2 * j]);
+    lh = madd_acc(lh, b, p.wl[2 * j + 1]);
+  }
+  // floor(v / 256), the pre-shift, clamp, rounding shift
+  __m512i lo = _mm512_add_epi32(_mm512_add_epi32(hl, p.bias_h[0]), _mm512_srai_epi32(_mm512_add_epi32(ll, p.bias_l[0]), 8));
+  __m512i hi = _mm512_add_epi32(_mm512_add_epi32(hh, p.bias_h[1]), _mm512_srai_epi32(_mm512_add_epi32(lh, p.bias_l[1]), 8));
+  lo = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(lo, p.pre[0]), p.lo[0]), p.hi[0]);
+  hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(hi, p.pre[1]), p.lo[1]), p.hi[1]);
+  lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
+  hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
+  const __m512i w16 = _mm512_packs_epi32(lo, hi);  // channel order restored per 128-bit lane
+  if (sizeof(TA) == 2) {
+    _mm512_mask_storeu_epi16(o, p.mask, w16);
+  } else {
+    _mm256_mask_storeu_epi8(o, p.mask, _mm512_cvtsepi16_epi8(w16));
+  }
+}
+
 }  // namespace avx512
 }  // namespace detail
+
+// The split-weight path for one row: every shift > 8 and |bias'| < 2^38 (anything else goes
+// to SSE2's chain, which ends in the scalar kernel).
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_wide_avx512(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                       const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                       int out_width, uint32_t max_abs_input) {
+  const uint64_t x = max_abs_input;
+  const uint64_t bh = (detail::max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
+  if (!detail::preshift_shifts<TA>(q, channels, 8) || bh > (uint64_t(1) << 30) || !fits_int32(9 * 128 * x + 9 * x + 1 + bh)) {
+    depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+    return;
+  }
+  detail::avx512::DwWideBlock plan[detail::avx512::kDwWideGroup / 32];
+  for (int g0 = 0; g0 < channels; g0 += detail::avx512::kDwWideGroup) {
+    const int n = channels - g0 < detail::avx512::kDwWideGroup ? channels - g0 : detail::avx512::kDwWideGroup;
+    const int nblocks = (n + 31) / 32;
+    detail::avx512::dw_wide_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
+    detail::depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, detail::avx512::zeros<TA>(),
+                                  [&](int ox, const TA* const tap[9]) {
+                                    TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                                    for (int b = 0; b < nblocks; ++b)
+                                      detail::avx512::dw_wide_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
+                                  });
+  }
+}
 
 template <typename TA, typename TW>
 void depthwise_conv3x3_row_avx512(const TA* const rows[3], int in_width, int channels, const TW* weights,
@@ -636,8 +797,9 @@ void depthwise_conv3x3_row_avx512(const TA* const rows[3], int in_width, int cha
     ok = fits_int32(bound + detail::avx512::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
     if (ok) detail::avx512::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan);
   }
-  // Outside the proven int32 range (any group): the reference writes the whole row.
-  if (!ok) depthwise_conv3x3_row_reference(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+  // Outside the proven int32 range (any group): the split-weight path writes the whole row.
+  if (!ok) depthwise_conv3x3_row_wide_avx512(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,
+                                             max_abs_input == 0 ? 1 : max_abs_input);
 }
 
 template <typename TA, typename TW>
@@ -664,8 +826,16 @@ void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, con
       detail::avx512::dw_row_group(rows, in.width, channels, stride, pad_left, out.row(oy), out.width, g0, nblocks, plan);
     }
   }
-  // Outside the proven int32 range (any group): the reference writes the whole tensor.
-  if (!ok) depthwise_conv3x3_reference(in, weights, bias, q, stride, pad, out);
+  // Outside the proven int32 range (any group): the split-weight path writes the whole tensor.
+  if (!ok) {
+    const uint32_t xmax = detail::avx512::max_abs(in.data, in.size());
+    for (int oy = 0; oy < out.height; ++oy) {
+      const TA* rows[3];
+      depthwise_input_rows(in, oy, stride, pad_top, rows);
+      depthwise_conv3x3_row_wide_avx512(rows, in.width, channels, weights, bias, q, stride, pad_left, out.row(oy),
+                                        out.width, xmax == 0 ? 1 : xmax);
+    }
+  }
 }
 
 }  // namespace tinyq

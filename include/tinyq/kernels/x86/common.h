@@ -32,23 +32,49 @@ inline bool fast_shifts(const ConvQuant& q, int channels) {
   return true;
 }
 
+// Shifts past max_fast_shift ("pre-shift"). For 0 <= k < s,
+//   rounding_shift_right(v, s) == rounding_shift_right(v >> k, s - k)
+// (v >> k the floor): v + 2^(s-1) = 2^k (floor(v / 2^k) + 2^(s-1-k)) + (v mod 2^k), and the
+// final floor by 2^s never sees the dropped v mod 2^k. So a kernel shifts its sum right by
+// k = s - max_fast_shift first (exact, one instruction) and runs the int32 epilogue with
+// s - k. Kernels that split their sums (the wide depthwise path) have already floored
+// away `consumed` bits; the same identity needs consumed + k < s.
+template <typename TA>
+inline bool preshift_shifts(const ConvQuant& q, int channels, int consumed = 0) {
+  const int n = q.weight_frac_per_channel == nullptr ? 1 : channels;
+  for (int c = 0; c < n; ++c) {
+    const int s = output_shift(q, c);
+    if (s < 0 || s > 47 || (consumed > 0 && s <= consumed)) return false;  // 47: omax * 2^s fits int64
+  }
+  return true;
+}
+
 struct ChannelEpilogue {
-  int64_t bias;   // aligned to the accumulator
-  int64_t lo;     // omin * 2^s
-  int64_t hi;     // omax * 2^s
-  int32_t round;  // 2^(s-1), 0 for s == 0
-  int32_t shift;  // s
+  int64_t bias;    // aligned to the accumulator
+  int64_t lo;      // omin * 2^s     (int64 clamp on the full sum)
+  int64_t hi;      // omax * 2^s
+  int32_t pre;     // k = max(0, s - consumed - max_fast_shift): floor shift before the int32 part
+  int32_t lo_pre;  // omin * 2^(s - consumed - k), the clamp after the pre-shift (fits int32)
+  int32_t hi_pre;  // omax * 2^(s - consumed - k)
+  int32_t round;   // 2^(s' - 1) with s' = s - consumed - k, 0 for s' == 0
+  int32_t shift;   // s'
 };
 
 template <typename TA>
-inline ChannelEpilogue channel_epilogue(const int32_t* bias, const ConvQuant& q, int c) {
+inline ChannelEpilogue channel_epilogue(const int32_t* bias, const ConvQuant& q, int c, int consumed = 0) {
   const int s = output_shift(q, c);
+  const int rest = s - consumed;
+  const int k = rest > max_fast_shift<TA>() ? rest - max_fast_shift<TA>() : 0;
+  const int sp = rest - k;
   ChannelEpilogue e;
   e.bias = aligned_bias(bias, q, c);
-  e.lo = int64_t(output_min<TA>(q)) * (int64_t(1) << s);
-  e.hi = int64_t(output_max<TA>(q)) * (int64_t(1) << s);
-  e.round = s > 0 ? int32_t(1) << (s - 1) : 0;
-  e.shift = s;
+  e.lo = s >= 0 && s <= 47 ? int64_t(output_min<TA>(q)) * (int64_t(1) << s) : 0;
+  e.hi = s >= 0 && s <= 47 ? int64_t(output_max<TA>(q)) * (int64_t(1) << s) : 0;
+  e.pre = k;
+  e.lo_pre = sp >= 0 ? static_cast<int32_t>(int64_t(output_min<TA>(q)) * (int64_t(1) << sp)) : 0;
+  e.hi_pre = sp >= 0 ? static_cast<int32_t>(int64_t(output_max<TA>(q)) * (int64_t(1) << sp)) : 0;
+  e.round = sp > 0 ? int32_t(1) << (sp - 1) : 0;
+  e.shift = sp;
   return e;
 }
 

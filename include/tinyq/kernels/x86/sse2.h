@@ -87,6 +87,54 @@ inline void pointwise_block(const TA* x0, const TA* x1, const TW* const w[4], in
   }
 }
 
+// The same sums for full-range 16-bit data, where 2 * max|x| * max|w| leaves int32 room for
+// only a step or two between int64 flushes. Each activation is split x = 256 xh + xl with
+// xh = x >> 8 in [-128, 127] and xl = x & 255, and
+//   sum x w = 256 sum xh w + sum xl w,
+// where a lane's step adds at most 2 * 255 * max|w| < 2^24: up to 128 steps (1024 input
+// channels) before a flush. Twice the pmaddwd of pointwise_block, no per-step flush.
+template <typename TA, typename TW>
+inline void pointwise_block_split(const TA* x0, const TA* x1, const TW* const w[4], int cin, int chunk, int64_t t[8]) {
+  __m128i hi[8], lo[8];
+  for (int i = 0; i < 8; ++i) hi[i] = lo[i] = _mm_setzero_si128();
+  for (int i = 0; i < 8; ++i) t[i] = 0;
+  auto flush = [&]() {
+    for (int i = 0; i < 8; ++i) {
+      alignas(16) int32_t h[4], l[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(h), hi[i]);
+      _mm_store_si128(reinterpret_cast<__m128i*>(l), lo[i]);
+      t[i] += 256 * (int64_t(h[0]) + h[1] + h[2] + h[3]) + (int64_t(l[0]) + l[1] + l[2] + l[3]);
+      hi[i] = lo[i] = _mm_setzero_si128();
+    }
+  };
+  const __m128i low8 = _mm_set1_epi16(0xFF);
+  const int full = cin / 8, rem = cin % 8;
+  const int steps = full + (rem != 0);
+  for (int s = 0; s < steps; ++s) {
+    __m128i a0, a1, b[4];
+    const int k = s * 8;
+    if (s < full) {
+      a0 = load8(x0 + k);
+      a1 = load8(x1 + k);
+      for (int c = 0; c < 4; ++c) b[c] = load8(w[c] + k);
+    } else {
+      a0 = load8_partial(x0 + k, rem);
+      a1 = load8_partial(x1 + k, rem);
+      for (int c = 0; c < 4; ++c) b[c] = load8_partial(w[c] + k, rem);
+    }
+    const __m128i a0h = _mm_srai_epi16(a0, 8), a0l = _mm_and_si128(a0, low8);
+    const __m128i a1h = _mm_srai_epi16(a1, 8), a1l = _mm_and_si128(a1, low8);
+    for (int c = 0; c < 4; ++c) {
+      hi[c] = _mm_add_epi32(hi[c], _mm_madd_epi16(a0h, b[c]));
+      lo[c] = _mm_add_epi32(lo[c], _mm_madd_epi16(a0l, b[c]));
+      hi[4 + c] = _mm_add_epi32(hi[4 + c], _mm_madd_epi16(a1h, b[c]));
+      lo[4 + c] = _mm_add_epi32(lo[4 + c], _mm_madd_epi16(a1l, b[c]));
+    }
+    if ((s + 1) % chunk == 0) flush();
+  }
+  if (steps % chunk != 0) flush();
+}
+
 template <typename T>
 inline uint32_t max_abs(const T* v, size_t n) {
   return tinyq::max_abs(v, n);
@@ -107,6 +155,10 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
     return;
   }
   const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  // Flushing to int64 more often than every 8 steps costs more than splitting the activations.
+  const uint64_t wmax = max_abs(weights, static_cast<size_t>(cout) * cin);
+  const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
+  const bool split = sizeof(TA) == 2 && chunk != 0 && chunk < 8 && split_chunk > chunk;
   const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
   size_t tile = 16384 / (static_cast<size_t>(cin) * sizeof(TA) + 1);
   tile = tile < 2 ? 2 : (tile > 64 ? 64 : tile & ~size_t(1));
@@ -128,7 +180,8 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
         const TA* x0 = in.data + p * cin;
         const TA* x1 = np > 1 ? x0 + cin : x0;
         int64_t t[8];
-        detail::sse2::pointwise_block(x0, x1, w, cin, chunk, t);
+        if (split) detail::sse2::pointwise_block_split(x0, x1, w, cin, split_chunk, t);
+        else detail::sse2::pointwise_block(x0, x1, w, cin, chunk, t);
         for (int i = 0; i < np; ++i) {
           TA* o = out.data + (p + i) * cout + c0;
           for (int c = 0; c < nc; ++c) o[c] = requantize_output<TA>(t[4 * i + c] + b[c], s[c], lo, hi);
@@ -256,6 +309,132 @@ inline bool dw_setup(const TW* weights, const ConvQuant& q, int channels, uint32
   return true;
 }
 
+// ---- Wide path: any |w| |x| (the int32 bound above fails for full-range 16-bit data) ----
+// Each weight is split w = 256 h + l with h = w >> 8 in [-128, 127] and l = w & 255, and
+// the bias' likewise, so the sum v = sum x w + bias' = 256 (S_h + b_h) + (S_l + b_l) with
+//   |S_h| <= 9 * 128 * max|x|,  0 <= l, |S_l| <= 9 * 255 * max|x|:
+// both int32 for any 16-bit x. floor(v / 256) = S_h + b_h + ((S_l + b_l) >> 8) exactly, and
+// the epilogue's pre-shift identity (common.h, consumed = 8) turns that into
+// rounding_shift_right(v, s) for every s > 8. Twice the multiplies of the int32 path, no
+// int64 lane.
+struct DwWideBlock {
+  __m128i wh[10], wl[10];
+  __m128i bias_h[2], bias_l[2];  // unpack-lo order (channels 0..3), unpack-hi order (4..7)
+};
+
+struct DwWideEpilogue {
+  __m128i lo, hi, round;  // after the pre-shift
+  __m128i pre, shift;     // shift counts (one for every channel)
+};
+
+template <typename TW>
+inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
+                         DwWideBlock* plan) {
+  const __m128i low8 = _mm_set1_epi16(0xFF);
+  for (int b = 0; b < nblocks; ++b) {
+    const int c0 = g0 + 8 * b;
+    __m128i th[9], tl[9];
+    for (int k = 0; k < 9; ++k) {
+      const __m128i t = load8(weights + k * channels + c0);
+      th[k] = _mm_srai_epi16(t, 8);
+      tl[k] = _mm_and_si128(t, low8);
+    }
+    const __m128i z = _mm_setzero_si128();
+    for (int j = 0; j < 4; ++j) {
+      plan[b].wh[2 * j] = _mm_unpacklo_epi16(th[2 * j], th[2 * j + 1]);
+      plan[b].wh[2 * j + 1] = _mm_unpackhi_epi16(th[2 * j], th[2 * j + 1]);
+      plan[b].wl[2 * j] = _mm_unpacklo_epi16(tl[2 * j], tl[2 * j + 1]);
+      plan[b].wl[2 * j + 1] = _mm_unpackhi_epi16(tl[2 * j], tl[2 * j + 1]);
+    }
+    plan[b].wh[8] = _mm_unpacklo_epi16(th[8], z);
+    plan[b].wh[9] = _mm_unpackhi_epi16(th[8], z);
+    plan[b].wl[8] = _mm_unpacklo_epi16(tl[8], z);
+    plan[b].wl[9] = _mm_unpackhi_epi16(tl[8], z);
+    alignas(16) int32_t eh[8], el[8];
+    for (int c = 0; c < 8; ++c) {
+      const int64_t bb = aligned_bias(bias, q, c0 + c);  // |bb| < 2^38: checked by dw_wide_setup
+      eh[c] = static_cast<int32_t>(bb >> 8);
+      el[c] = static_cast<int32_t>(bb & 255);
+    }
+    plan[b].bias_h[0] = _mm_load_si128(reinterpret_cast<const __m128i*>(eh));
+    plan[b].bias_h[1] = _mm_load_si128(reinterpret_cast<const __m128i*>(eh + 4));
+    plan[b].bias_l[0] = _mm_load_si128(reinterpret_cast<const __m128i*>(el));
+    plan[b].bias_l[1] = _mm_load_si128(reinterpret_cast<const __m128i*>(el + 4));
+  }
+}
+
+// One shift for every channel, s > 8, and the int32 bound of floor(v / 256).
+template <typename TA, typename TW>
+inline bool dw_wide_setup(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels,
+                          uint32_t max_abs_input, DwWideEpilogue& e) {
+  (void)weights;
+  if (q.weight_frac_per_channel != nullptr || channels < 8 || !preshift_shifts<TA>(q, channels, 8)) return false;
+  const uint64_t x = max_abs_input;
+  const uint64_t bh = (max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
+  if (!fits_int32(9 * 128 * x + 9 * x + 1 + bh) || bh > (uint64_t(1) << 30)) return false;
+  const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, 0, 8);
+  e.lo = _mm_set1_epi32(ce.lo_pre);
+  e.hi = _mm_set1_epi32(ce.hi_pre);
+  e.round = _mm_set1_epi32(ce.round);
+  e.pre = _mm_cvtsi32_si128(ce.pre);
+  e.shift = _mm_cvtsi32_si128(ce.shift);
+  return true;
+}
+
+template <typename TA>
+inline void dw_wide_pixel_block(const TA* const tap[9], int c, const DwWideBlock& p, const DwWideEpilogue& e, TA* o) {
+  __m128i x[9];
+  for (int k = 0; k < 9; ++k) x[k] = load8(tap[k] + c);
+  const __m128i z = _mm_setzero_si128();
+  __m128i hl = _mm_setzero_si128(), hh = _mm_setzero_si128(), ll = _mm_setzero_si128(), lh = _mm_setzero_si128();
+  for (int j = 0; j < 5; ++j) {
+    const __m128i a = _mm_unpacklo_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
+    const __m128i b = _mm_unpackhi_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
+    hl = _mm_add_epi32(hl, _mm_madd_epi16(a, p.wh[2 * j]));
+    hh = _mm_add_epi32(hh, _mm_madd_epi16(b, p.wh[2 * j + 1]));
+    ll = _mm_add_epi32(ll, _mm_madd_epi16(a, p.wl[2 * j]));
+    lh = _mm_add_epi32(lh, _mm_madd_epi16(b, p.wl[2 * j + 1]));
+  }
+  // floor(v / 256), then the pre-shift, clamp and rounding shift
+  __m128i lo = _mm_add_epi32(_mm_add_epi32(hl, p.bias_h[0]), _mm_srai_epi32(_mm_add_epi32(ll, p.bias_l[0]), 8));
+  __m128i hi = _mm_add_epi32(_mm_add_epi32(hh, p.bias_h[1]), _mm_srai_epi32(_mm_add_epi32(lh, p.bias_l[1]), 8));
+  lo = min32(max32(_mm_sra_epi32(lo, e.pre), e.lo), e.hi);
+  hi = min32(max32(_mm_sra_epi32(hi, e.pre), e.lo), e.hi);
+  lo = _mm_sra_epi32(_mm_add_epi32(lo, e.round), e.shift);
+  hi = _mm_sra_epi32(_mm_add_epi32(hi, e.round), e.shift);
+  dw_store<TA>(o, lo, hi);
+}
+
+template <typename TA>
+inline void dw_wide_row_group(const TA* const rows[3], int in_width, int channels, int stride, int pad_left,
+                              TA* out_row, int out_width, int g0, int nblocks, const DwWideBlock* plan,
+                              const DwWideEpilogue& e) {
+  depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
+                        [&](int ox, const TA* const tap[9]) {
+                          TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                          for (int b = 0; b < nblocks; ++b) dw_wide_pixel_block<TA>(tap, 8 * b, plan[b], e, o + 8 * b);
+                        });
+}
+
+// The wide path over one row (vector channels, then the channel tail); false if it does not apply.
+template <typename TA, typename TW>
+inline bool dw_wide_row(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
+                        const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width, uint32_t max_abs_input) {
+  DwWideEpilogue e;
+  if (!dw_wide_setup<TA>(weights, bias, q, channels, max_abs_input, e)) return false;
+  const int vec_channels = channels / 8 * 8;
+  constexpr int kWideGroup = kDwGroup / 2;  // 22 vectors a block: the same stack as the int32 plan
+  DwWideBlock plan[kWideGroup / 8];
+  for (int g0 = 0; g0 < vec_channels; g0 += kWideGroup) {
+    const int nblocks = (vec_channels - g0 < kWideGroup ? vec_channels - g0 : kWideGroup) / 8;
+    dw_wide_plan(weights, bias, q, channels, g0, nblocks, plan);
+    dw_wide_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan, e);
+  }
+  depthwise_row_channels(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,
+                         vec_channels, channels);
+  return true;
+}
+
 }  // namespace sse2
 }  // namespace detail
 
@@ -280,7 +459,9 @@ void depthwise_conv3x3_row_sse2(const TA* const rows[3], int in_width, int chann
     if (ok) detail::sse2::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan, e);
   }
   if (!ok) {
-    depthwise_conv3x3_row_scalar(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
+    if (!detail::sse2::dw_wide_row(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,
+                                   max_abs_input))
+      depthwise_conv3x3_row_scalar(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width);
     return;
   }
   detail::depthwise_row_channels(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,

@@ -611,6 +611,18 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
   return max_bias;
 }
 
+// The int32 results of 32 channels (unpack order: lo = channels 8j..8j+3, hi = 8j+4..8j+7)
+// saturated to TA, channel order restored per 128-bit lane by the pack.
+template <typename TA>
+inline void dw_store(TA* o, __mmask32 mask, __m512i lo, __m512i hi) {
+  const __m512i w16 = _mm512_packs_epi32(lo, hi);
+  if (sizeof(TA) == 2) {
+    _mm512_mask_storeu_epi16(o, mask, w16);
+  } else {
+    _mm256_mask_storeu_epi8(o, mask, _mm512_cvtsepi16_epi8(w16));
+  }
+}
+
 template <typename TA>
 inline void dw_pixel_block(const TA* const tap[9], int c, const DwBlock& p, TA* o) {
   __m512i x[9];
@@ -627,12 +639,7 @@ inline void dw_pixel_block(const TA* const tap[9], int c, const DwBlock& p, TA* 
   hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(hi, p.bias[1]), p.lo[1]), p.hi[1]);
   lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
   hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
-  const __m512i w16 = _mm512_packs_epi32(lo, hi);  // channel order restored per 128-bit lane
-  if (sizeof(TA) == 2) {
-    _mm512_mask_storeu_epi16(o, p.mask, w16);
-  } else {
-    _mm256_mask_storeu_epi8(o, p.mask, _mm512_cvtsepi16_epi8(w16));
-  }
+  dw_store(o, p.mask, lo, hi);
 }
 
 template <typename T>
@@ -741,12 +748,7 @@ inline void dw_wide_pixel_block(const TA* const tap[9], int c, const DwWideBlock
   hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(hi, p.pre[1]), p.lo[1]), p.hi[1]);
   lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
   hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
-  const __m512i w16 = _mm512_packs_epi32(lo, hi);  // channel order restored per 128-bit lane
-  if (sizeof(TA) == 2) {
-    _mm512_mask_storeu_epi16(o, p.mask, w16);
-  } else {
-    _mm256_mask_storeu_epi8(o, p.mask, _mm512_cvtsepi16_epi8(w16));
-  }
+  dw_store(o, p.mask, lo, hi);
 }
 
 }  // namespace avx512

@@ -38,6 +38,21 @@ inline __m128i reduce4(__m128i a, __m128i b, __m128i c, __m128i d) {
   return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));  // a b c d
 }
 
+// One step of the 2 pixel x 4 channel blocks: 8 input channels from k (n < 8: the zero-padded tail).
+template <typename TA, typename TW>
+inline void load_step(const TA* x0, const TA* x1, const TW* const w[4], int k, int n, __m128i& a0, __m128i& a1,
+                      __m128i b[4]) {
+  if (n == 8) {
+    a0 = load8(x0 + k);
+    a1 = load8(x1 + k);
+    for (int c = 0; c < 4; ++c) b[c] = load8(w[c] + k);
+  } else {
+    a0 = load8_partial(x0 + k, n);
+    a1 = load8_partial(x1 + k, n);
+    for (int c = 0; c < 4; ++c) b[c] = load8_partial(w[c] + k, n);
+  }
+}
+
 // Sums of 2 pixels x 4 channels into t[8] (index pixel * 4 + channel), int64.
 template <typename TA, typename TW>
 inline void pointwise_block(const TA* x0, const TA* x1, const TW* const w[4], int cin, int chunk, int64_t t[8]) {
@@ -49,16 +64,7 @@ inline void pointwise_block(const TA* x0, const TA* x1, const TW* const w[4], in
   int next_flush = chunk != 0 ? chunk : steps + 1;
   for (int s = 0; s < steps; ++s) {
     __m128i a0, a1, b[4];
-    const int k = s * 8;
-    if (s < full) {
-      a0 = load8(x0 + k);
-      a1 = load8(x1 + k);
-      for (int c = 0; c < 4; ++c) b[c] = load8(w[c] + k);
-    } else {
-      a0 = load8_partial(x0 + k, rem);
-      a1 = load8_partial(x1 + k, rem);
-      for (int c = 0; c < 4; ++c) b[c] = load8_partial(w[c] + k, rem);
-    }
+    load_step(x0, x1, w, s * 8, s < full ? 8 : rem, a0, a1, b);
     for (int c = 0; c < 4; ++c) {
       acc[c] = _mm_add_epi32(acc[c], _mm_madd_epi16(a0, b[c]));
       acc[4 + c] = _mm_add_epi32(acc[4 + c], _mm_madd_epi16(a1, b[c]));
@@ -112,16 +118,7 @@ inline void pointwise_block_split(const TA* x0, const TA* x1, const TW* const w[
   const int steps = full + (rem != 0);
   for (int s = 0; s < steps; ++s) {
     __m128i a0, a1, b[4];
-    const int k = s * 8;
-    if (s < full) {
-      a0 = load8(x0 + k);
-      a1 = load8(x1 + k);
-      for (int c = 0; c < 4; ++c) b[c] = load8(w[c] + k);
-    } else {
-      a0 = load8_partial(x0 + k, rem);
-      a1 = load8_partial(x1 + k, rem);
-      for (int c = 0; c < 4; ++c) b[c] = load8_partial(w[c] + k, rem);
-    }
+    load_step(x0, x1, w, s * 8, s < full ? 8 : rem, a0, a1, b);
     const __m128i a0h = _mm_srai_epi16(a0, 8), a0l = _mm_and_si128(a0, low8);
     const __m128i a1h = _mm_srai_epi16(a1, 8), a1l = _mm_and_si128(a1, low8);
     for (int c = 0; c < 4; ++c) {

@@ -79,3 +79,16 @@ for net, layer in shapes:
     q7 = g(f"{base}/Q7/opt")
     q8 = g(f"{base}/Q8/opt")
     print(f"| {net} | {layer} | {f(ref)} | {f(q7)} | {f(q8)} | {f(opt)} | {f(pre)} | {f(w8)} | {f(i8)} | {f(xnn)} | {ratio} | {pct} | {rv64_cost(layer)} |")
+
+# Full-word 16-bit data (a calibrated auto16 model): the split / pre-shift paths.
+if any("/A16/" in k for k in rates):
+    print("\nCalibrated full-word 16-bit data (`A16`: Q3.12 activations, |w| < 2^15, output shift 17; docs/kernels.md):\n")
+    print("| net | layer | A16 ref | A16 opt | A16 prepacked | Q9 opt (same shape) | A16 opt / Q9 opt |")
+    print("|---|---|---|---|---|---|---|")
+    for net, layer in shapes:
+        base = f"{net}/{layer}"
+        ref, opt, pre, q9 = (g(f"{base}/A16/ref"), g(f"{base}/A16/opt"), g(f"{base}/A16/opt_prepacked"), g(f"{base}/Q9/opt"))
+        if opt is None:
+            continue
+        rel = f"{opt / q9:.2f}" if q9 else ""
+        print(f"| {net} | {layer} | {f(ref)} | {f(opt)} | {f(pre)} | {f(q9)} | {rel} |")

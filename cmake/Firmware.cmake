@@ -3,11 +3,13 @@
 # host tool tinyq-embed. Sets TINYQ_FIRMWARE_DATA_DIR (and the target
 # tinyq_firmware_data) when both inputs exist; otherwise says why and skips.
 set(TINYQ_FIRMWARE_MAX_SIDE 256 CACHE STRING "Longer side of the image embedded in the firmware")
-# The working detector by default (the width-0.5 file, meant for the K210, is not accurate
-# enough yet: docs/model-card-face_mnv2_a050_outA.md); width 1.0 at 256x256 fits 6 MiB too.
-if(NOT TINYQ_FIRMWARE_MODEL AND EXISTS ${PROJECT_SOURCE_DIR}/models/face_mnv2_a100_outA.auto.tqw)
-  set(TINYQ_FIRMWARE_MODEL ${PROJECT_SOURCE_DIR}/models/face_mnv2_a100_outA.auto.tqw)
-endif()
+# The K210 model by default (width 0.5: 0.41 MB of weights, docs/model-card-face_mnv2_a050_outA.md);
+# -DTINYQ_FIRMWARE_MODEL=.../face_mnv2_a100_outA.auto.tqw for width 1.0 (fits 6 MiB at 256x256 too).
+foreach(candidate face_mnv2_a050_outA face_mnv2_a100_outA)
+  if(NOT TINYQ_FIRMWARE_MODEL AND EXISTS ${PROJECT_SOURCE_DIR}/models/${candidate}.auto.tqw)
+    set(TINYQ_FIRMWARE_MODEL ${PROJECT_SOURCE_DIR}/models/${candidate}.auto.tqw)
+  endif()
+endforeach()
 if(NOT TINYQ_FIRMWARE_MODEL)
   message(STATUS "tinyq: no committed face model in models/: firmware example and golden detector test skipped")
   return()

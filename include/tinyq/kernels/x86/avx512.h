@@ -754,30 +754,51 @@ inline void dw_wide_pixel_block(const TA* const tap[9], int c, const DwWideBlock
 }  // namespace avx512
 }  // namespace detail
 
-// The split-weight path for one row: every shift > 8 and |bias'| < 2^38 (anything else goes
-// to SSE2's chain, which ends in the scalar kernel).
+namespace detail {
+namespace avx512 {
+// The split-weight path over output rows [0, out_rows): rows_of(oy, rows) fills the three
+// input rows, out_of(oy) is the output row; one plan per channel group serves every row.
+// False (nothing written) unless every shift > 8 and |bias'| < 2^38.
+template <typename TA, typename TW, typename RowsOf, typename OutOf>
+bool depthwise_wide(int out_rows, RowsOf&& rows_of, OutOf&& out_of, int in_width, int channels, const TW* weights,
+                    const int32_t* bias, const ConvQuant& q, int stride, int pad_left, int out_width,
+                    uint32_t max_abs_input) {
+  const uint64_t x = max_abs_input;
+  const uint64_t bh = (max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
+  if (!preshift_shifts<TA>(q, channels, 8) || bh > (uint64_t(1) << 30) || !fits_int32(9 * 128 * x + 9 * x + 1 + bh))
+    return false;
+  DwWideBlock plan[kDwWideGroup / 32];
+  for (int g0 = 0; g0 < channels; g0 += kDwWideGroup) {
+    const int n = channels - g0 < kDwWideGroup ? channels - g0 : kDwWideGroup;
+    const int nblocks = (n + 31) / 32;
+    dw_wide_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
+    for (int oy = 0; oy < out_rows; ++oy) {
+      const TA* rows[3];
+      rows_of(oy, rows);
+      TA* out_row = out_of(oy);
+      depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
+                            [&](int ox, const TA* const tap[9]) {
+                              TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                              for (int b = 0; b < nblocks; ++b) dw_wide_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
+                            });
+    }
+  }
+  return true;
+}
+}  // namespace avx512
+}  // namespace detail
+
+// The split-weight path for one row (anything it cannot take goes to SSE2's chain, which
+// ends in the scalar kernel).
 template <typename TA, typename TW>
 void depthwise_conv3x3_row_wide_avx512(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                        const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
                                        int out_width, uint32_t max_abs_input) {
-  const uint64_t x = max_abs_input;
-  const uint64_t bh = (detail::max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
-  if (!detail::preshift_shifts<TA>(q, channels, 8) || bh > (uint64_t(1) << 30) || !fits_int32(9 * 128 * x + 9 * x + 1 + bh)) {
+  const bool done = detail::avx512::depthwise_wide<TA>(
+      1, [&](int, const TA* r[3]) { for (int k = 0; k < 3; ++k) r[k] = rows[k]; }, [&](int) { return out_row; },
+      in_width, channels, weights, bias, q, stride, pad_left, out_width, max_abs_input);
+  if (!done)
     depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
-    return;
-  }
-  detail::avx512::DwWideBlock plan[detail::avx512::kDwWideGroup / 32];
-  for (int g0 = 0; g0 < channels; g0 += detail::avx512::kDwWideGroup) {
-    const int n = channels - g0 < detail::avx512::kDwWideGroup ? channels - g0 : detail::avx512::kDwWideGroup;
-    const int nblocks = (n + 31) / 32;
-    detail::avx512::dw_wide_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
-    detail::depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, detail::avx512::zeros<TA>(),
-                                  [&](int ox, const TA* const tap[9]) {
-                                    TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
-                                    for (int b = 0; b < nblocks; ++b)
-                                      detail::avx512::dw_wide_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
-                                  });
-  }
 }
 
 template <typename TA, typename TW>
@@ -831,12 +852,11 @@ void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, con
   // Outside the proven int32 range (any group): the split-weight path writes the whole tensor.
   if (!ok) {
     const uint32_t xmax = detail::avx512::max_abs(in.data, in.size());
-    for (int oy = 0; oy < out.height; ++oy) {
-      const TA* rows[3];
-      depthwise_input_rows(in, oy, stride, pad_top, rows);
-      depthwise_conv3x3_row_wide_avx512(rows, in.width, channels, weights, bias, q, stride, pad_left, out.row(oy),
-                                        out.width, xmax == 0 ? 1 : xmax);
-    }
+    const bool done = detail::avx512::depthwise_wide<TA>(
+        out.height, [&](int oy, const TA* rows[3]) { depthwise_input_rows(in, oy, stride, pad_top, rows); },
+        [&](int oy) { return out.row(oy); }, in.width, channels, weights, bias, q, stride, pad_left, out.width,
+        xmax == 0 ? 1 : xmax);
+    if (!done) depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
   }
 }
 

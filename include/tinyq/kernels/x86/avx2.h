@@ -243,6 +243,17 @@ struct DwBlock {
   __m256i bias[2], lo[2], hi[2], round[2], shift[2];
 };
 
+// The 9 taps of 16 channels as 5 int16 pairs in unpack order (taps 2j, 2j+1; tap 8 with 0),
+// the operand layout of vpmaddwd.
+inline void pair_taps(const __m256i t[9], __m256i w[10]) {
+  const __m256i z = _mm256_setzero_si256();
+  for (int j = 0; j < 5; ++j) {
+    const __m256i b = j < 4 ? t[2 * j + 1] : z;
+    w[2 * j] = _mm256_unpacklo_epi16(t[2 * j], b);
+    w[2 * j + 1] = _mm256_unpackhi_epi16(t[2 * j], b);
+  }
+}
+
 template <typename TA, typename TW>
 inline void dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
                     DwBlock* plan) {
@@ -250,13 +261,7 @@ inline void dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, 
     const int c0 = g0 + 16 * b;
     __m256i t[9];
     for (int k = 0; k < 9; ++k) t[k] = load16(weights + k * channels + c0);
-    const __m256i z = _mm256_setzero_si256();
-    for (int j = 0; j < 4; ++j) {
-      plan[b].w[2 * j] = _mm256_unpacklo_epi16(t[2 * j], t[2 * j + 1]);
-      plan[b].w[2 * j + 1] = _mm256_unpackhi_epi16(t[2 * j], t[2 * j + 1]);
-    }
-    plan[b].w[8] = _mm256_unpacklo_epi16(t[8], z);
-    plan[b].w[9] = _mm256_unpackhi_epi16(t[8], z);
+    pair_taps(t, plan[b].w);
     alignas(32) int32_t e[5][16];
     for (int c = 0; c < 16; ++c) {
       const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + c);

@@ -571,6 +571,17 @@ struct DwBlock {
   __mmask32 mask;
 };
 
+// The 9 taps of 32 channels as 5 int16 pairs in unpack order (taps 2j, 2j+1; tap 8 with 0),
+// the operand layout of vpmaddwd / vpdpwssd.
+inline void pair_taps(const __m512i t[9], __m512i w[10]) {
+  const __m512i z = _mm512_setzero_si512();
+  for (int j = 0; j < 5; ++j) {
+    const __m512i b = j < 4 ? t[2 * j + 1] : z;
+    w[2 * j] = _mm512_unpacklo_epi16(t[2 * j], b);
+    w[2 * j + 1] = _mm512_unpackhi_epi16(t[2 * j], b);
+  }
+}
+
 // Returns max |bias'| over the group's channels (for the int32 bound).
 template <typename TA, typename TW>
 inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
@@ -583,13 +594,7 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
     plan[b].mask = m;
     __m512i t[9];
     for (int k = 0; k < 9; ++k) t[k] = load32(weights + k * channels + c0, m);
-    const __m512i z = _mm512_setzero_si512();
-    for (int j = 0; j < 4; ++j) {
-      plan[b].w[2 * j] = _mm512_unpacklo_epi16(t[2 * j], t[2 * j + 1]);
-      plan[b].w[2 * j + 1] = _mm512_unpackhi_epi16(t[2 * j], t[2 * j + 1]);
-    }
-    plan[b].w[8] = _mm512_unpacklo_epi16(t[8], z);
-    plan[b].w[9] = _mm512_unpackhi_epi16(t[8], z);
+    pair_taps(t, plan[b].w);
     // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
     alignas(64) int32_t e[5][2][16];
     for (int i = 0; i < 16; ++i)
@@ -699,22 +704,16 @@ inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant
       th[k] = _mm512_srai_epi16(t, 8);
       tl[k] = _mm512_and_si512(t, low8);
     }
-    const __m512i z = _mm512_setzero_si512();
-    for (int j = 0; j < 5; ++j) {
-      const __m512i hb = j < 4 ? th[2 * j + 1] : z, lb = j < 4 ? tl[2 * j + 1] : z;
-      plan[b].wh[2 * j] = _mm512_unpacklo_epi16(th[2 * j], hb);
-      plan[b].wh[2 * j + 1] = _mm512_unpackhi_epi16(th[2 * j], hb);
-      plan[b].wl[2 * j] = _mm512_unpacklo_epi16(tl[2 * j], lb);
-      plan[b].wl[2 * j + 1] = _mm512_unpackhi_epi16(tl[2 * j], lb);
-    }
+    pair_taps(th, plan[b].wh);
+    pair_taps(tl, plan[b].wl);
     // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
     alignas(64) int32_t e[7][2][16];
     for (int i = 0; i < 16; ++i)
       for (int half = 0; half < 2; ++half) {
         const int c = (i / 4) * 8 + half * 4 + i % 4;
         const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1), 8);
-        e[0][half][i] = static_cast<int32_t>(ce.bias >> 8);  // |bias'| < 2^38: checked by the caller
-        e[1][half][i] = static_cast<int32_t>(ce.bias & 255);
+        e[0][half][i] = bias_high(ce.bias);  // |bias'| < 2^38: checked by split_weights_fit
+        e[1][half][i] = bias_low(ce.bias);
         e[2][half][i] = ce.pre;
         e[3][half][i] = ce.lo_pre;
         e[4][half][i] = ce.hi_pre;
@@ -763,10 +762,7 @@ template <typename TA, typename TW, typename RowsOf, typename OutOf>
 bool depthwise_wide(int out_rows, RowsOf&& rows_of, OutOf&& out_of, int in_width, int channels, const TW* weights,
                     const int32_t* bias, const ConvQuant& q, int stride, int pad_left, int out_width,
                     uint32_t max_abs_input) {
-  const uint64_t x = max_abs_input;
-  const uint64_t bh = (max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
-  if (!preshift_shifts<TA>(q, channels, 8) || bh > (uint64_t(1) << 30) || !fits_int32(9 * 128 * x + 9 * x + 1 + bh))
-    return false;
+  if (!split_weights_fit<TA>(bias, q, channels, max_abs_input)) return false;
   DwWideBlock plan[kDwWideGroup / 32];
   for (int g0 = 0; g0 < channels; g0 += kDwWideGroup) {
     const int n = channels - g0 < kDwWideGroup ? channels - g0 : kDwWideGroup;
@@ -836,7 +832,8 @@ void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, con
     return;
   }
   bool ok;
-  const uint64_t bound = detail::avx512::dw_bound<TA>(weights, q, channels, detail::avx512::max_abs(in.data, in.size()), ok);
+  const uint32_t xmax = detail::avx512::max_abs(in.data, in.size());
+  const uint64_t bound = detail::avx512::dw_bound<TA>(weights, q, channels, xmax, ok);
   detail::avx512::DwBlock plan[detail::avx512::kDwGroup / 32];
   for (int g0 = 0; ok && g0 < channels; g0 += detail::avx512::kDwGroup) {
     const int n = channels - g0 < detail::avx512::kDwGroup ? channels - g0 : detail::avx512::kDwGroup;
@@ -851,7 +848,6 @@ void depthwise_conv3x3_avx512(const Tensor<const TA>& in, const TW* weights, con
   }
   // Outside the proven int32 range (any group): the split-weight path writes the whole tensor.
   if (!ok) {
-    const uint32_t xmax = detail::avx512::max_abs(in.data, in.size());
     const bool done = detail::avx512::depthwise_wide<TA>(
         out.height, [&](int oy, const TA* rows[3]) { depthwise_input_rows(in, oy, stride, pad_top, rows); },
         [&](int oy) { return out.row(oy); }, in.width, channels, weights, bias, q, stride, pad_left, out.width,

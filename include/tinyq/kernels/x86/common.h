@@ -91,6 +91,19 @@ inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, in
 }
 
 
+// The split-weight depthwise path (sse2.h dw_wide_*, avx512.h depthwise_wide): each weight
+// w = 256 h + l and the bias' = 256 b_h + b_l, so floor(v / 256) = sum x h + b_h + ((sum x l + b_l) >> 8).
+// It applies when every output shift is > 8 (the pre-shift identity with 8 consumed bits),
+// |bias'| < 2^38 and that sum is int32 for |x| <= max_abs_input.
+template <typename TA>
+inline bool split_weights_fit(const int32_t* bias, const ConvQuant& q, int channels, uint32_t max_abs_input) {
+  const uint64_t x = max_abs_input;
+  const uint64_t bh = (max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
+  return preshift_shifts<TA>(q, channels, 8) && bh <= (uint64_t(1) << 30) && fits_int32(9 * 128 * x + 9 * x + 1 + bh);
+}
+inline int32_t bias_high(int64_t aligned) { return static_cast<int32_t>(aligned >> 8); }   // b_h (floor)
+inline int32_t bias_low(int64_t aligned) { return static_cast<int32_t>(aligned & 255); }   // b_l in [0, 255]
+
 // The output columns of one depthwise 3x3 row, for the channel group starting at g0:
 // visit(ox, tap) receives the 9 tap pointers (index ky * 3 + kx) of output column ox.
 // Interior columns (every tap inside the row) advance the pointers by stride * C; border

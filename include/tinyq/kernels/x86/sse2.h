@@ -146,14 +146,14 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t prod = uint64_t(max_abs(in.data, pixels * cin)) * max_abs(weights, static_cast<size_t>(cout) * cin);
+  const uint64_t wmax = max_abs(weights, static_cast<size_t>(cout) * cin);
+  const uint64_t prod = uint64_t(max_abs(in.data, pixels * cin)) * wmax;
   if (!fits_int32(2 * prod)) {
     pointwise_conv_scalar(in, weights, bias, q, out);  // exact in int64
     return;
   }
   const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   // Flushing to int64 more often than every 8 steps costs more than splitting the activations.
-  const uint64_t wmax = max_abs(weights, static_cast<size_t>(cout) * cin);
   const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
   const bool split = sizeof(TA) == 2 && chunk != 0 && chunk < 8 && split_chunk > chunk;
   const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
@@ -210,6 +210,17 @@ inline __m128i min32(__m128i a, __m128i b) {
   return _mm_or_si128(_mm_and_si128(gt, b), _mm_andnot_si128(gt, a));
 }
 
+// The 9 taps of 8 channels as 5 int16 pairs in unpack order (taps 2j, 2j+1; tap 8 with 0), the
+// operand layout of pmaddwd: w[2j] channels 0..3, w[2j+1] channels 4..7.
+inline void pair_taps(const __m128i t[9], __m128i w[10]) {
+  const __m128i z = _mm_setzero_si128();
+  for (int j = 0; j < 5; ++j) {
+    const __m128i b = j < 4 ? t[2 * j + 1] : z;
+    w[2 * j] = _mm_unpacklo_epi16(t[2 * j], b);
+    w[2 * j + 1] = _mm_unpackhi_epi16(t[2 * j], b);
+  }
+}
+
 template <typename TA, typename TW>
 inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
                         DwBlock* plan) {
@@ -218,13 +229,7 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
     const int c0 = g0 + 8 * b;
     __m128i t[9];
     for (int k = 0; k < 9; ++k) t[k] = load8(weights + k * channels + c0);
-    const __m128i z = _mm_setzero_si128();
-    for (int j = 0; j < 4; ++j) {
-      plan[b].w[2 * j] = _mm_unpacklo_epi16(t[2 * j], t[2 * j + 1]);
-      plan[b].w[2 * j + 1] = _mm_unpackhi_epi16(t[2 * j], t[2 * j + 1]);
-    }
-    plan[b].w[8] = _mm_unpacklo_epi16(t[8], z);
-    plan[b].w[9] = _mm_unpackhi_epi16(t[8], z);
+    pair_taps(t, plan[b].w);
     alignas(16) int32_t e[8];
     for (int c = 0; c < 8; ++c) {
       const int64_t bb = aligned_bias(bias, q, c0 + c);
@@ -336,22 +341,13 @@ inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant
       th[k] = _mm_srai_epi16(t, 8);
       tl[k] = _mm_and_si128(t, low8);
     }
-    const __m128i z = _mm_setzero_si128();
-    for (int j = 0; j < 4; ++j) {
-      plan[b].wh[2 * j] = _mm_unpacklo_epi16(th[2 * j], th[2 * j + 1]);
-      plan[b].wh[2 * j + 1] = _mm_unpackhi_epi16(th[2 * j], th[2 * j + 1]);
-      plan[b].wl[2 * j] = _mm_unpacklo_epi16(tl[2 * j], tl[2 * j + 1]);
-      plan[b].wl[2 * j + 1] = _mm_unpackhi_epi16(tl[2 * j], tl[2 * j + 1]);
-    }
-    plan[b].wh[8] = _mm_unpacklo_epi16(th[8], z);
-    plan[b].wh[9] = _mm_unpackhi_epi16(th[8], z);
-    plan[b].wl[8] = _mm_unpacklo_epi16(tl[8], z);
-    plan[b].wl[9] = _mm_unpackhi_epi16(tl[8], z);
+    pair_taps(th, plan[b].wh);
+    pair_taps(tl, plan[b].wl);
     alignas(16) int32_t eh[8], el[8];
     for (int c = 0; c < 8; ++c) {
-      const int64_t bb = aligned_bias(bias, q, c0 + c);  // |bb| < 2^38: checked by dw_wide_setup
-      eh[c] = static_cast<int32_t>(bb >> 8);
-      el[c] = static_cast<int32_t>(bb & 255);
+      const int64_t bb = aligned_bias(bias, q, c0 + c);  // |bb| < 2^38: checked by split_weights_fit
+      eh[c] = bias_high(bb);
+      el[c] = bias_low(bb);
     }
     plan[b].bias_h[0] = _mm_load_si128(reinterpret_cast<const __m128i*>(eh));
     plan[b].bias_h[1] = _mm_load_si128(reinterpret_cast<const __m128i*>(eh + 4));
@@ -360,15 +356,12 @@ inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant
   }
 }
 
-// One shift for every channel, s > 8, and the int32 bound of floor(v / 256).
-template <typename TA, typename TW>
-inline bool dw_wide_setup(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels,
-                          uint32_t max_abs_input, DwWideEpilogue& e) {
-  (void)weights;
-  if (q.weight_frac_per_channel != nullptr || channels < 8 || !preshift_shifts<TA>(q, channels, 8)) return false;
-  const uint64_t x = max_abs_input;
-  const uint64_t bh = (max_abs_aligned_bias(bias, q, channels) >> 8) + 1;
-  if (!fits_int32(9 * 128 * x + 9 * x + 1 + bh) || bh > (uint64_t(1) << 30)) return false;
+// One shift for every channel, and the split path's bounds (common.h split_weights_fit).
+template <typename TA>
+inline bool dw_wide_setup(const int32_t* bias, const ConvQuant& q, int channels, uint32_t max_abs_input,
+                          DwWideEpilogue& e) {
+  if (q.weight_frac_per_channel != nullptr || channels < 8 || !split_weights_fit<TA>(bias, q, channels, max_abs_input))
+    return false;
   const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, 0, 8);
   e.lo = _mm_set1_epi32(ce.lo_pre);
   e.hi = _mm_set1_epi32(ce.hi_pre);
@@ -418,7 +411,7 @@ template <typename TA, typename TW>
 inline bool dw_wide_row(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
                         const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width, uint32_t max_abs_input) {
   DwWideEpilogue e;
-  if (!dw_wide_setup<TA>(weights, bias, q, channels, max_abs_input, e)) return false;
+  if (!dw_wide_setup<TA>(bias, q, channels, max_abs_input, e)) return false;
   const int vec_channels = channels / 8 * 8;
   constexpr int kWideGroup = kDwGroup / 2;  // 22 vectors a block: the same stack as the int32 plan
   DwWideBlock plan[kWideGroup / 8];

@@ -3,6 +3,7 @@
 // "must not touch" buffers, and an independent check of a MemoryPlan's layout.
 #pragma once
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,7 +106,10 @@ struct CrcTables {
   }
 };
 inline constexpr CrcTables kCrcTables{};
-__attribute__((no_sanitize("address", "undefined", "coverage"))) inline uint32_t crc32_fast(const uint8_t* p, size_t n) {
+#if defined(__clang__)
+__attribute__((no_sanitize("address", "undefined", "coverage")))
+#endif
+inline uint32_t crc32_fast(const uint8_t* p, size_t n) {
   const auto& t = kCrcTables.t;
   uint32_t c = 0xFFFFFFFFu;
   for (; n >= 8; p += 8, n -= 8) {  // 8 bytes per step: the CRC is linear over GF(2)
@@ -156,19 +160,23 @@ struct Bytes {
 // every stored value is 16-byte aligned, large enough for its shape and inside the arena;
 // no two stored values (or fused-block scratches) that are alive at the same step overlap.
 // Liveness is recomputed here from the graph's edges and the plan's step numbers.
-inline void check_plan(const tinyq::model::Graph& g, const tinyq::model::MemoryPlan& p) {
+struct PlanVerdict {
+  bool sound;
+  const char* why;
+};
+inline PlanVerdict plan_verdict(const tinyq::model::Graph& g, const tinyq::model::MemoryPlan& p) {
   using namespace tinyq::model;
   const int nv = g.value_count();
-  TINYQ_FUZZ_CHECK(p.step_count >= 1 && p.step_count <= g.op_count());
+  if (p.step_count < 1 || p.step_count > g.op_count()) return {false, "step count outside [1, op count]"};
   struct Span { uint64_t offset, bytes; int first, last; };
   Span spans[kMaxValues + kMaxOps];
   int n = 0;
   const int end = p.step_count + 1;
   for (int v = 0; v < nv; ++v) {
     if (p.bytes[v] == 0) continue;
-    TINYQ_FUZZ_CHECK(p.offset[v] % kArenaAlignment == 0);
-    TINYQ_FUZZ_CHECK(p.bytes[v] >= p.shape[v].elements() * p.element_bytes);
-    TINYQ_FUZZ_CHECK(p.offset[v] + p.bytes[v] <= p.arena_bytes);
+    if (p.offset[v] % kArenaAlignment != 0) return {false, "a value is not 16-byte aligned"};
+    if (p.bytes[v] < p.shape[v].elements() * p.element_bytes) return {false, "a value is smaller than its shape"};
+    if (p.offset[v] + p.bytes[v] > p.arena_bytes) return {false, "a value ends past arena_bytes"};
     int first = v == 0 ? 0 : p.step_of_op[v - 1], last = first;
     for (int i = 0; i < g.op_count(); ++i)
       if (g.op(i).in0 == v || g.op(i).in1 == v) last = p.step_of_op[i] > last ? p.step_of_op[i] : last;
@@ -178,8 +186,8 @@ inline void check_plan(const tinyq::model::Graph& g, const tinyq::model::MemoryP
   for (int st = 1; st <= p.step_count; ++st) {
     const uint64_t b = p.scratch_bytes[st - 1];
     if (b == 0) continue;
-    TINYQ_FUZZ_CHECK(p.scratch_offset[st - 1] % kArenaAlignment == 0);
-    TINYQ_FUZZ_CHECK(p.scratch_offset[st - 1] + b <= p.arena_bytes);
+    if (p.scratch_offset[st - 1] % kArenaAlignment != 0) return {false, "a scratch is not 16-byte aligned"};
+    if (p.scratch_offset[st - 1] + b > p.arena_bytes) return {false, "a scratch ends past arena_bytes"};
     spans[n++] = Span{p.scratch_offset[st - 1], b, st, st};
   }
   for (int a = 0; a < n; ++a)
@@ -187,8 +195,15 @@ inline void check_plan(const tinyq::model::Graph& g, const tinyq::model::MemoryP
       const Span &x = spans[a], &y = spans[b];
       const bool alive_together = !(x.last < y.first || y.last < x.first);
       const bool overlap = x.offset < y.offset + y.bytes && y.offset < x.offset + x.bytes;
-      TINYQ_FUZZ_CHECK(!(alive_together && overlap));
+      if (alive_together && overlap) return {false, "two buffers alive at the same step overlap"};
     }
+  return {true, "sound"};
+}
+
+inline void check_plan(const tinyq::model::Graph& g, const tinyq::model::MemoryPlan& p) {
+  const PlanVerdict v = plan_verdict(g, p);
+  if (!v.sound) fprintf(stderr, "unsound memory plan (%dx%d): %s\n", p.input_height, p.input_width, v.why);
+  TINYQ_FUZZ_CHECK(v.sound);
 }
 
 }  // namespace tinyq_fuzz

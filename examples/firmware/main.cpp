@@ -72,7 +72,14 @@ int main() {
   tinyq::DetectOptions options;
   options.num_scales = 1;  // one scale: the frame cost the table in docs/ reports
   options.scales_q8[0] = 256;
-  const size_t need = detector.arena_bytes(firmware_image_width, firmware_image_height, options);
+  size_t need = 0;
+  s = detector.arena_bytes(firmware_image_width, firmware_image_height, options, &need);
+  if (!s.ok()) {
+    put("cannot size the arena: ");
+    put(s.message);
+    put("\n");
+    return 1;
+  }
   put("image ");
   put_int(firmware_image_width);
   put("x");
@@ -84,7 +91,7 @@ int main() {
   put("/1000, arena ");
   put_int(int64_t(need));
   put(need <= (6u << 20) ? " bytes (fits the K210's 6 MiB SRAM)\n" : " bytes (does NOT fit the K210's 6 MiB SRAM)\n");
-  if (need == 0 || need > kArenaBytes) {
+  if (need > kArenaBytes) {
     put("arena too small\n");
     return 1;
   }

@@ -84,3 +84,11 @@ foreach(level IN ITEMS "default|" ${firmware_levels})
   add_dependencies(${target} tinyq_firmware_data)
   list(APPEND TINYQ_FIRMWARE_HOST_COMMANDS "$<TARGET_FILE:${target}>")
 endforeach()
+# The same program on the K210 image's 224x224 frame: its box list must equal the K210
+# image's QEMU twin (cmake/Riscv64Tests.cmake).
+add_executable(tinyq_firmware_host_k210_frame ${PROJECT_SOURCE_DIR}/examples/firmware/main.cpp
+                                              ${PROJECT_SOURCE_DIR}/examples/firmware/board_stdio.cpp)
+target_link_libraries(tinyq_firmware_host_k210_frame PRIVATE tinyq::tinyq)
+target_include_directories(tinyq_firmware_host_k210_frame PRIVATE ${k210_dir} ${TINYQ_FIRMWARE_DATA_DIR})
+target_compile_options(tinyq_firmware_host_k210_frame PRIVATE -O2)
+add_dependencies(tinyq_firmware_host_k210_frame tinyq_firmware_data)

@@ -1,60 +1,19 @@
-// Board layer of the Kendryte K210 (board.h, harts.h): output on the UARTHS, counters from
-// the machine CSRs, the second hart's task loop, exit and trap reports. No semihosting and
-// no libc I/O. Every address and register field below is taken from Canaan's
-// kendryte-standalone-sdk; docs/k210.md cites the file for each.
+// Bare-metal board layer of the K210 image (board.h, harts.h): output through the console
+// (console.h: the K210's UARTHS, or QEMU virt's UART in the image's QEMU twin), counters
+// from the machine CSRs, the second hart's task loop, exit and trap reports. No semihosting
+// and no libc I/O. The CLINT address is from Canaan's kendryte-standalone-sdk
+// (lib/bsp/include/platform.h, lib/drivers/include/clint.h; docs/k210.md).
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../board.h"
 #include "../riscv_csr.h"
+#include "console.h"
 #include "harts.h"
 
 namespace {
 
-// ---- memory-mapped registers (all 32-bit)
-constexpr uintptr_t kUarthsBase = 0x38000000;   // UARTHS_BASE_ADDR
-constexpr uintptr_t kUarthsTxdata = 0x00;       // bits 7:0 data, bit 31 "FIFO full"
-constexpr uintptr_t kUarthsTxctrl = 0x08;       // bit 0 txen, bit 1 nstop, bits 18:16 txcnt
-constexpr uintptr_t kUarthsDiv = 0x18;          // bits 15:0: baud = f_cpu / (div + 1)
-constexpr uintptr_t kSysctlBase = 0x50440000;   // SYSCTL_BASE_ADDR
-constexpr uintptr_t kSysctlPll0 = 0x08;         // clkr0 3:0, clkf0 9:4, clkod0 13:10
-constexpr uintptr_t kSysctlClkSel0 = 0x20;      // aclk_sel bit 0, aclk_divider_sel bits 2:1
-constexpr uintptr_t kClintMsip = 0x02000000;    // CLINT_BASE_ADDR: msip of hart h at + 4 h
-
-constexpr uint64_t kIn0Hz = 26000000;           // the 26 MHz oscillator (SYSCTRL_CLOCK_FREQ_IN0)
-constexpr uint32_t kBaud = 115200;              // the SDK's default console rate
-// If the SYSCTL registers give an implausible clock, assume the 390 MHz that the first
-// K210 device tree in Linux states for the CPU (clock-frequency = <390000000>).
-constexpr uint64_t kAssumedCpuHz = 390000000;
-
-volatile uint32_t& reg(uintptr_t base, uintptr_t offset) {
-  return *reinterpret_cast<volatile uint32_t*>(base + offset);
-}
-
-// The CPU clock as the SDK's sysctl_clock_get_freq(SYSCTL_CLOCK_CPU) computes it:
-// aclk_sel = 0: IN0; aclk_sel = 1: PLL0 / (2 << aclk_divider_sel), with
-// PLL0 = IN0 / (clkr0 + 1) * (clkf0 + 1) / (clkod0 + 1). The image leaves the PLLs as the
-// boot ROM set them.
-uint64_t cpu_hz() {
-  const uint32_t sel = reg(kSysctlBase, kSysctlClkSel0), pll0 = reg(kSysctlBase, kSysctlPll0);
-  uint64_t hz = kIn0Hz;
-  if (sel & 1) {
-    const uint64_t nr = (pll0 & 0xF) + 1, nf = ((pll0 >> 4) & 0x3F) + 1, od = ((pll0 >> 10) & 0xF) + 1;
-    hz = kIn0Hz / nr * nf / od / (uint64_t(2) << ((sel >> 1) & 3));
-  }
-  return hz < kIn0Hz || hz > 800000000 ? kAssumedCpuHz : hz;
-}
-
-void uart_init(uint64_t hz) {
-  reg(kUarthsBase, kUarthsDiv) = uint32_t(hz / kBaud - 1) & 0xFFFF;  // as the SDK's uarths_init
-  reg(kUarthsBase, kUarthsTxctrl) = 1;                                // txen, one stop bit
-}
-
-void uart_put(char c) {
-  while (reg(kUarthsBase, kUarthsTxdata) & 0x80000000u) {
-  }
-  reg(kUarthsBase, kUarthsTxdata) = uint8_t(c);
-}
+constexpr uintptr_t kClintMsip = 0x02000000;  // CLINT_BASE_ADDR: msip of hart h at + 4 h
 
 void put_hex(uint64_t v) {
   board::put("0x");
@@ -96,15 +55,14 @@ void probe_task(void*) { hart1_probe = board::hart_id(); }
 // ---- k210.ld symbols
 extern "C" char __k210_stack0_bottom[], __k210_stack0_top[];
 extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
-extern "C" [[noreturn]] void k210_park();
 int main();
 
 namespace board {
 
 void put(const char* text) {
   for (; *text; ++text) {
-    if (*text == '\n') uart_put('\r');
-    uart_put(*text);
+    if (*text == '\n') console::put('\r');
+    console::put(*text);
   }
 }
 
@@ -112,7 +70,7 @@ void exit(int code) {
   put("exit ");
   put_dec(uint64_t(code < 0 ? -int64_t(code) : code));
   put(code < 0 ? " (negative)\n" : "\n");
-  k210_park();
+  console::finish(code);
 }
 
 unsigned hart_id() { return unsigned(csr_mhartid()); }
@@ -183,23 +141,29 @@ extern "C" [[noreturn]] void k210_secondary_hart() {
   }
 }
 
-// Hart 0 (start.cpp): UARTHS, constructors, the hart-1 probe, main, exit.
+// Hart 0 (start.cpp): console, constructors, the hart-1 probe, main, exit.
 extern "C" [[noreturn]] void k210_primary_hart() {
-  const uint64_t hz = cpu_hz();
-  uart_init(hz);
-  board::put("tinyq k210: cpu ");
-  put_dec(hz);
-  board::put(" Hz, UARTHS 115200 baud\n");
+  const uint64_t hz = console::init();
+  board::put("tinyq firmware on ");
+  board::put(console::name());
+  board::put(": cpu clock ");
+  if (hz) {
+    put_dec(hz);
+    board::put(" Hz\n");
+  } else {
+    board::put("not known\n");
+  }
   for (void (**ctor)() = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
   // Release hart 1 if the boot ROM holds it until a software interrupt, then check that it
-  // runs a task (~0.1 s at 390 MHz at most; the result is only reported).
+  // runs a task (at most ~1 s at 390 MHz; the result is only reported).
   raise_msip(1);
-  const bool ran = board::start_on_hart(1, probe_task, nullptr) && board::wait_for_hart(1, 40000000);
+  const bool ran = board::start_on_hart(1, probe_task, nullptr) && board::wait_for_hart(1, 400000000);
   board::put(ran && hart1_probe == 1 ? "hart 1: parked, ran a task\n" : "hart 1: did not answer\n");
   board::exit(main());
 }
 
-extern "C" void k210_trap_report(uint64_t mcause, uint64_t mepc, uint64_t mtval) {
+// A trap (start.cpp's mtvec): its cause on the console, then exit 127.
+extern "C" [[noreturn]] void k210_trap_report(uint64_t mcause, uint64_t mepc, uint64_t mtval) {
   board::put("\ntrap on hart ");
   put_dec(board::hart_id());
   board::put(": mcause ");
@@ -209,4 +173,5 @@ extern "C" void k210_trap_report(uint64_t mcause, uint64_t mepc, uint64_t mtval)
   board::put(" mtval ");
   put_hex(mtval);
   board::put("\n");
+  board::exit(127);
 }

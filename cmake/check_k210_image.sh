@@ -85,7 +85,7 @@ echo "| frame (firmware_image, in .rodata, ${width:-?}x${height:-?} RGB) | ${fra
 echo "| arena (in .bss; detect() needs $need) | ${arena:-?} | |"
 echo "| stack hart 0 (.stacks) | ${stack0:-?} | |"
 echo "| stack hart 1 (.stacks) | ${stack1:-?} | |"
-echo "| general SRAM used | $used_sram | 6291456 ($((used_sram * 1000 / 6291456 / 10)).$((used_sram * 1000 / 6291456 % 10)) %) |"
+echo "| general SRAM used | $used_sram | 6291456 ($(( (used_sram * 1000 + 3145728) / 6291456 / 10 )).$(( (used_sram * 1000 + 3145728) / 6291456 % 10 )) %) |"
 echo "| AI SRAM used | $used_ai | 2097152 |"
 if [ $fail -ne 0 ]; then echo "FAIL: $elf does not fit the K210 image rules"; exit 1; fi
 echo "OK: $elf fits the K210's memory map"

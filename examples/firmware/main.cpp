@@ -85,8 +85,8 @@ int main() {
   board::paint_stack();
   const uint64_t start = board::instructions();
   s = detector.detect(image, options, arena, kArenaBytes, boxes, 64, &count);
-  const uint64_t instructions = board::instructions() - start;
-  const size_t stack = board::stack_used();
+  [[maybe_unused]] const uint64_t instructions = board::instructions() - start;
+  [[maybe_unused]] const size_t stack = board::stack_used();  // printed on riscv only
   if (!s.ok()) {
     put("detect failed: ");
     put(s.message);

@@ -53,7 +53,7 @@ void probe_task(void*) { hart1_probe = board::hart_id(); }
 }  // namespace
 
 // ---- k210.ld symbols
-extern "C" char __k210_stack0_bottom[], __k210_stack0_top[];
+extern "C" char __k210_stack0_bottom[], __k210_stack0_top[], __k210_stack1_bottom[], __k210_stack1_top[];
 extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
 int main();
 
@@ -79,17 +79,26 @@ uint64_t instructions() { return csr_minstret(); }
 
 namespace {
 constexpr uint64_t kPaint = 0x5AC4C0DE5AC4C0DEull;
+// The calling hart's stack region (k210.ld), [bottom, top).
+void own_stack(uintptr_t* bottom, uintptr_t* top) {
+  const bool first = hart_id() == 0;
+  *bottom = uintptr_t(first ? __k210_stack0_bottom : __k210_stack1_bottom);
+  *top = uintptr_t(first ? __k210_stack0_top : __k210_stack1_top);
 }
-// Hart 0's stack is the region k210.ld reserves: paint all of it below the caller's frame.
+}  // namespace
+// Paints the calling hart's stack region below the caller's frame (256 bytes spare).
 void paint_stack() {
+  uintptr_t bottom = 0, top = 0;
+  own_stack(&bottom, &top);
   const uintptr_t sp = stack_pointer() & ~uintptr_t(7);
-  for (volatile uint64_t* p = reinterpret_cast<volatile uint64_t*>(__k210_stack0_bottom); uintptr_t(p) < sp - 256; ++p)
-    *p = kPaint;
+  for (volatile uint64_t* p = reinterpret_cast<volatile uint64_t*>(bottom); uintptr_t(p) + 256 < sp; ++p) *p = kPaint;
 }
 size_t stack_used() {
-  const volatile uint64_t* p = reinterpret_cast<const volatile uint64_t*>(__k210_stack0_bottom);
-  while (uintptr_t(p) < uintptr_t(__k210_stack0_top) && *p == kPaint) ++p;
-  return size_t(uintptr_t(__k210_stack0_top) - uintptr_t(p));
+  uintptr_t bottom = 0, top = 0;
+  own_stack(&bottom, &top);
+  const volatile uint64_t* p = reinterpret_cast<const volatile uint64_t*>(bottom);
+  while (uintptr_t(p) < top && *p == kPaint) ++p;
+  return size_t(top - uintptr_t(p));
 }
 
 bool start_on_hart(unsigned hart, HartTask task, void* context) {

@@ -6,11 +6,25 @@
 // sums, pre-shifted epilogues), so a synthetic model would time other code. Without the
 // files a synthetic model of the same structure is used (label "synthetic"). The integer
 // detector runs both memory schedules (0 = layer by layer, 1 = row-streamed fused blocks).
+// BM_detect_photo times what tinyq-detect runs per photo: the default 0.5x/1x/2x scales
+// (tiled past 2048 px), layer by layer, on a real photo resized to 640x480 and 1280x720
+// (TINYQ_BENCH_PHOTO, default the first WIDER val image of ../shared; noise without it,
+// label "noise"), with 1 thread and every core (examples/detect/thread_pool.h).
 //   bench_detector --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
+#if __has_include(<stb/stb_image.h>)
+#include <stb/stb_image.h>
+#define TINYQ_BENCH_HAVE_STB 1
+#endif
+
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
 #include <vector>
+
+#include "thread_pool.h"
 
 #include "model/model_test_util.h"
 #include "tinyq/detect/face_detector.h"
@@ -75,7 +89,9 @@ void BM_integer_frame(benchmark::State& state) {
   if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
   const auto img = image(side);
   const tinyq::DetectOptions o = one_scale(int(state.range(2)));
-  std::vector<uint64_t> arena(det.arena_bytes(side, side, o) / 8 + 1);
+  size_t need = 0;
+  if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }
+  std::vector<uint64_t> arena(need / 8 + 1);
   tinyq::Detection boxes[256];
   int count = 0;
   for (auto _ : state) {
@@ -85,6 +101,58 @@ void BM_integer_frame(benchmark::State& state) {
   }
   state.counters["arena_MiB"] = double(arena.size() * 8) / (1 << 20);
   if (synthetic[width == 1000 ? 0 : 1]) state.SetLabel("synthetic");
+}
+
+// The bench photo resized to w x h (integer bilinear: the detector's own resize).
+bool photo_noise = false;
+std::vector<uint8_t> photo(int w, int h) {
+  const char* env = std::getenv("TINYQ_BENCH_PHOTO");
+  const std::string path = env ? env : TINYQ_SHARED_DATA "/wider_val_200/0--Parade/0_Parade_Parade_0_102.jpg";
+  int pw = 0, ph = 0, c = 0;
+#ifdef TINYQ_BENCH_HAVE_STB
+  uint8_t* px = stbi_load(path.c_str(), &pw, &ph, &c, 3);
+#else
+  uint8_t* px = nullptr;
+#endif
+  std::vector<uint8_t> out(size_t(w) * h * 3);
+  if (px == nullptr) {
+    photo_noise = true;
+    tinyq_test::Rng rng(7);
+    for (auto& v : out) v = uint8_t(rng.uniform(0, 255));
+    return out;
+  }
+  tinyq::resize_bilinear_rgb(tinyq::ImageView{px, pw, ph, pw * 3}, w, h, out.data(), w, h, 0);
+#ifdef TINYQ_BENCH_HAVE_STB
+  stbi_image_free(px);
+#endif
+  return out;
+}
+
+void BM_detect_photo(benchmark::State& state) {
+  const int w = int(state.range(0)), h = w == 640 ? 480 : 720, width = int(state.range(1));
+  const int threads = state.range(2) == 0 ? std::max(1, int(std::thread::hardware_concurrency())) : int(state.range(2));
+  const Buffer& b = model(width);
+  static tinyq::FaceDetector det;
+  if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
+  const auto img = photo(w, h);
+  tinyq::DetectOptions o;  // the CLI's: 0.5x, 1x, 2x
+  o.schedule = tinyq::model::Schedule::layer_by_layer;
+  size_t need = 0;
+  if (!det.arena_bytes(w, h, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }
+  std::vector<uint64_t> arena(need / 8 + 1);
+  tinyq_cli::ThreadPool pool(threads);
+  const tinyq::ParallelFor par = pool.parallel_for();
+  tinyq::Detection boxes[256];
+  int count = 0;
+  for (auto _ : state) {
+    det.detect(tinyq::ImageView{img.data(), w, h, w * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need, boxes, 256,
+               &count, nullptr, &par);
+    benchmark::DoNotOptimize(count);
+  }
+  state.counters["threads"] = threads;
+  state.counters["faces"] = count;
+  state.SetLabel(std::string(synthetic[width == 1000 ? 0 : 1] ? "synthetic model" : "shipped model") +
+                 (photo_noise ? ", noise" : ", photo"));
 }
 
 void BM_float_reference_frame(benchmark::State& state) {
@@ -107,6 +175,11 @@ BENCHMARK(BM_integer_frame)
     ->ArgNames({"side", "width", "rows"})
     ->ArgsProduct({{224, 500}, {1000, 500}, {0, 1}})
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_detect_photo)
+    ->ArgNames({"w", "width", "threads"})
+    ->ArgsProduct({{640, 1280}, {1000, 500}, {1, 0}})  // threads 0 = every core
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_float_reference_frame)
     ->ArgNames({"side", "width"})
     ->ArgsProduct({{224, 500}, {1000, 500}})

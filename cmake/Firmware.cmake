@@ -3,6 +3,7 @@
 # host tool tinyq-embed. Sets TINYQ_FIRMWARE_DATA_DIR (and the target
 # tinyq_firmware_data) when both inputs exist; otherwise says why and skips.
 set(TINYQ_FIRMWARE_MAX_SIDE 256 CACHE STRING "Longer side of the image embedded in the firmware")
+set(TINYQ_K210_FRAME_SIDE 224 CACHE STRING "Longer side of the frame embedded in the K210 board image")
 # The K210 model by default (width 0.5: 0.41 MB of weights, docs/model-card-face_mnv2_a050_outA.md);
 # -DTINYQ_FIRMWARE_MODEL=.../face_mnv2_a100_outA.auto.tqw for width 1.0 (fits 6 MiB at 256x256 too).
 foreach(candidate face_mnv2_a050_outA face_mnv2_a100_outA)
@@ -45,8 +46,23 @@ add_custom_command(OUTPUT ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h
   COMMAND tinyq-embed image ${TINYQ_DEMO_IMAGE} ${TINYQ_FIRMWARE_MAX_SIDE} firmware_image
           ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h
   DEPENDS tinyq-embed ${TINYQ_DEMO_IMAGE} VERBATIM)
+# The static arena of each image: exactly what detect() needs (tinyq-embed arena).
+add_custom_command(OUTPUT ${TINYQ_FIRMWARE_DATA_DIR}/firmware_arena.h
+  COMMAND tinyq-embed arena ${TINYQ_FIRMWARE_MODEL} ${TINYQ_DEMO_IMAGE} ${TINYQ_FIRMWARE_MAX_SIDE}
+          ${TINYQ_FIRMWARE_DATA_DIR}/firmware_arena.h
+  DEPENDS tinyq-embed ${TINYQ_FIRMWARE_MODEL} ${TINYQ_DEMO_IMAGE} VERBATIM)
+# The K210 board image: the same model, the demo photo as a 224x224 frame (k210/ first on
+# its include path, so it takes this image and arena and the shared model header).
+set(k210_dir ${TINYQ_FIRMWARE_DATA_DIR}/k210)
+add_custom_command(OUTPUT ${k210_dir}/firmware_image.h ${k210_dir}/firmware_arena.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${k210_dir}
+  COMMAND tinyq-embed image ${TINYQ_DEMO_IMAGE} ${TINYQ_K210_FRAME_SIDE} firmware_image ${k210_dir}/firmware_image.h
+  COMMAND tinyq-embed arena ${TINYQ_FIRMWARE_MODEL} ${TINYQ_DEMO_IMAGE} ${TINYQ_K210_FRAME_SIDE}
+          ${k210_dir}/firmware_arena.h
+  DEPENDS tinyq-embed ${TINYQ_FIRMWARE_MODEL} ${TINYQ_DEMO_IMAGE} VERBATIM)
 add_custom_target(tinyq_firmware_data
-  DEPENDS ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h)
+  DEPENDS ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h
+          ${TINYQ_FIRMWARE_DATA_DIR}/firmware_arena.h ${k210_dir}/firmware_image.h ${k210_dir}/firmware_arena.h)
 message(STATUS "tinyq: firmware embeds ${TINYQ_FIRMWARE_MODEL} and ${TINYQ_DEMO_IMAGE}")
 
 # The firmware program on the host, at default flags and at every SIMD level this CPU
@@ -60,10 +76,19 @@ foreach(level IN ITEMS "default|" ${firmware_levels})
   if(NOT name STREQUAL "default")
     set(target tinyq_firmware_host_${name})
   endif()
-  add_executable(${target} ${PROJECT_SOURCE_DIR}/examples/firmware/main.cpp)
+  add_executable(${target} ${PROJECT_SOURCE_DIR}/examples/firmware/main.cpp
+                           ${PROJECT_SOURCE_DIR}/examples/firmware/board_stdio.cpp)
   target_link_libraries(${target} PRIVATE tinyq::tinyq)
   target_include_directories(${target} PRIVATE ${TINYQ_FIRMWARE_DATA_DIR})
   target_compile_options(${target} PRIVATE -O2 ${flags})
   add_dependencies(${target} tinyq_firmware_data)
   list(APPEND TINYQ_FIRMWARE_HOST_COMMANDS "$<TARGET_FILE:${target}>")
 endforeach()
+# The same program on the K210 image's 224x224 frame: its box list must equal the K210
+# image's QEMU twin (cmake/Riscv64Tests.cmake).
+add_executable(tinyq_firmware_host_k210_frame ${PROJECT_SOURCE_DIR}/examples/firmware/main.cpp
+                                              ${PROJECT_SOURCE_DIR}/examples/firmware/board_stdio.cpp)
+target_link_libraries(tinyq_firmware_host_k210_frame PRIVATE tinyq::tinyq)
+target_include_directories(tinyq_firmware_host_k210_frame PRIVATE ${k210_dir} ${TINYQ_FIRMWARE_DATA_DIR})
+target_compile_options(tinyq_firmware_host_k210_frame PRIVATE -O2)
+add_dependencies(tinyq_firmware_host_k210_frame tinyq_firmware_data)

@@ -5,6 +5,7 @@ include(ExternalProject)
 find_program(TINYQ_RISCV_GCC riscv64-unknown-elf-gcc)
 find_program(TINYQ_RISCV_OBJDUMP riscv64-unknown-elf-objdump)
 find_program(TINYQ_RISCV_NM riscv64-unknown-elf-nm)
+find_program(TINYQ_RISCV_READELF riscv64-unknown-elf-readelf)
 find_program(TINYQ_QEMU_RISCV64 qemu-system-riscv64)
 if(NOT TINYQ_RISCV_GCC OR NOT TINYQ_QEMU_RISCV64 OR NOT TINYQ_RISCV_OBJDUMP)
   message(WARNING "riscv64-unknown-elf-gcc or qemu-system-riscv64 not found: riscv64 tests disabled")
@@ -21,6 +22,54 @@ set(TINYQ_RISCV_PROFILES
 function(tinyq_qemu_command out_var cpu elf)
   set(${out_var} ${TINYQ_QEMU_RISCV64} -M virt -cpu ${cpu} -bios none -nographic -monitor none -serial none
       -icount shift=0 -semihosting-config enable=on,target=native -kernel ${elf} PARENT_SCOPE)
+endfunction()
+
+# The K210 board image (examples/firmware/k210, built in the rv64imafc tree): no QEMU
+# machine models the K210 (docs/k210.md), so its tests read the ELF: integer-only, and the
+# size check against the K210's memory map (cmake/check_k210_image.sh prints the size
+# table), with two controls the check must reject: the QEMU virt firmware (linked for
+# virt's RAM, semihosting) and the K210 image checked for a frame side it does not have.
+function(tinyq_k210_image_tests dir)
+  set(elf ${dir}/k210/tinyq_firmware_k210)
+  set(check bash ${PROJECT_SOURCE_DIR}/cmake/check_k210_image.sh ${TINYQ_RISCV_READELF} ${TINYQ_RISCV_NM}
+            ${TINYQ_RISCV_OBJDUMP})
+  add_test(NAME riscv64.k210.image_fits
+    COMMAND ${check} ${elf} ${elf}.bin ${TINYQ_FIRMWARE_DATA_DIR}/k210 ${TINYQ_K210_FRAME_SIDE})
+  set_tests_properties(riscv64.k210.image_fits PROPERTIES PASS_REGULAR_EXPRESSION "OK: .* fits the K210's memory map"
+    FAIL_REGULAR_EXPRESSION "FAIL")
+  add_test(NAME riscv64.k210.image_fits_rejects_virt_firmware
+    COMMAND ${check} ${dir}/tinyq_firmware ${elf}.bin ${TINYQ_FIRMWARE_DATA_DIR} ${TINYQ_FIRMWARE_MAX_SIDE})
+  set_tests_properties(riscv64.k210.image_fits_rejects_virt_firmware PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAIL: section \\.bss .* is outside the K210's SRAM")
+  math(EXPR wrong_side "${TINYQ_K210_FRAME_SIDE} + 32")
+  add_test(NAME riscv64.k210.image_fits_rejects_wrong_frame
+    COMMAND ${check} ${elf} ${elf}.bin ${TINYQ_FIRMWARE_DATA_DIR}/k210 ${wrong_side})
+  set_tests_properties(riscv64.k210.image_fits_rejects_wrong_frame PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAIL: frame of [0-9]+ bytes is [0-9]+x[0-9]+: its longer side is not ${wrong_side}")
+  add_test(NAME riscv64.k210.integer_only
+    COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check_integer_only.sh ${TINYQ_RISCV_OBJDUMP} ${TINYQ_RISCV_NM} ${elf})
+
+  # The image's QEMU twin (same start-up, linker script, board layer, application; QEMU
+  # virt's UART instead of the UARTHS) on two harts: hart 1 must take a task from hart 0,
+  # and the box list must equal the host's on the same 224x224 frame.
+  set(twin ${TINYQ_QEMU_RISCV64} -M virt -smp 2 -cpu rv64 -bios none -nographic -monitor none -serial stdio
+           -icount shift=0 -kernel ${elf}_qemu)
+  add_test(NAME riscv64.k210.qemu_twin_two_harts COMMAND ${twin})
+  set_tests_properties(riscv64.k210.qemu_twin_two_harts PROPERTIES TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "hart 1: parked, ran a task.*digest boxes [0-9a-f]+.*instructions per frame [0-9]+.*exit 0"
+    FAIL_REGULAR_EXPRESSION "did not answer|trap on hart|rejected|failed|too small")
+  # Control: on one hart the probe must report that hart 1 did not answer.
+  string(REPLACE "-smp;2" "-smp;1" twin_one_hart "${twin}")
+  add_test(NAME riscv64.k210.qemu_twin_one_hart_control COMMAND ${twin_one_hart})
+  set_tests_properties(riscv64.k210.qemu_twin_one_hart_control PROPERTIES TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "hart 1: did not answer.*exit 0")
+  if(TARGET tinyq_firmware_host_k210_frame)
+    string(REPLACE ";" " " twin_str "${twin}")
+    add_test(NAME riscv64.k210.qemu_twin_boxes_equal_host
+      COMMAND ${CMAKE_COMMAND} "-DCOMMANDS=$<TARGET_FILE:tinyq_firmware_host_k210_frame>;${twin_str}"
+              -P ${PROJECT_SOURCE_DIR}/cmake/compare_digests.cmake)
+    set_tests_properties(riscv64.k210.qemu_twin_boxes_equal_host PROPERTIES TIMEOUT 300)
+  endif()
 endfunction()
 
 set(TINYQ_DIGEST_COMMANDS "$<TARGET_FILE:tinyq_digest>" ${TINYQ_HOST_DIGESTS})
@@ -71,6 +120,9 @@ foreach(profile IN LISTS TINYQ_RISCV_PROFILES)
               ${bin}/examples/firmware/tinyq_firmware)
     string(REPLACE ";" " " qemu_str "${qemu}")
     list(APPEND TINYQ_FIRMWARE_COMMANDS "${qemu_str}")
+  endif()
+  if(TINYQ_FIRMWARE_DATA_DIR AND name STREQUAL "rv64imafc" AND TINYQ_RISCV_READELF)
+    tinyq_k210_image_tests(${bin}/examples/firmware)
   endif()
 endforeach()
 

@@ -3,7 +3,8 @@
 #  1. host build (GCC, Release): Catch2 suites at every SIMD level this CPU runs,
 #     the install/find_package consumer, riscv64 rv64imac + rv64imafc under QEMU
 #     (digests equal to the host's, integer-only disassembly check);
-#  2. the same host suite under Clang with ASan + UBSan (and the loader fuzzer).
+#  2. the same host suite under Clang with ASan + UBSan (and the fuzzers' bounded runs);
+#  3. the concurrent-detection tests under ThreadSanitizer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,3 +20,8 @@ echo "== sanitizer build (clang, ASan + UBSan) and tests"
 cmake --preset sanitize >/dev/null
 cmake --build --preset sanitize -j "$jobs"
 ctest --preset sanitize -j "$jobs"
+
+echo "== ThreadSanitizer build (clang) and the concurrent-detection tests"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs"
+ctest --preset tsan -j "$jobs"

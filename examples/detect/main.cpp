@@ -2,7 +2,7 @@
 // annotated PNGs.
 //
 //   tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]
-//                [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json]
+//                [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json] [--threads N]
 //
 // Unreadable images and models are reported with a clear message and a non-zero
 // exit status; the remaining images are still processed.
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "draw.h"
+#include "thread_pool.h"
 #include "tinyq/detect/face_detector.h"
 #include "tinyq/detect/host/float_face_detector.h"
 
@@ -42,12 +43,13 @@ struct Args {
   double threshold = 0.5;
   double nms = 0.3;
   bool json = false;
+  int threads = 0;  // 0: every core
 };
 
 void usage(FILE* f) {
   std::fprintf(f,
                "usage: tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]\n"
-               "                    [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json]\n"
+               "                    [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json] [--threads N]\n"
                "  -o           annotated PNG (one image) or a directory (several images)\n"
                "  --model      weights file (default: " TINYQ_DEFAULT_MODEL_DIR "/face_mnv2_a100_outA.<format>.tqw)\n"
                "  --format     auto = per-layer calibrated Q formats (default); q9/q8/q7/q6 = uniform 16-bit formats;\n"
@@ -55,7 +57,9 @@ void usage(FILE* f) {
                "  --scales     image scales for multi-scale detection (default 0.5,1,2)\n"
                "  --threshold  minimum face probability (default 0.5)\n"
                "  --nms        IoU above which a lower-scoring box is suppressed (default 0.3)\n"
-               "  --json       print one JSON object per image instead of text\n");
+               "  --json       print one JSON object per image instead of text\n"
+               "  --threads N  worker threads for the integer detector (default: every core; results are\n"
+               "               bit-identical for any N)\n");
 }
 
 bool parse_number(const char* s, double lo, double hi, double* out) {
@@ -132,6 +136,14 @@ bool parse_args(int argc, char** argv, Args* a) {
       }
     } else if (arg == "--json") {
       a->json = true;
+    } else if (arg == "--threads") {
+      const char* v = value("--threads");
+      double t = 0;
+      if (!v || !parse_number(v, 1, 256, &t) || t != double(int(t))) {
+        std::fprintf(stderr, "tinyq-detect: --threads must be an integer in [1, 256]\n");
+        return false;
+      }
+      a->threads = int(t);
     } else if (!arg.empty() && arg[0] == '-') {
       std::fprintf(stderr, "tinyq-detect: unknown option '%s'\n", arg.c_str());
       return false;
@@ -158,27 +170,83 @@ std::string base_name(const std::string& path) {
   return dot == std::string::npos ? name : name.substr(0, dot);
 }
 
-// The whole file, in 8-byte aligned memory (the loader reads tensors in place).
-bool read_file(const std::string& path, std::vector<uint64_t>* words, size_t* size) {
+constexpr std::streamoff kMaxModelBytes = std::streamoff(256) << 20;  // the largest model is ~14 MB
+
+// A weights file, whole, in 8-byte aligned memory (the loader reads tensors in place).
+// The 64-byte header is read and checked first (magic, declared size <= actual size <=
+// 256 MiB), so a wrong or huge file is refused before any large read or allocation.
+bool read_model(const std::string& path, std::vector<uint64_t>* words, size_t* size, std::string* why) {
   std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) return false;
+  if (!f) return *why = "cannot open the file", false;
   const std::streamoff n = f.tellg();
-  if (n < 0 || n > (std::streamoff(1) << 31)) return false;
+  if (n < 0) return *why = "not a regular file", false;
+  if (n < 64) return *why = "shorter than the 64-byte weights-file header", false;
+  if (n > kMaxModelBytes) return *why = "larger than 256 MiB: not a tinyq model", false;
+  unsigned char header[64];
+  f.seekg(0);
+  if (!f.read(reinterpret_cast<char*>(header), 64)) return *why = "cannot read the header", false;
+  if (std::memcmp(header, "TQWF", 4) != 0) return *why = "not a tinyq weights file (magic is not \"TQWF\")", false;
+  const uint64_t declared = uint64_t(header[8]) | uint64_t(header[9]) << 8 | uint64_t(header[10]) << 16 |
+                            uint64_t(header[11]) << 24;
+  if (declared > uint64_t(n)) return *why = "truncated: shorter than the size its header declares", false;
   words->assign((size_t(n) + 7) / 8, 0);
   f.seekg(0);
   f.read(reinterpret_cast<char*>(words->data()), n);
   *size = size_t(n);
-  return bool(f);
+  if (!f) return *why = "read error", false;
+  return true;
 }
 
+// A JSON string body for any byte string: quotes, backslashes and control characters
+// (tab, newline, ...) escaped; valid UTF-8 copied; each byte of an invalid UTF-8
+// sequence becomes U+FFFD, so the output is always valid JSON and valid UTF-8.
 std::string json_escape(const std::string& s) {
   std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      ++i;
+    } else if (c < 0x80) {
+      out += char(c);
+      ++i;
+    } else {
+      // Length and minimum code point of a UTF-8 sequence led by c (overlongs, surrogates
+      // and values past U+10FFFF are invalid).
+      const int len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+      uint32_t cp = len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+      bool valid = len > 0 && i + size_t(len) <= n;
+      for (int k = 1; valid && k < len; ++k) {
+        const unsigned char t = static_cast<unsigned char>(s[i + size_t(k)]);
+        valid = (t & 0xC0) == 0x80;
+        cp = (cp << 6) | (t & 0x3F);
+      }
+      const uint32_t min_cp = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+      valid = valid && cp >= min_cp && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+      if (valid) {
+        out.append(s, i, size_t(len));
+        i += size_t(len);
+      } else {
+        out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+        ++i;
+      }
+    }
   }
   return out;
+}
+
+// "0.5x" for a Q8 scale.
+std::string scale_name(int32_t scale_q8) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gx", scale_q8 / 256.0);
+  return buf;
 }
 
 }  // namespace
@@ -194,8 +262,9 @@ int main(int argc, char** argv) {
 
   std::vector<uint64_t> model_words;
   size_t model_size = 0;
-  if (!read_file(args.model, &model_words, &model_size)) {
-    std::fprintf(stderr, "tinyq-detect: cannot read model '%s'\n", args.model.c_str());
+  std::string why;
+  if (!read_model(args.model, &model_words, &model_size, &why)) {
+    std::fprintf(stderr, "tinyq-detect: cannot read model '%s': %s\n", args.model.c_str(), why.c_str());
     return 1;
   }
   // Integer models run on the integer FaceDetector (the product); a float32 model runs on
@@ -221,9 +290,13 @@ int main(int argc, char** argv) {
   // blocks, which exist to fit the K210's SRAM). The boxes are bit-identical either way.
   options.schedule = tinyq::model::Schedule::layer_by_layer;
 
+  const int threads = args.threads > 0 ? args.threads : std::max(1, int(std::thread::hardware_concurrency()));
+  tinyq_cli::ThreadPool pool(use_float ? 1 : threads);
+  const tinyq::ParallelFor parallel = pool.parallel_for();
+
   int failures = 0;
   std::vector<tinyq::Detection> detections(size_t(options.max_candidates));  // every box NMS can keep
-  std::vector<uint8_t> arena;
+  std::vector<uint8_t> arena_storage;  // the detector's arena, 16-byte aligned inside
   const size_t n = args.images.size();
   for (size_t k = 0; k < n; ++k) {
     const std::string& path = args.images[k];
@@ -247,18 +320,34 @@ int main(int argc, char** argv) {
     }
     const tinyq::ImageView image{pixels, w, h, w * 3};
     int count = 0;
-    const auto t0 = std::chrono::steady_clock::now();
     tinyq::model::Status s = tinyq::model::ok_status();
+    uint8_t* arena = nullptr;
+    size_t arena_size = 0;
+    if (!use_float) {
+      // Sized and allocated before the timer: one arena, grown for the largest image so
+      // far and reused. Tiles bound it whatever the photo size; say when a scale is tiled.
+      s = detector.arena_bytes(w, h, options, &arena_size);
+      if (s.ok()) {
+        for (int sc = 0; sc < options.num_scales; ++sc) {
+          const tinyq::TileGrid g = detector.tiles_for(w, h, options, sc);
+          if (g.tiled())
+            std::fprintf(stderr, "[%zu/%zu] %s: scale %s: %dx%d network input in %dx%d tiles of %dx%d\n", k + 1, n,
+                         path.c_str(), scale_name(g.scale_q8).c_str(), g.input.resized_w, g.input.resized_h, g.x.tiles,
+                         g.y.tiles, g.x.length, g.y.length);
+        }
+        if (arena_storage.size() < arena_size + 16) arena_storage.resize(arena_size + 16);
+        arena = arena_storage.data() + (16 - reinterpret_cast<uintptr_t>(arena_storage.data()) % 16) % 16;
+      }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
     if (use_float) {
       std::vector<tinyq::Detection> found;
       s = float_detector.detect(image, options, &found);
       count = int(std::min(found.size(), detections.size()));
       std::copy(found.begin(), found.begin() + count, detections.begin());
-    } else {
-      const size_t need = detector.arena_bytes(w, h, options);
-      arena.resize(need + 16);
-      uint8_t* aligned = arena.data() + (16 - reinterpret_cast<uintptr_t>(arena.data()) % 16) % 16;
-      s = detector.detect(image, options, aligned, need, detections.data(), int(detections.size()), &count);
+    } else if (s.ok()) {
+      s = detector.detect(image, options, arena, arena_size, detections.data(), int(detections.size()), &count, nullptr,
+                          &parallel);
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) {

@@ -60,3 +60,70 @@ TEST_CASE("comparison follows the real value", "[core][q]") {
     }
   }
 }
+
+// ---- The widest legal formats: every split of 8, 16, 32 and 64 bits ----------------
+// Q<0,63> .. Q<63,0> compile (the static_assert allows 1 + m + n <= 64) and every operation
+// on them is defined (UBSan runs this in the sanitize preset). Checked against the
+// __int128 oracles for every format, so the compile-time rule and the run-time behaviour agree.
+#include <cmath>
+#include <utility>
+
+#include "common/rng.h"
+#include "reference_math.h"
+
+static_assert(Q<0, 63>::total_bits == 64 && Q<63, 0>::total_bits == 64, "64-bit formats are legal");
+static_assert(Q<0, 63>::from_double(0.5).raw == (int64_t(1) << 62), "2^-1 in Q<0,63> (2^63 is not an int64)");
+static_assert(Q<0, 63>::from_double(1.0) == Q<0, 63>::max(), "1.0 saturates in Q<0,63>");
+static_assert(Q<0, 63>::from_double(-1.0).raw == INT64_MIN, "-1.0 is Q<0,63>'s minimum");
+static_assert(requantize<Q<0, 63>>(Q<63, 0>::from_raw(-1)).raw == INT64_MIN, "-1 << 63 saturates exactly to min");
+static_assert(requantize<Q<0, 63>>(Q<63, 0>::from_raw(1)) == Q<0, 63>::max(), "1 << 63 saturates to max");
+
+namespace {
+
+template <int Bits, int N>
+void check_format(tinyq_test::Rng& rng) {
+  using F = Q<Bits - 1 - N, N>;
+  using Wide = Q<0, 63>;
+  using Int = Q<63, 0>;
+  static_assert(F::total_bits == Bits, "split of Bits");
+  INFO("Q<" << (Bits - 1 - N) << "," << N << ">");
+  const __int128 hi = (__int128(1) << (Bits - 1)) - 1, lo = -hi - 1;
+  REQUIRE(F::max().raw == hi);
+  REQUIRE(F::min().raw == lo);
+  REQUIRE(F::epsilon().to_double() == std::ldexp(1.0, -N));
+  REQUIRE(F::from_double(std::ldexp(1.0, -N)).raw == 1);
+  REQUIRE(F::from_double(-std::ldexp(1.0, Bits)) == F::min());  // saturation, both ends
+  REQUIRE(F::from_double(std::ldexp(1.0, Bits)) == F::max());
+  for (int n = 0; n < 300; ++n) {
+    // a uniform raw value of Bits bits
+    const int64_t r = Bits == 64 ? int64_t(rng.next()) : int64_t(rng.next() >> (64 - Bits)) + int64_t(lo);
+    const F x = F::from_raw(r);
+    REQUIRE(x.raw == r);
+    // Dropping all fractional bits, and adding them up to 63: round half up, saturate.
+    REQUIRE(requantize<Int>(x).raw == int64_t(oracle::clamp_bits(oracle::round_half_up_shift(r, N), 64)));
+    const __int128 widened = __int128(r) * (__int128(1) << (63 - N));
+    REQUIRE(requantize<Wide>(x).raw == int64_t(oracle::clamp_bits(widened, 64)));
+    // And back from the extremes.
+    const int64_t w = int64_t(rng.next());
+    REQUIRE(requantize<F>(Wide::from_raw(w)).raw ==
+            int64_t(oracle::clamp_bits(oracle::round_half_up_shift(w, 63 - N), Bits)));
+    const __int128 from_int = __int128(w) * (__int128(1) << N);
+    REQUIRE(requantize<F>(Int::from_raw(w)).raw == int64_t(oracle::clamp_bits(from_int, Bits)));
+  }
+}
+
+template <int Bits, int... Ns>
+void check_family(std::integer_sequence<int, Ns...>, tinyq_test::Rng& rng) {
+  (check_format<Bits, Ns>(rng), ...);
+}
+
+}  // namespace
+
+TEST_CASE("every Q format of 8, 16, 32 and 64 bits: range, conversions, requantize to and from the widest",
+          "[core][q][exhaustive]") {
+  tinyq_test::Rng rng(63);
+  check_family<8>(std::make_integer_sequence<int, 8>{}, rng);
+  check_family<16>(std::make_integer_sequence<int, 16>{}, rng);
+  check_family<32>(std::make_integer_sequence<int, 32>{}, rng);
+  check_family<64>(std::make_integer_sequence<int, 64>{}, rng);
+}

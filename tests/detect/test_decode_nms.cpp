@@ -19,9 +19,10 @@ TEST_CASE("decode_head matches the real-valued decoder", "[detect][decode]") {
   for (auto& v : head) v = int16_t(rng.uniform(-(4 << frac), 4 << frac));
   std::vector<Candidate> storage(H * W * T);
   CandidateHeap heap(storage.data(), int(storage.size()));
-  const int image_w = 123, image_h = 77, resized_w = 70, resized_h = 50;
-  decode_head(Tensor<const int16_t>{head.data(), H, W, 5 * T}, frac, layout, INT32_MIN, 256, resized_w, resized_h,
-              image_w, image_h, heap);
+  // A tile at (7, 3) of the resized image (detect/tiling.h): anchors move by the origin.
+  const int image_w = 123, image_h = 77, resized_w = 70, resized_h = 50, ox = 7, oy = 3;
+  decode_head(Tensor<const int16_t>{head.data(), H, W, 5 * T}, frac, layout, INT32_MIN,
+              DecodeFrame{256, ox, oy, resized_w, resized_h, image_w, image_h}, heap);
   REQUIRE(heap.size() == H * W * T);
   heap.sort_descending();
   // Every decoded candidate corresponds to a cell/template; check each against doubles.
@@ -31,7 +32,7 @@ TEST_CASE("decode_head matches the real-valued decoder", "[detect][decode]") {
       for (int t = 0; t < T; ++t) {
         const int16_t* cell = &head[(size_t(i) * W + j) * 5 * T];
         const double s = 1.0 / (1 << frac);
-        const double ax = 16 * j + 15.5, ay = 16 * i + 15.5, wt = wh[2 * t] / 256.0, ht = wh[2 * t + 1] / 256.0;
+        const double ax = ox + 16 * j + 15.5, ay = oy + 16 * i + 15.5, wt = wh[2 * t] / 256.0, ht = wh[2 * t + 1] / 256.0;
         const double cx = ax + cell[T + t] * s * wt, cy = ay + cell[2 * T + t] * s * ht;
         const double w = wt * std::exp(std::max(-6.0, std::min(6.0, cell[3 * T + t] * s)));
         const double h = ht * std::exp(std::max(-6.0, std::min(6.0, cell[4 * T + t] * s)));
@@ -60,7 +61,8 @@ TEST_CASE("template gating decodes a template only at its inference scale", "[de
   for (int scale : {128, 256, 512}) {
     std::vector<Candidate> storage(64);
     CandidateHeap heap(storage.data(), 64);
-    decode_head(Tensor<const int16_t>{head.data(), 2, 2, 5 * T}, 9, layout, INT32_MIN, scale, 32, 32, 32, 32, heap);
+    decode_head(Tensor<const int16_t>{head.data(), 2, 2, 5 * T}, 9, layout, INT32_MIN, DecodeFrame{scale, 0, 0, 32, 32, 32, 32},
+                heap);
     const int per_cell = 1 + (scale == 128 ? 1 : 0) + (scale == 512 ? 1 : 0);
     REQUIRE(heap.size() == 4 * per_cell);
     for (int k = 0; k < heap.size(); ++k) {
@@ -125,4 +127,47 @@ TEST_CASE("integer IoU comparison agrees with the real IoU, and NMS is greedy", 
   CHECK(c[1].logit == 10);
   Candidate d[2] = {{0, 0, 100, 100, 30, 0}, {10, 10, 110, 110, 20, 1}};
   CHECK(non_max_suppression(d, 2, 52429 /* 0.8: IoU 0.68 survives */) == 2);
+}
+
+TEST_CASE("decode never narrows: extreme heads and templates give clamped coordinates", "[detect][decode]") {
+  // The largest templates the loader accepts (2^24 Q8 px), head values at both int16
+  // ends with frac 0 (tx * w_t = 2^39), and a 1/16x scale (coordinates times 16): every
+  // coordinate lands in [kCandidateMinQ8, kCandidateMaxQ8] (int32 before, it wrapped).
+  const int T = 2;
+  const int32_t wh[2 * T] = {1 << 24, 1 << 24, 256, 256};
+  const HeadLayout layout{T, 16, 3968, wh, nullptr};
+  for (int16_t v : {int16_t(INT16_MIN), int16_t(-1), int16_t(0), int16_t(INT16_MAX)}) {
+    std::vector<int16_t> head(size_t(3) * 3 * 5 * T, v);
+    std::vector<Candidate> storage(64);
+    CandidateHeap heap(storage.data(), 64);
+    decode_head(Tensor<const int16_t>{head.data(), 3, 3, 5 * T}, 0, layout, INT32_MIN,
+                DecodeFrame{16, 4000, 4000, 512, 512, kMaxImageSide, kMaxImageSide}, heap);
+    REQUIRE(heap.size() == 3 * 3 * T);
+    for (int k = 0; k < heap.size(); ++k) {
+      const Candidate& c = storage[size_t(k)];
+      for (int32_t q : {c.x0, c.y0, c.x1, c.y1}) {
+        REQUIRE(q >= kCandidateMinQ8);
+        REQUIRE(q <= kCandidateMaxQ8);
+      }
+      REQUIRE(c.x0 <= c.x1);
+      REQUIRE(c.y0 <= c.y1);
+    }
+    // Huge positive offsets saturate at the top bound (a wrapped int32 would be negative).
+    if (v == INT16_MAX) CHECK(storage[0].x1 == kCandidateMaxQ8);
+  }
+}
+
+TEST_CASE("integer IoU stays exact at the coordinate bounds", "[detect][nms]") {
+  const int32_t lo = int32_t(kCandidateMinQ8), hi = int32_t(kCandidateMaxQ8);
+  const Candidate whole{lo, lo, hi, hi, 0, 0};
+  // IoU(whole, whole) = 1 exceeds every threshold below 1; a quarter box has IoU 1/4.
+  CHECK(iou_exceeds(whole, whole, 65535));
+  const int32_t mid = lo + (hi - lo) / 2;
+  const Candidate quarter{lo, lo, mid, mid, 0, 1};
+  CHECK(iou_exceeds(whole, quarter, 16383));        // 0.25 > 0.24998
+  CHECK_FALSE(iou_exceeds(whole, quarter, 16385));  // 0.25 < 0.25002
+  // Widths formed in int64: x1 - x0 = 3 * 2^21 would not overflow int32 here, but a box
+  // with x0 = INT32_MIN, x1 = INT32_MAX (never produced, still defined) must not trap.
+  const Candidate wide{INT32_MIN / 4, 0, INT32_MAX / 4, 256, 0, 2};
+  CHECK(iou_exceeds(wide, wide, 32768));
 }

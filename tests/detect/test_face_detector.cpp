@@ -48,6 +48,16 @@ double iou(const RealBox& a, const RealBox& b) {
   return inter / ((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter);
 }
 
+// arena_bytes of a call that must be valid.
+size_t arena_for(const FaceDetector& det, int w, int h, const DetectOptions& o) {
+  size_t need = 0;
+  const model::Status s = det.arena_bytes(w, h, o, &need);
+  INFO(s.message);
+  REQUIRE(s.ok());
+  REQUIRE(need > 0);
+  return need;
+}
+
 }  // namespace
 
 TEST_CASE("FaceDetector boxes equal a double-precision decode + NMS of the same head", "[detect][face]") {
@@ -61,11 +71,11 @@ TEST_CASE("FaceDetector boxes equal a double-precision decode + NMS of the same 
   o.scales_q8[0] = 256;
   o.threshold_q30 = 1 << 28;  // 0.25: plenty of candidates on noise
   o.nms_iou_q16 = 19661;
-  std::vector<uint8_t> arena_storage(det.arena_bytes(W, H, o) + 16);
+  std::vector<uint8_t> arena_storage(arena_for(det, W, H, o) + 16);
   uint8_t* arena = arena_storage.data() + (16 - reinterpret_cast<uintptr_t>(arena_storage.data()) % 16) % 16;
   std::vector<Detection> boxes(512);
   int count = 0;
-  REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, o, arena, det.arena_bytes(W, H, o), boxes.data(), 512, &count).ok());
+  REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, o, arena, arena_for(det, W, H, o), boxes.data(), 512, &count).ok());
 
   // Independent path: the same integer network on the same resized input, decoded in doubles.
   const NetworkInput in = det.network_input_for(W, H, 256);
@@ -134,8 +144,7 @@ TEST_CASE("FaceDetector uses exactly its arena and no heap", "[detect][face]") {
   const int W = 50, H = 90;
   const auto img = random_image(W, H, 6);
   DetectOptions o;  // default: 1x and 2x
-  const size_t need = det.arena_bytes(W, H, o);
-  REQUIRE(need > 0);
+  const size_t need = arena_for(det, W, H, o);
   std::vector<uint64_t> storage(need / 8 + 64, 0x5A5A5A5A5A5A5A5Aull);
   uint8_t* arena = reinterpret_cast<uint8_t*>(storage.data());
   std::vector<Detection> boxes(64);
@@ -170,21 +179,23 @@ TEST_CASE("FaceDetector rejects bad models, images and options with an error", "
 
   const auto img = random_image(40, 40, 8);
   DetectOptions o;
-  std::vector<uint64_t> arena(det.arena_bytes(40, 40, o) / 8 + 1);
+  std::vector<uint64_t> arena(arena_for(det, 40, 40, o) / 8 + 1);
   auto* a = reinterpret_cast<uint8_t*>(arena.data());
   Detection boxes[4];
   int count = 0;
   CHECK(det.detect(ImageView{img.data(), 0, 40, 0}, o, a, arena.size() * 8, boxes, 4, &count).code ==
-        model::Error::bad_input_size);
+        model::Error::bad_image);
   CHECK(det.detect(ImageView{img.data(), 40, 40, 10}, o, a, arena.size() * 8, boxes, 4, &count).code ==
-        model::Error::bad_input_size);
+        model::Error::bad_image);
   CHECK(det.detect(ImageView{nullptr, 40, 40, 120}, o, a, arena.size() * 8, boxes, 4, &count).code ==
-        model::Error::bad_input_size);
+        model::Error::bad_image);
   CHECK(det.detect(ImageView{img.data(), 40, 40, 120}, o, a + 1, arena.size() * 8 - 8, boxes, 4, &count).code ==
         model::Error::misaligned_buffer);
   DetectOptions bad = o;
   bad.num_scales = 0;
-  CHECK(det.arena_bytes(40, 40, bad) == 0);
+  size_t need = 123;
+  CHECK(det.arena_bytes(40, 40, bad, &need).code == model::Error::bad_options);
+  CHECK(need == 0);
   CHECK_FALSE(det.detect(ImageView{img.data(), 40, 40, 120}, bad, a, arena.size() * 8, boxes, 4, &count).ok());
   bad = o;
   bad.scales_q8[1] = 100000;
@@ -236,7 +247,7 @@ TEST_CASE("FloatFaceDetector (weights-only mode) agrees with the integer FaceDet
   o.scales_q8[0] = 256;
   o.threshold_q30 = 0;
   o.nms_iou_q16 = 65536;
-  std::vector<uint64_t> arena(det.arena_bytes(W, H, o) / 8 + 1);
+  std::vector<uint64_t> arena(arena_for(det, W, H, o) / 8 + 1);
   std::vector<Detection> boxes(4096);
   int count = 0;
   REQUIRE(det.detect(view, o, reinterpret_cast<uint8_t*>(arena.data()), arena.size() * 8, boxes.data(), 4096, &count).ok());
@@ -271,7 +282,7 @@ TEST_CASE("head/template_scales gates templates per scale and is validated", "[d
   opt.scales_q8[0] = 256;
   opt.threshold_q30 = 0;
   opt.nms_iou_q16 = 65536;  // keep everything
-  std::vector<uint64_t> arena(det.arena_bytes(W, H, opt) / 8 + 1);
+  std::vector<uint64_t> arena(arena_for(det, W, H, opt) / 8 + 1);
   std::vector<Detection> boxes(4096);
   int count = 0;
   REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, opt, reinterpret_cast<uint8_t*>(arena.data()),
@@ -288,4 +299,250 @@ TEST_CASE("head/template_scales gates templates per scale and is validated", "[d
   FaceDetector bad;
   const model::Status s = FaceDetector::open(buf.data(), buf.size, &bad);
   CHECK(s.code == model::Error::bad_metadata);
+}
+
+namespace {
+
+// detect() on exactly arena_bytes of heap (ASan sees any write past it) with guard bytes
+// checked after a copy: the call must succeed and every box lie inside the image.
+void detect_checked(const FaceDetector& det, int w, int h, const DetectOptions& o, uint64_t seed,
+                    DetectReport* report = nullptr, std::vector<Detection>* found = nullptr) {
+  const auto img = random_image(w, h, seed);
+  const size_t need = arena_for(det, w, h, o);
+  const size_t guard = 256;
+  std::vector<uint64_t> storage((need + guard) / 8 + 1, 0xA5A5A5A5A5A5A5A5ull);
+  uint8_t* arena = reinterpret_cast<uint8_t*>(storage.data());
+  std::vector<Detection> boxes(64);
+  int count = -1;
+  const model::Status s = det.detect(ImageView{img.data(), w, h, w * 3}, o, arena, need, boxes.data(), 64, &count, report);
+  INFO(w << "x" << h << ": " << s.message);
+  REQUIRE(s.ok());
+  REQUIRE(count >= 0);
+  REQUIRE(count <= 64);
+  for (size_t i = need; i < need + guard; ++i) REQUIRE(arena[i] == 0xA5);
+  for (int i = 0; i < count; ++i) {
+    const Box& b = boxes[size_t(i)].box;
+    REQUIRE(0 <= b.x0);
+    REQUIRE(b.x0 <= b.x1);
+    REQUIRE(b.x1 <= w);
+    REQUIRE(0 <= b.y0);
+    REQUIRE(b.y0 <= b.y1);
+    REQUIRE(b.y1 <= h);
+  }
+  if (found) found->assign(boxes.begin(), boxes.begin() + count);
+}
+
+}  // namespace
+
+TEST_CASE("every image side up to 8192 px works at the default scales (tiles past the limit)", "[detect][face][sizes]") {
+  Buffer buf = face_model(51);
+  FaceDetector det;
+  REQUIRE(FaceDetector::open(buf.data(), buf.size, &det).ok());
+  DetectOptions o;  // 0.5x, 1x, 2x: a 2049-px side is a 4098-px network input at 2x
+  for (int side : {2048, 2049, 4096, 8192}) {
+    for (bool wide : {true, false}) {
+      const int w = wide ? side : 24, h = wide ? 24 : side;
+      DetectReport report{};
+      detect_checked(det, w, h, o, uint64_t(side), &report);
+      REQUIRE(report.num_scales == 3);
+      const TileGrid& at2x = report.scale[2];
+      CHECK(at2x.tiled() == (2 * side > o.max_tile_side));
+      CHECK(at2x.x.length <= o.max_tile_side);
+      CHECK(at2x.y.length <= o.max_tile_side);
+    }
+  }
+  // The arena is bounded by the tile: no side needs more than the largest untiled input
+  // (1024 px at 2x = one 2048-px tile).
+  size_t a1024 = 0, a8192 = 0;
+  REQUIRE(det.arena_bytes(1024, 24, o, &a1024).ok());
+  REQUIRE(det.arena_bytes(8192, 24, o, &a8192).ok());
+  CHECK(a8192 <= a1024);
+  // Sizes past the limit are a clear error, never "0 bytes".
+  size_t need = 1;
+  CHECK(det.arena_bytes(8193, 24, o, &need).code == model::Error::bad_image);
+  CHECK(need == 0);
+  CHECK(det.arena_bytes(0, 24, o, &need).code == model::Error::bad_image);
+}
+
+TEST_CASE("a tiled detection equals its tiles run one by one, decoded at their origins", "[detect][face][tiling]") {
+  Buffer buf = face_model(52);
+  FaceDetector det;
+  REQUIRE(FaceDetector::open(buf.data(), buf.size, &det).ok());
+  const int W = 300, H = 70;
+  const auto img = random_image(W, H, 53);
+  const ImageView view{img.data(), W, H, W * 3};
+  DetectOptions o;
+  o.num_scales = 2;
+  o.scales_q8[0] = 256;
+  o.scales_q8[1] = 512;
+  o.threshold_q30 = 1 << 28;
+  o.max_tile_side = 128;
+  std::vector<Detection> got;
+  DetectReport report{};
+  detect_checked(det, W, H, o, 53, &report, &got);
+  REQUIRE(report.scale[0].tiled());
+  REQUIRE(report.scale[1].count() > report.scale[0].count());
+
+  // Reference: every tile through its own plan and the executor, decoded by hand.
+  std::vector<Candidate> storage(size_t(o.max_candidates));
+  CandidateHeap heap(storage.data(), o.max_candidates);
+  int head_frac = 0;
+  for (int k = 0; k < o.num_scales; ++k) {
+    const TileGrid g = det.tiles_for(W, H, o, k);
+    model::MemoryPlan plan;
+    REQUIRE(model::MemoryPlan::make(det.graph(), g.y.length, g.x.length, o.schedule, &plan).ok());
+    std::vector<uint64_t> exec(plan.arena_bytes / 8 + 2);
+    std::vector<uint8_t> rgb(size_t(g.x.length) * g.y.length * 3);
+    for (int iy = 0; iy < g.y.tiles; ++iy)
+      for (int ix = 0; ix < g.x.tiles; ++ix) {
+        const DecodeFrame f{g.scale_q8, g.x.origin(ix), g.y.origin(iy), g.input.resized_w, g.input.resized_h, W, H};
+        resize_bilinear_rgb_window(view, f.resized_w, f.resized_h, f.origin_x, f.origin_y, rgb.data(), g.x.length,
+                                   g.y.length, 128);
+        model::IntegerOutput head;
+        REQUIRE(model::run_integer(det.graph(), plan, reinterpret_cast<uint8_t*>(exec.data()), plan.arena_bytes,
+                                   rgb.data(), &head).ok());
+        decode_head(Tensor<const int16_t>{head.as<int16_t>(), head.shape.height, head.shape.width, head.shape.channels},
+                    head.frac, det.head_layout(), logit_threshold(o.threshold_q30, head.frac), f, heap);
+        head_frac = head.frac;
+      }
+  }
+  std::vector<Detection> want(64);
+  want.resize(size_t(finish_detections(heap, o, W, H, head_frac, want.data(), 64)));
+  REQUIRE(got.size() == want.size());
+  REQUIRE_FALSE(got.empty());
+  for (size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].logit == want[i].logit);
+    CHECK(got[i].box.x0 == want[i].box.x0);
+    CHECK(got[i].box.y0 == want[i].box.y0);
+    CHECK(got[i].box.x1 == want[i].box.x1);
+    CHECK(got[i].box.y1 == want[i].box.y1);
+  }
+  // Without tiling the same call runs one network input per scale.
+  o.max_tile_side = 4096;
+  detect_checked(det, W, H, o, 53, &report, nullptr);
+  CHECK_FALSE(report.scale[1].tiled());
+}
+
+#include <thread>
+
+TEST_CASE("one FaceDetector serves concurrent detections, each with its own arena", "[detect][face][threads]") {
+  // Run under ThreadSanitizer by the tsan preset: sizing and detecting from several
+  // threads on one shared detector, and on a second detector, must not race, and every
+  // thread gets the boxes a lone call gets.
+  Buffer buf = face_model(61);
+  FaceDetector shared, other;
+  REQUIRE(FaceDetector::open(buf.data(), buf.size, &shared).ok());
+  REQUIRE(FaceDetector::open(buf.data(), buf.size, &other).ok());
+  const int W = 64, H = 48;
+  const auto img = random_image(W, H, 62);
+  DetectOptions o;
+  o.threshold_q30 = 1 << 28;
+  auto run = [&](const FaceDetector& det, std::vector<Detection>* out) {
+    size_t need = 0;
+    if (!det.arena_bytes(W, H, o, &need).ok()) return false;
+    std::vector<uint64_t> arena(need / 8 + 1);
+    std::vector<Detection> boxes(256);
+    int count = 0;
+    if (!det.detect(ImageView{img.data(), W, H, W * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need, boxes.data(),
+                    256, &count).ok())
+      return false;
+    out->assign(boxes.begin(), boxes.begin() + count);
+    return true;
+  };
+  std::vector<Detection> expected;
+  REQUIRE(run(shared, &expected));
+  REQUIRE_FALSE(expected.empty());
+  constexpr int kThreads = 4;
+  std::vector<std::vector<Detection>> got(kThreads);
+  bool ok[kThreads] = {};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 3; ++rep) ok[t] = run(t % 2 ? other : shared, &got[size_t(t)]);
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    REQUIRE(ok[t]);
+    REQUIRE(got[size_t(t)].size() == expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      CHECK(got[size_t(t)][i].logit == expected[i].logit);
+      CHECK(got[size_t(t)][i].box.x0 == expected[i].box.x0);
+      CHECK(got[size_t(t)][i].box.y1 == expected[i].box.y1);
+    }
+  }
+}
+
+#include <fstream>
+
+#include "thread_pool.h"
+
+TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 workers", "[detect][face][threads]") {
+  // The shipped K210 model (calibrated full-range int16: the kernels' split paths) and a
+  // synthetic int8 one; layer by layer (every layer in row bands) and row-streamed (the
+  // unfused layers in bands).
+  std::vector<Buffer> models;
+  {
+    std::ifstream f(TINYQ_SOURCE_DIR "/models/face_mnv2_a050_outA.auto.tqw", std::ios::binary | std::ios::ate);
+    REQUIRE(f);
+    Buffer b;
+    b.size = size_t(f.tellg());
+    b.storage.assign(b.size / 8 + 1, 0);
+    f.seekg(0);
+    f.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size));
+    models.push_back(std::move(b));
+  }
+  models.push_back(face_model(81, model::DType::int8));
+  const int W = 150, H = 110;
+  const auto img = random_image(W, H, 82);
+  for (const Buffer& buf : models) {
+    static FaceDetector det;
+    REQUIRE(FaceDetector::open(buf.data(), buf.size, &det).ok());
+    for (auto schedule : {model::Schedule::layer_by_layer, model::Schedule::row_streamed}) {
+      DetectOptions o;
+      o.schedule = schedule;
+      o.threshold_q30 = 0;     // every cell is a candidate: many boxes on any image
+      o.max_tile_side = 192;   // tiles too
+      const size_t need = arena_for(det, W, H, o);
+      std::vector<uint64_t> arena(need / 8 + 1);
+      // The head of one network input, and the boxes of the whole detection.
+      model::MemoryPlan plan;
+      REQUIRE(model::MemoryPlan::make(det.graph(), 128, 160, schedule, &plan).ok());
+      std::vector<uint64_t> exec(plan.arena_bytes / 8 + 2);
+      std::vector<uint8_t> rgb(size_t(128) * 160 * 3);
+      for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = img[i % img.size()];
+      std::vector<uint8_t> head_ref;
+      std::vector<Detection> boxes_ref;
+      for (int threads : {1, 2, 3, 7}) {
+        tinyq_cli::ThreadPool pool(threads);
+        const ParallelFor par = pool.parallel_for();
+        model::IntegerOutput head;
+        REQUIRE(model::run_integer(det.graph(), plan, reinterpret_cast<uint8_t*>(exec.data()), plan.arena_bytes,
+                                   rgb.data(), &head, &par).ok());
+        const uint8_t* h = static_cast<const uint8_t*>(head.data);
+        const std::vector<uint8_t> head_bytes(h, h + head.shape.elements() * (head.dtype == model::DType::int16 ? 2 : 1));
+        std::vector<Detection> boxes(512);
+        int count = 0;
+        REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need,
+                           boxes.data(), 512, &count, nullptr, &par).ok());
+        boxes.resize(size_t(count));
+        INFO("threads " << threads);
+        if (threads == 1) {
+          head_ref = head_bytes;
+          boxes_ref = boxes;
+          REQUIRE_FALSE(boxes_ref.empty());
+          continue;
+        }
+        REQUIRE(head_bytes == head_ref);
+        REQUIRE(boxes.size() == boxes_ref.size());
+        for (size_t i = 0; i < boxes.size(); ++i) {
+          REQUIRE(boxes[i].logit == boxes_ref[i].logit);
+          REQUIRE(boxes[i].score_q30 == boxes_ref[i].score_q30);
+          REQUIRE(boxes[i].box.x0 == boxes_ref[i].box.x0);
+          REQUIRE(boxes[i].box.y0 == boxes_ref[i].box.y0);
+          REQUIRE(boxes[i].box.x1 == boxes_ref[i].box.x1);
+          REQUIRE(boxes[i].box.y1 == boxes_ref[i].box.y1);
+        }
+      }
+    }
+  }
 }

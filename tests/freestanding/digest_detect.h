@@ -37,9 +37,10 @@ inline void run_one(tinyq_test::Digest& d, const tinyq_test::SyntheticOptions& o
   options.scales_q8[2] = 512;
   options.threshold_q30 = 1 << 27;  // 0.125
   options.max_candidates = 300;     // small enough that the heap drops some
-  const size_t need = detector.arena_bytes(kImageW, kImageH, options);
+  size_t need = 0;
+  s = detector.arena_bytes(kImageW, kImageH, options, &need);
   d.add(static_cast<int64_t>(need));
-  if (need == 0 || need > kArenaBytes) return;
+  if (!s.ok() || need > kArenaBytes) return;
   int count = 0;
   s = detector.detect(tinyq::ImageView{image, kImageW, kImageH, kImageW * 3}, options, arena, kArenaBytes, boxes, 128,
                       &count);

@@ -37,11 +37,14 @@ constexpr T saturate(int64_t x) {
   return static_cast<T>(x < int_limits<T>::min ? int_limits<T>::min : (x > int_limits<T>::max ? int_limits<T>::max : x));
 }
 
-// x * 2^s, saturated to `bits` bits instead of overflowing (s in [0, 62]).
+// x * 2^s, saturated to `bits` bits instead of overflowing (s in [0, 63]).
 constexpr int64_t saturating_shift_left(int64_t x, int s, int bits = 64) {
   const int64_t hi = bits >= 64 ? INT64_MAX : (int64_t(1) << (bits - 1)) - 1;
   const int64_t lo = -hi - 1;
   if (s == 0) return x < lo ? lo : (x > hi ? hi : x);
+  if (x == 0) return 0;
+  // |x| >= 1 and s = 63: |x 2^s| >= 2^63 > hi, and x 2^s <= -2^63 <= lo.
+  if (s >= 63) return x > 0 ? hi : lo;
   // Compare before shifting:  x 2^s <= hi  <=>  x <= floor(hi / 2^s),
   //                           x 2^s >= -2^(bits-1)  <=>  x >= -2^(bits-1-s)  (x >= 0 once s >= bits).
   const int64_t x_max = hi >> s;
@@ -50,6 +53,15 @@ constexpr int64_t saturating_shift_left(int64_t x, int s, int bits = 64) {
   if (x < x_min) return lo;
   // Left shift of a negative number is UB before C++20: multiply instead.
   return x * (int64_t(1) << s);
+}
+
+// 2^e as a double, exact for e in [-1074, 1023]; constexpr (no <cmath>), for the host-side
+// conversions of Q (2^63 does not fit int64, so `double(int64_t(1) << 63)` is no option).
+constexpr double exp2_double(int e) {
+  double v = 1.0;
+  for (; e > 0; --e) v *= 2.0;
+  for (; e < 0; ++e) v *= 0.5;
+  return v;
 }
 
 // Shift by a signed amount: right (rounding) when s > 0, left (saturating) when s < 0.

@@ -20,6 +20,8 @@ template <int M, int N>
 struct Q {
   static_assert(M >= 0, "Q<m,n>: m (integer bits) must be >= 0");
   static_assert(N >= 0, "Q<m,n>: n (fractional bits) must be >= 0");
+  // The widest legal formats are the 64-bit ones, Q<63,0> .. Q<0,63>: every operation
+  // below is defined for them (2^N is formed as a double, never as int64_t(1) << 63).
   static_assert(1 + M + N <= 64, "Q<m,n>: 1 + m + n must fit in 64 bits (the widest storage)");
 
   using storage = smallest_signed_t<1 + M + N>;
@@ -39,12 +41,12 @@ struct Q {
 
   // Host/tool helpers: round to nearest (ties away from zero), saturate.
   static constexpr Q from_double(double v) {
-    const double scaled = v * static_cast<double>(int64_t(1) << N);
+    const double scaled = v * exp2_double(N);
     if (scaled >= static_cast<double>(raw_max)) return max();
     if (scaled <= static_cast<double>(raw_min)) return min();
     return Q{static_cast<storage>(scaled < 0 ? int64_t(scaled - 0.5) : int64_t(scaled + 0.5))};
   }
-  constexpr double to_double() const { return static_cast<double>(raw) / static_cast<double>(int64_t(1) << N); }
+  constexpr double to_double() const { return static_cast<double>(raw) * exp2_double(-N); }
 };
 
 // The paper's 16-bit formats.

@@ -105,23 +105,46 @@ inline int32_t logit_threshold(int32_t probability_q30, int head_frac) {
   return lo > INT32_MAX ? INT32_MAX : static_cast<int32_t>(lo);
 }
 
-// Decodes every cell/template whose logit >= threshold into `heap`. The network
-// input was the original image resized to resized_w x resized_h (then padded);
-// boxes are mapped back to the original image_w x image_h pixels.
+// Where one head map sits: the inference scale (template gating), the tile's origin in
+// the resized image (detect/tiling.h; 0, 0 when untiled), the resized and original sizes.
+struct DecodeFrame {
+  int32_t scale_q8;
+  int origin_x, origin_y;
+  int resized_w, resized_h;
+  int image_w, image_h;
+};
+
+// Candidate coordinates are kept in [-S, 2 S] Q8 pixels, S = kMaxImageSide px: one image
+// side beyond every edge (boxes are clipped to the image at the end anyway). Every
+// decode step before this clamp is int64 (|value| < 2^54: anchors < 2^25, tx w_t < 2^40,
+// w_t e^6 < 2^33, times image_w <= 2^13), so nothing narrows or overflows; and NMS's
+// widths stay < 3 S 2^8 < 2^23, areas < 2^46, IoU products < 2^62 (nms.h).
+constexpr int64_t kCandidateMinQ8 = -(int64_t(kMaxImageSide) << 8);
+constexpr int64_t kCandidateMaxQ8 = int64_t(2 * kMaxImageSide) << 8;
+inline int32_t clamp_candidate_q8(int64_t v) {
+  return static_cast<int32_t>(v < kCandidateMinQ8 ? kCandidateMinQ8 : (v > kCandidateMaxQ8 ? kCandidateMaxQ8 : v));
+}
+
+// Decodes every cell/template whose logit >= threshold into `heap`. The network input
+// was the tile at (origin_x, origin_y) of the original image resized to
+// resized_w x resized_h; boxes are mapped back to the original image_w x image_h pixels.
+// Preconditions (parse_head_layout, FaceDetector): template sizes in (0, 2^24] Q8,
+// head_frac <= 16, image sides <= kMaxImageSide, resized sides >= 1.
 template <typename T>
 void decode_head(const Tensor<const T>& head, int head_frac, const HeadLayout& layout, int32_t logit_min,
-                 int32_t scale_q8, int resized_w, int resized_h, int image_w, int image_h, CandidateHeap& heap) {
+                 const DecodeFrame& f, CandidateHeap& heap) {
   const int nt = layout.num_templates;
   auto used_here = [&](int t) {
     return layout.template_scale_q8 == nullptr || layout.template_scale_q8[t] == 0 ||
-           layout.template_scale_q8[t] == scale_q8;
+           layout.template_scale_q8[t] == f.scale_q8;
   };
   const int32_t clamp = 6 << head_frac;  // |tw|, |th| <= 6
+  const int64_t ox = int64_t(f.origin_x) * 256, oy = int64_t(f.origin_y) * 256;
   for (int i = 0; i < head.height; ++i) {
     for (int j = 0; j < head.width; ++j) {
       const T* cell = head.data + (int64_t(i) * head.width + j) * head.channels;
-      const int64_t ax = int64_t(layout.stride) * j * 256 + layout.anchor_offset_q8;
-      const int64_t ay = int64_t(layout.stride) * i * 256 + layout.anchor_offset_q8;
+      const int64_t ax = ox + int64_t(layout.stride) * j * 256 + layout.anchor_offset_q8;
+      const int64_t ay = oy + int64_t(layout.stride) * i * 256 + layout.anchor_offset_q8;
       for (int t = 0; t < nt; ++t) {
         const int32_t logit = cell[t];
         if (logit < logit_min || !used_here(t)) continue;
@@ -132,12 +155,12 @@ void decode_head(const Tensor<const T>& head, int head_frac, const HeadLayout& l
         const int64_t cy = ay + rounding_shift_right(int64_t(cell[2 * nt + t]) * ht, head_frac);
         const int64_t w = rounding_shift_right(wt * fixed_exp(tw, head_frac, 16), 16);  // <= 2^24 * e^6 * 2^16: fits
         const int64_t h = rounding_shift_right(ht * fixed_exp(th, head_frac, 16), 16);
-        // Network pixels -> original pixels: multiply by image / resized per axis.
+        // Resized pixels -> original pixels: multiply by image / resized per axis.
         Candidate c{};
-        c.x0 = static_cast<int32_t>((cx - w / 2) * image_w / resized_w);
-        c.x1 = static_cast<int32_t>((cx + w / 2) * image_w / resized_w);
-        c.y0 = static_cast<int32_t>((cy - h / 2) * image_h / resized_h);
-        c.y1 = static_cast<int32_t>((cy + h / 2) * image_h / resized_h);
+        c.x0 = clamp_candidate_q8((cx - w / 2) * f.image_w / f.resized_w);
+        c.x1 = clamp_candidate_q8((cx + w / 2) * f.image_w / f.resized_w);
+        c.y0 = clamp_candidate_q8((cy - h / 2) * f.image_h / f.resized_h);
+        c.y1 = clamp_candidate_q8((cy + h / 2) * f.image_h / f.resized_h);
         c.logit = logit;
         heap.push(c);
       }

@@ -5,6 +5,10 @@
 
 namespace tinyq {
 
+// Largest image side the detector accepts (FaceDetector::kMaxImageSide). Decoded box
+// coordinates are bounded relative to it (decode.h), which keeps NMS's int64 IoU exact.
+constexpr int kMaxImageSide = 8192;
+
 struct ImageView {
   const uint8_t* data;  // row-major, 3 bytes per pixel (R, G, B)
   int width;

@@ -2,8 +2,9 @@
 //
 // IoU(a, b) > threshold is decided without division:
 //   inter / union > thr_q16 / 2^16   <=>   inter * 2^16 > thr_q16 * union
-// with areas in Q16 (boxes are Q8 pixels, so areas of images up to 2^15 px fit
-// int64 with room for the 2^16 factor).
+// Coordinates are Q8 pixels inside [kCandidateMinQ8, kCandidateMaxQ8] (decode.h), so
+// every difference is formed in int64 from int32 values (< 2^23), areas < 2^46 and both
+// products < 2^62: exact in int64.
 #pragma once
 #include "decode.h"
 
@@ -13,7 +14,8 @@ inline bool iou_exceeds(const Candidate& a, const Candidate& b, int32_t threshol
   const int64_t ix0 = a.x0 > b.x0 ? a.x0 : b.x0, iy0 = a.y0 > b.y0 ? a.y0 : b.y0;
   const int64_t ix1 = a.x1 < b.x1 ? a.x1 : b.x1, iy1 = a.y1 < b.y1 ? a.y1 : b.y1;
   const int64_t inter = (ix1 > ix0 && iy1 > iy0) ? (ix1 - ix0) * (iy1 - iy0) : 0;
-  const int64_t area_a = int64_t(a.x1 - a.x0) * (a.y1 - a.y0), area_b = int64_t(b.x1 - b.x0) * (b.y1 - b.y0);
+  const int64_t area_a = (int64_t(a.x1) - a.x0) * (int64_t(a.y1) - a.y0);
+  const int64_t area_b = (int64_t(b.x1) - b.x0) * (int64_t(b.y1) - b.y0);
   const int64_t uni = area_a + area_b - inter;
   if (uni <= 0) return false;
   return inter * 65536 > int64_t(threshold_q16) * uni;

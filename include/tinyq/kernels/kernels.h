@@ -19,7 +19,7 @@ namespace tinyq {
 // pointwise_conv. Exact sums, so bit-identical to the reference. Stack: 16K elements.
 template <typename TA, typename TW>
 void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
-                    Padding pad, const Tensor<TA>& out);
+                    Padding pad, const Tensor<TA>& out, int oy_begin = 0, int oy_end = -1);
 
 template <typename TA, typename TW>
 void conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
@@ -28,6 +28,19 @@ void conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias,
   conv3x3_im2col(in, weights, bias, q, stride, pad, out);  // SIMD pointwise on patches
 #else
   conv3x3_scalar(in, weights, bias, q, stride, pad, out);  // the stem (3 input channels) on riscv64
+#endif
+}
+
+// Output rows [oy_begin, oy_end) of conv3x3 (a part of a parallel layer), for inputs with
+// conv3x3_rows_supported(cin) (the stem: 3 channels); bit-identical to those rows of conv3x3.
+constexpr bool conv3x3_rows_supported(int cin) { return 9 * cin <= 72; }
+template <typename TA, typename TW>
+void conv3x3_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
+                  Padding pad, const Tensor<TA>& out, int oy_begin, int oy_end) {
+#if TINYQ_HAVE_SSE2
+  conv3x3_im2col(in, weights, bias, q, stride, pad, out, oy_begin, oy_end);
+#else
+  conv3x3_scalar(in, weights, bias, q, stride, pad, out, oy_begin, oy_end);
 #endif
 }
 
@@ -80,8 +93,9 @@ void pointwise_conv(const Tensor<const TA>& in, const TW* weights, const int32_t
 
 template <typename TA, typename TW>
 void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
-                    Padding pad, const Tensor<TA>& out) {
+                    Padding pad, const Tensor<TA>& out, int oy_begin, int oy_end) {
   constexpr int kBuffer = 16384;
+  if (oy_end < 0) oy_end = out.height;
   const int cin = in.channels, K = 9 * cin;
   if (K > kBuffer) {
     conv3x3_reference(in, weights, bias, q, stride, pad, out);
@@ -91,7 +105,7 @@ void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t
   const int pad_left = padding_before(in.width, stride, pad);
   const int cols = kBuffer / K;  // output columns per pointwise call
   TA patches[kBuffer];
-  for (int oy = 0; oy < out.height; ++oy) {
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
     for (int ox0 = 0; ox0 < out.width; ox0 += cols) {
       const int n = out.width - ox0 < cols ? out.width - ox0 : cols;
       for (int j = 0; j < n; ++j) {

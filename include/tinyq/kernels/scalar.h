@@ -303,8 +303,9 @@ inline int64_t dot_any(const TA* x, const TW* w, int n) {
 // ---------------------------------------------------------------------------
 template <typename TA, typename TW>
 void conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
-                    Padding pad, const Tensor<TA>& out) {
+                    Padding pad, const Tensor<TA>& out, int oy_begin = 0, int oy_end = -1) {
   constexpr int kMaxK = 9 * 8;  // patch on the stack: up to 8 input channels
+  if (oy_end < 0) oy_end = out.height;
   constexpr int kGroup = 64;    // output channels per set of constants
   const int cin = in.channels, K = 9 * cin;
   if (K > kMaxK) {
@@ -322,7 +323,7 @@ void conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t
       ch[co - g0] = detail::PointwiseChannel{aligned_bias(bias, q, co), lo, hi, output_shift(q, co)};
       fast[co - g0] = ch[co - g0].shift >= 1 && ch[co - g0].shift <= 62;
     }
-    for (int oy = 0; oy < out.height; ++oy) {
+    for (int oy = oy_begin; oy < oy_end; ++oy) {
       for (int ox = 0; ox < out.width; ++ox) {
         TA patch[kMaxK];
         for (int ky = 0; ky < 3; ++ky) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../core/fixed_point.h"
+#include "../core/parallel.h"
 #include "../blocks/inverted_residual.h"
 #include "../kernels/kernels.h"
 #include "memory_plan.h"
@@ -31,11 +32,15 @@ struct IntegerOutput {
 
 namespace exec_detail {
 
-// round(num / den), ties up (the rounding rule of core/fixed_point.h), den > 0.
+// round(num / den) = floor(num / den + 1/2), ties up (the rounding rule of
+// core/fixed_point.h), for den > 0. Computed as q = floor(num / den), r = num - q den in
+// [0, den), then q + (2 r >= den): no intermediate exceeds |num| or 2 den, so any int64
+// num and any den in (0, 2^62] are exact (the old 2 num + den form overflowed for
+// |num| > 2^62).
 constexpr int64_t rounding_divide(int64_t num, int64_t den) {
-  const int64_t n2 = 2 * num + den, d2 = 2 * den;
-  const int64_t q = n2 / d2;
-  return (n2 % d2 != 0 && n2 < 0) ? q - 1 : q;  // floor
+  int64_t q = num / den, r = num % den;  // truncation: r has num's sign
+  if (r < 0) { q -= 1; r += den; }       // floor
+  return r >= den - r ? q + 1 : q;       // 2 r >= den without forming 2 r
 }
 
 template <typename TA>
@@ -126,8 +131,74 @@ bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int l
                                    arena + p.scratch_offset[step - 1], static_cast<size_t>(p.scratch_bytes[step - 1]));
 }
 
+// Rows [r0, r1) of a tensor: a part of a parallel layer.
+template <typename T>
+Tensor<T> rows_of(const Tensor<T>& t, int r0, int r1) {
+  return Tensor<T>{t.data + static_cast<int64_t>(r0) * t.width * t.channels, r1 - r0, t.width, t.channels};
+}
+
+// One layer cut into `parts` bands of output rows for a ParallelFor. Each band is an
+// independent kernel call on its own rows (the 3x3 ones read the input rows they need,
+// with the same padding), and every kernel variant equals the reference per output
+// value, so the layer's result does not depend on the cut.
 template <typename TA>
-Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* rgb, IntegerOutput* result) {
+struct LayerBands {
+  const Graph* g;
+  const Op* op;
+  Tensor<const TA> a, b;  // b: the second operand of add
+  Tensor<TA> out;
+  int parts;
+
+  template <typename TW>
+  void run_rows(int r0, int r1) const {
+    const ConvQuant q = conv_quant(*g, *op);
+    const TW* w = op->weights.as<TW>();
+    const int32_t* bias = op->bias.as<int32_t>();
+    const Padding pad = g->info().padding == PaddingMode::symmetric ? Padding::symmetric : Padding::tf_same;
+    switch (op->kind) {
+      case OpKind::conv3x3: conv3x3_rows<TA, TW>(a, w, bias, q, op->stride, pad, out, r0, r1); break;
+      case OpKind::depthwise3x3: {
+        const int pad_top = padding_before(a.height, op->stride, pad), pad_left = padding_before(a.width, op->stride, pad);
+        for (int oy = r0; oy < r1; ++oy) {
+          const TA* rows[3];
+          depthwise_input_rows(a, oy, op->stride, pad_top, rows);
+          depthwise_conv3x3_row<TA, TW>(rows, a.width, a.channels, w, bias, q, op->stride, pad_left, out.row(oy), out.width);
+        }
+        break;
+      }
+      default: pointwise_conv<TA, TW>(rows_of(a, r0, r1), w, bias, q, rows_of(out, r0, r1)); break;
+    }
+  }
+  static void task(void* ctx, int i) {
+    const LayerBands& l = *static_cast<const LayerBands*>(ctx);
+    const RangePart r = range_part(l.out.height, l.parts, i);
+    if (r.begin == r.end) return;
+    if (l.op->kind == OpKind::add) {
+      add<TA>(rows_of(l.a, r.begin, r.end), l.g->value_frac(l.op->in0), rows_of(l.b, r.begin, r.end),
+              l.g->value_frac(l.op->in1), rows_of(l.out, r.begin, r.end), l.op->out_frac);
+    } else if (l.op->weights.dtype == DType::int16) {
+      l.template run_rows<int16_t>(r.begin, r.end);
+    } else {
+      l.template run_rows<int8_t>(r.begin, r.end);
+    }
+  }
+};
+
+// Whether op runs as row bands under a ParallelFor (the rest run on the caller).
+inline bool runs_in_bands(const Op& op, int cin, int out_height) {
+  if (out_height < 2) return false;
+  switch (op.kind) {
+    case OpKind::conv3x3: return conv3x3_rows_supported(cin);
+    case OpKind::depthwise3x3:
+    case OpKind::pointwise:
+    case OpKind::add: return true;
+    default: return false;
+  }
+}
+
+template <typename TA>
+Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* rgb, IntegerOutput* result,
+           const ParallelFor* par) {
   normalise_input<TA>(g.info(), rgb, g.value_frac(0), view<TA>(p, arena, 0));
   for (int i = 0; i < g.op_count();) {
     const Op& op = g.op(i);
@@ -140,13 +211,20 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
       if (!same)
         return make_error(Error::dtype_mismatch, "a fused block needs one weight dtype for all its convs", i);
       const bool ok = wt == DType::int16 ? run_fused<TA, int16_t>(g, p, arena, i, len) : run_fused<TA, int8_t>(g, p, arena, i, len);
-      if (!ok) return make_error(Error::arena_too_small, "fused block rejected its shapes or scratch", i);
+      if (!ok) return make_error(Error::block_rejected, "fused block rejected its shapes or scratch", i);
       i += len;
       continue;
     }
     const int v = i + 1;
     const Tensor<TA> out = view<TA>(p, arena, v);
     const Tensor<const TA> a = cview<TA>(p, arena, op.in0);
+    if (par != nullptr && par->parallel() && runs_in_bands(op, a.channels, out.height)) {
+      const int parts = out.height < 4 * par->workers ? out.height : 4 * par->workers;
+      const LayerBands<TA> bands{&g, &op, a, op.kind == OpKind::add ? cview<TA>(p, arena, op.in1) : a, out, parts};
+      par->run(par->pool, parts, &LayerBands<TA>::task, const_cast<LayerBands<TA>*>(&bands));
+      ++i;
+      continue;
+    }
     switch (op.kind) {
       case OpKind::conv3x3:
       case OpKind::depthwise3x3:
@@ -177,17 +255,21 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
 }  // namespace exec_detail
 
 // rgb: input_height x input_width x 3 uint8 pixels (HWC, RGB), the plan's size.
+// parallel (optional): the layers of whole tensors (layer_by_layer, and the unfused ops of
+// row_streamed) run as bands of output rows on it; fused row-streamed blocks stream on
+// the caller. The output is bit-identical for any ParallelFor (core/parallel.h).
 inline Status run_integer(const Graph& g, const MemoryPlan& plan, uint8_t* arena, size_t arena_size,
-                          const uint8_t* rgb, IntegerOutput* result) {
+                          const uint8_t* rgb, IntegerOutput* result, const ParallelFor* parallel = nullptr) {
   if (!g.is_integer()) return make_error(Error::not_integer_model, "the integer executor needs an int8/int16 model");
   if (arena == nullptr || rgb == nullptr) return make_error(Error::null_buffer, "arena or input is null");
   if ((reinterpret_cast<uintptr_t>(arena) & (kArenaAlignment - 1)) != 0)
     return make_error(Error::misaligned_buffer, "the arena must be 16-byte aligned");
   if (arena_size < plan.arena_bytes) return make_error(Error::arena_too_small, "arena smaller than MemoryPlan::arena_bytes");
-  if (plan.element_bytes != dtype_bytes(g.info().activation_dtype) || plan.step_count < 1)
-    return make_error(Error::bad_input_size, "the plan was made for another graph");
-  return g.info().activation_dtype == DType::int16 ? exec_detail::run<int16_t>(g, plan, arena, rgb, result)
-                                                   : exec_detail::run<int8_t>(g, plan, arena, rgb, result);
+  if (plan.element_bytes != dtype_bytes(g.info().activation_dtype) || plan.step_count < 1 ||
+      plan.value_count != g.value_count() || plan.op_count != g.op_count())
+    return make_error(Error::plan_mismatch, "the plan was made for another graph");
+  return g.info().activation_dtype == DType::int16 ? exec_detail::run<int16_t>(g, plan, arena, rgb, result, parallel)
+                                                   : exec_detail::run<int8_t>(g, plan, arena, rgb, result, parallel);
 }
 
 }  // namespace model

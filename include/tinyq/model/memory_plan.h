@@ -41,6 +41,7 @@ constexpr uint64_t fused_block_scratch_bytes(uint32_t element_bytes, int in_widt
 struct MemoryPlan {
   Schedule schedule;
   int input_height, input_width;
+  int value_count, op_count;  // of the graph the plan was made for (run_integer checks them)
   uint32_t element_bytes;
   Shape shape[kMaxValues];
   uint64_t offset[kMaxValues];  // byte offset in the arena
@@ -79,6 +80,8 @@ struct MemoryPlan {
     p.schedule = schedule;
     p.input_height = height;
     p.input_width = width;
+    p.value_count = g.value_count();
+    p.op_count = g.op_count();
     p.element_bytes = dtype_bytes(g.info().activation_dtype);
     Status s = g.shapes(height, width, p.shape);
     if (!s.ok()) return s;

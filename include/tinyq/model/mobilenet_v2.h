@@ -24,7 +24,13 @@
 namespace tinyq {
 namespace model {
 
-constexpr int kMaxOps = 72;
+// Ops of the largest graph the layer table builds (width 1.0, output C or B + classifier)
+// stay below 72. TINYQ_MAX_OPS exists only so a test can prove the graph_too_large guard;
+// every translation unit of one program must see the same value.
+#ifndef TINYQ_MAX_OPS
+#define TINYQ_MAX_OPS 72
+#endif
+constexpr int kMaxOps = TINYQ_MAX_OPS;
 constexpr int kMaxValues = kMaxOps + 1;
 constexpr int kOpNameBytes = 32;
 constexpr int kMinInputSize = 32;
@@ -157,6 +163,10 @@ class Graph {
                                                    (s.block == 0 && s.kind == OpKind::depthwise3x3));
       if (first_of_block) block_input = static_cast<int16_t>(g.value_count_ - 1);
       Op& op = g.new_op(s.kind, s.name, static_cast<int16_t>(g.value_count_ - 1), -1);
+      if (g.too_many_ops_) {
+        st = make_error(Error::graph_too_large, "the backbone needs more than kMaxOps ops");
+        return;
+      }
       op.relu6 = s.relu6;
       op.stride = static_cast<uint8_t>(s.stride);
       op.cin = s.cin;
@@ -175,6 +185,7 @@ class Graph {
       if (s.block == 13 && s.kind == OpKind::pointwise && !is_project(s.name)) outA = static_cast<int16_t>(g.value_count_ - 1);
     });
     if (!st.ok()) return st;
+    if (g.too_many_ops_) return make_error(Error::graph_too_large, "the backbone needs more than kMaxOps ops");  // its adds
     int16_t outv = static_cast<int16_t>(g.value_count_ - 1);
     if (m.output == OutputVariant::A) outv = outA;
     if (m.output == OutputVariant::C) {
@@ -190,6 +201,7 @@ class Graph {
     g.backbone_output_ = outv;
     if (m.has_head) {
       Op& h = g.new_op(OpKind::pointwise, "head", outv, -1);
+      if (g.too_many_ops_) return make_error(Error::graph_too_large, "the head needs more than kMaxOps ops");
       h.cin = g.channels_of(outv);
       h.cout = static_cast<int32_t>(m.head_templates) * m.head_values_per_template;
       h.stride = 1;
@@ -223,12 +235,14 @@ class Graph {
       p.cin = p.cout = g.channels_of(outv);
       const TensorView w = file.find("Logits/Conv2d_1c_1x1/weights");
       Op& l = g.new_op(OpKind::pointwise, "Logits/Conv2d_1c_1x1", static_cast<int16_t>(g.value_count_ - 1), -1);
+      if (g.too_many_ops_) return make_error(Error::graph_too_large, "the classifier needs more than kMaxOps ops");
       l.cin = p.cout;
       l.cout = (w.valid() && w.ndim == 4) ? static_cast<int32_t>(w.shape[0]) : 1;
       l.stride = 1;
       st = g.bind_conv(l, used);
       if (!st.ok()) return st;
     }
+    if (g.too_many_ops_) return make_error(Error::graph_too_large, "the graph needs more than kMaxOps ops");
     g.output_ = static_cast<int16_t>(g.value_count_ - 1);
     // activation formats (validated after the leftover check, so a wrong architecture
     // reports the first tensor it does not use)
@@ -319,6 +333,7 @@ class Graph {
     info_ = ModelInfo{};
     integer_ = false;
     op_count_ = 0;
+    too_many_ops_ = false;
     value_count_ = 0;
     output_ = 0;
     backbone_output_ = 0;
@@ -334,7 +349,17 @@ class Graph {
   }
   int32_t channels_of(int v) const { return v == 0 ? 3 : ops_[v - 1].cout; }
 
+  // The next op slot; when all kMaxOps are taken, a spare slot that build() never uses
+  // (too_many_ops_ makes it fail with graph_too_large), so callers need no check per op.
   Op& new_op(OpKind kind, const char* name, int16_t in0, int16_t in1) {
+    if (op_count_ >= kMaxOps) {
+      too_many_ops_ = true;
+      overflow_op_ = Op{};
+      overflow_op_.kind = kind;
+      overflow_op_.weights.index = overflow_op_.bias.index = overflow_op_.weight_fracs.index = -1;
+      detail::copy_name(overflow_op_.name, name);
+      return overflow_op_;
+    }
     Op& op = ops_[op_count_++];
     op = Op{};
     op.kind = kind;
@@ -416,6 +441,8 @@ class Graph {
   ModelInfo info_{};
   bool integer_ = false;
   Op ops_[kMaxOps];
+  Op overflow_op_{};
+  bool too_many_ops_ = false;
   int op_count_ = 0;
   int value_count_ = 0;
   int16_t output_ = 0;

@@ -10,9 +10,9 @@ namespace model {
 enum class Error : uint8_t {
   ok = 0,
   // --- file structure (WeightsFile::open) ---
-  null_buffer,           // data == nullptr
+  null_buffer,           // a required pointer is nullptr (weights, arena or input buffer)
   misaligned_buffer,     // data not 8-byte aligned (tensors are read in place)
-  truncated,             // buffer shorter than the header or than header.file_size
+  truncated,             // buffer empty, shorter than the header or than header.file_size
   bad_magic,             // first 4 bytes are not "TQWF"
   unsupported_version,   // version_major != 1
   bad_table,             // table_offset != 64, tensor_count 0 or > 512, or table past file_size
@@ -40,6 +40,14 @@ enum class Error : uint8_t {
   bad_input_size,        // input height/width < 32 or > 4096, or not 3 channels
   arena_too_small,       // caller's arena smaller than MemoryPlan::arena_bytes
   not_integer_model,     // integer executor given a float32 model
+  // --- added in 0.2 (appended: earlier codes keep their values) ---
+  graph_too_large,       // the architecture needs more than kMaxOps ops (Graph::build)
+  plan_mismatch,         // the MemoryPlan was made for another graph (element size, steps, shapes)
+  block_rejected,        // a fused block's kernels rejected their shapes or scratch (a planner bug)
+  // --- the detector (FaceDetector) ---
+  not_open,              // FaceDetector used before a successful open()
+  bad_options,           // DetectOptions out of range (scales, threshold, IoU, capacities, tile side)
+  bad_image,             // image null, a side outside [1, 8192], or row_stride < 3 * width
 };
 
 struct Status {
@@ -86,6 +94,12 @@ constexpr const char* error_name(Error e) {
     case Error::bad_input_size: return "bad_input_size";
     case Error::arena_too_small: return "arena_too_small";
     case Error::not_integer_model: return "not_integer_model";
+    case Error::graph_too_large: return "graph_too_large";
+    case Error::plan_mismatch: return "plan_mismatch";
+    case Error::block_rejected: return "block_rejected";
+    case Error::not_open: return "not_open";
+    case Error::bad_options: return "bad_options";
+    case Error::bad_image: return "bad_image";
   }
   return "unknown";
 }

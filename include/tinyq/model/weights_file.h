@@ -117,6 +117,7 @@ class WeightsFile {
   // Validates the whole file; on success *out views it. On failure *out is left empty.
   static Status open(const uint8_t* data, size_t size, WeightsFile* out, LoadOptions options = LoadOptions{}) {
     *out = WeightsFile{};
+    if (size == 0) return make_error(Error::truncated, "weights buffer is empty (0 bytes)");
     if (data == nullptr) return make_error(Error::null_buffer, "weights buffer is null");
     if ((reinterpret_cast<uintptr_t>(data) & 7u) != 0)
       return make_error(Error::misaligned_buffer, "weights buffer must be 8-byte aligned (tensors are read in place)");

@@ -44,31 +44,39 @@ class FloatFaceDetector {
     return executor_->run(model::normalise_input(graph_.info(), rgb, net_h, net_w), head);
   }
 
+  // Same tiles, decode and NMS as FaceDetector::detect.
   model::Status detect(const ImageView& image, const DetectOptions& o, std::vector<Detection>* out) const {
     out->clear();
-    if (image.data == nullptr || image.width < 1 || image.height < 1 || image.width > FaceDetector::kMaxImageSide ||
-        image.height > FaceDetector::kMaxImageSide || image.row_stride < 3 * image.width)
-      return model::make_error(model::Error::bad_input_size, "image must be 1..8192 px per side");
-    if (o.num_scales < 1 || o.num_scales > DetectOptions::kMaxScales || o.max_candidates < 1)
-      return model::make_error(model::Error::bad_metadata, "invalid DetectOptions");
+    if (image.data == nullptr || image.row_stride < 3 * image.width)
+      return model::make_error(model::Error::bad_image, "image data null or row_stride < 3 * width");
+    if (!FaceDetector::valid_options(o)) return model::make_error(model::Error::bad_options, "invalid DetectOptions");
+    if (image.width < 1 || image.height < 1 || image.width > kMaxImageSide || image.height > kMaxImageSide)
+      return model::make_error(model::Error::bad_image, "image must be 1..8192 px per side");
     std::vector<Candidate> storage(static_cast<size_t>(o.max_candidates));
     CandidateHeap heap(storage.data(), o.max_candidates);
     const int32_t logit_min = logit_threshold(o.threshold_q30, kHeadFrac);
     for (int k = 0; k < o.num_scales; ++k) {
-      const NetworkInput in = network_input(image.width, image.height, o.scales_q8[k], layout_.stride);
-      const int rw = in.resized_w, rh = in.resized_h, nw = in.net_w, nh = in.net_h;
-      std::vector<uint8_t> rgb(static_cast<size_t>(nw) * nh * 3);
-      resize_bilinear_rgb(image, rw, rh, rgb.data(), nw, nh, static_cast<uint8_t>(graph_.info().input_offset));
-      model::FloatTensor head;
-      model::Status s = run_head(rgb.data(), nh, nw, &head);
-      if (!s.ok()) return s;
-      std::vector<int32_t> q(head.data.size());
-      for (size_t i = 0; i < q.size(); ++i) {
-        const double v = floor(static_cast<double>(head.data[i]) * (1 << kHeadFrac) + 0.5);
-        q[i] = static_cast<int32_t>(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
+      const TileGrid grid = detection_tiles(layout_, image.width, image.height, o, k);
+      const int tw = grid.x.length, th = grid.y.length;
+      std::vector<uint8_t> rgb(static_cast<size_t>(tw) * th * 3);
+      for (int iy = 0; iy < grid.y.tiles; ++iy) {
+        for (int ix = 0; ix < grid.x.tiles; ++ix) {
+          const DecodeFrame frame{grid.scale_q8, grid.x.origin(ix), grid.y.origin(iy), grid.input.resized_w,
+                                  grid.input.resized_h, image.width, image.height};
+          resize_bilinear_rgb_window(image, frame.resized_w, frame.resized_h, frame.origin_x, frame.origin_y,
+                                     rgb.data(), tw, th, static_cast<uint8_t>(graph_.info().input_offset));
+          model::FloatTensor head;
+          model::Status s = run_head(rgb.data(), th, tw, &head);
+          if (!s.ok()) return s;
+          std::vector<int32_t> q(head.data.size());
+          for (size_t i = 0; i < q.size(); ++i) {
+            const double v = floor(static_cast<double>(head.data[i]) * (1 << kHeadFrac) + 0.5);
+            q[i] = static_cast<int32_t>(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
+          }
+          decode_head(Tensor<const int32_t>{q.data(), head.shape.height, head.shape.width, head.shape.channels},
+                      kHeadFrac, layout_, logit_min, frame, heap);
+        }
       }
-      decode_head(Tensor<const int32_t>{q.data(), head.shape.height, head.shape.width, head.shape.channels}, kHeadFrac,
-                  layout_, logit_min, o.scales_q8[k], rw, rh, image.width, image.height, heap);
     }
     out->resize(static_cast<size_t>(heap.size()));
     out->resize(static_cast<size_t>(

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""One tinyq-detect ctest case: runs the CLI and checks exit code, output and JSON.
+
+  cli_case.py CASE TINYQ_DETECT DATA_DIR WORK_DIR
+
+Cases (each fails before the reliability fixes it covers, docs/detector.md):
+  repro_side2049   ../shared/repro/cli_segv_side2049.png at the default scales: rc 0
+  repro_4100x16    ../shared/repro/cli_heap_overflow_silent_4100x16.png --scales 1: rc 0
+  phone_4032x3024  a 4032x3024 mosaic of face_mask_853 photos at the defaults: rc 0, faces
+  json_paths       names with a tab, a newline, a quote and invalid UTF-8: valid JSON, exact names
+  model_guards     a 2 GiB sparse file, a wrong magic and an empty file as --model: rc 1, fast
+Exit 77 = skipped (data not found), with the reason on stdout.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+SKIP = 77
+
+
+def png_bytes(w, h, pixel):
+    """A w x h RGB PNG of one colour (pure Python: no image library needed)."""
+    raw = b"".join(b"\x00" + bytes(pixel) * w for _ in range(h))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def run(cmd, **kw):
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, **kw)
+    return p, time.monotonic() - t0
+
+
+def need(path):
+    if not os.path.exists(path):
+        print(f"SKIPPED: {path} not found (the shared data is not beside this checkout)")
+        sys.exit(SKIP)
+
+
+def expect(cond, what, p=None):
+    if not cond:
+        print("FAILED:", what)
+        if p is not None:
+            print("rc", p.returncode, "\nstdout:", p.stdout.decode(errors="replace")[-2000:],
+                  "\nstderr:", p.stderr.decode(errors="replace")[-2000:])
+        sys.exit(1)
+
+
+def main():
+    case, exe, data, work = sys.argv[1:5]
+    os.makedirs(work, exist_ok=True)
+    repro = os.path.join(os.path.dirname(data.rstrip("/")), "repro")
+    if case == "repro_side2049":
+        f = os.path.join(repro, "cli_segv_side2049.png")
+        need(f)
+        p, _ = run([exe, f])
+        expect(p.returncode == 0, "rc 0 on a 2049-px side at the default scales", p)
+        expect(b"tiles" in p.stderr, "the user is told the scale is tiled", p)
+    elif case == "repro_4100x16":
+        f = os.path.join(repro, "cli_heap_overflow_silent_4100x16.png")
+        need(f)
+        p, _ = run([exe, "--scales", "1", f])
+        expect(p.returncode == 0, "rc 0 on 4100x16 at --scales 1", p)
+    elif case == "phone_4032x3024":
+        src = os.path.join(data, "face_mask_853")
+        need(src)
+        import cv2  # python3-opencv (the test command installs it)
+        import numpy as np
+        names = sorted(n for n in os.listdir(src) if n.endswith((".png", ".jpg")))[:9]
+        tiles = [cv2.resize(cv2.imread(os.path.join(src, n)), (1344, 1008)) for n in names]
+        img = np.vstack([np.hstack(tiles[3 * r:3 * r + 3]) for r in range(3)])
+        out = os.path.join(work, "phone_4032x3024.jpg")
+        cv2.imwrite(out, img, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        p, secs = run([exe, "--json", out])
+        expect(p.returncode == 0, "rc 0 on a 4032x3024 photo at the defaults", p)
+        faces = json.loads(p.stdout.decode().splitlines()[0])["faces"]
+        print(f"4032x3024 at the defaults: {len(faces)} faces in {secs:.1f} s (wall, whole CLI)")
+        expect(len(faces) >= 5, "finds faces in a mosaic of nine face photos", p)
+    elif case == "json_paths":
+        names = ["tab\there.png", "new\nline.png", 'quote"and\\slash.png', "bad\xff\xfeutf8.png".encode("latin-1"),
+                 "caf\u00e9.png"]
+        paths = []
+        for n in names:
+            nb = n if isinstance(n, bytes) else n.encode("utf-8")
+            path = os.path.join(work.encode(), nb)
+            with open(path, "wb") as f:
+                f.write(png_bytes(48, 40, (90, 120, 200)))
+            paths.append(path)
+        p, _ = run([exe, "--json", *paths])
+        expect(p.returncode == 0, "rc 0 on odd file names", p)
+        lines = p.stdout.decode("utf-8").splitlines()  # must be valid UTF-8
+        expect(len(lines) == len(paths), "one JSON object per image", p)
+        for path, line in zip(paths, lines):
+            rec = json.loads(line)  # must be valid JSON
+            want = path.decode("utf-8", errors="replace")
+            expect(rec["image"] == want, f"image field {rec['image']!r} == {want!r}", p)
+            expect(rec["width"] == 48 and rec["height"] == 40, "size fields", p)
+    elif case == "model_guards":
+        img = os.path.join(work, "img.png")
+        with open(img, "wb") as f:
+            f.write(png_bytes(48, 40, (10, 20, 30)))
+        huge = os.path.join(work, "huge.tqw")
+        with open(huge, "wb") as f:
+            f.write(b"TQWF")
+            f.truncate(2 << 30)  # sparse: no disk, no memory
+        wrong = os.path.join(work, "wrong.tqw")
+        with open(wrong, "wb") as f:
+            f.write(b"NOPE" + b"\0" * 200)
+        empty = os.path.join(work, "empty.tqw")
+        open(empty, "wb").close()
+        for model, msg in ((huge, b"256 MiB"), (wrong, b"magic"), (empty, b"header")):
+            p, secs = run([exe, "--model", model, img])
+            expect(p.returncode == 1, f"rc 1 for --model {os.path.basename(model)}", p)
+            expect(msg in p.stderr, f"a clear message mentioning {msg!r}", p)
+            expect(secs < 5, f"refused before reading it ({secs:.1f} s)", p)
+    else:
+        print("unknown case", case)
+        return 2
+    print("PASSED:", case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

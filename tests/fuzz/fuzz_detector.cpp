@@ -8,19 +8,22 @@
 //   [0]  flags: bit 0 set: keep the file's CRCs (else the harness repairs them, so mutated
 //        contents get past FaceDetector::open's CRC checks); bit 1: layer_by_layer schedule;
 //        bit 2: also run the other schedule and require identical detections; bit 3: a large
-//        image (sizes only, see below).
+//        image (sizes only, see below); bit 4: also run through a ParallelFor (serial, tasks
+//        in reverse order, 2..8 parts) and require identical detections.
 //   [1..2], [3..4] image width, height (u16): 1..64 (% 64 + 1), or with bit 3 0..8999 (0 and
 //        > 8192 invalid); [5] row padding bytes (% 16).
 //   [6]  num_scales (byte % 10: 0 and 9 are invalid); [7..22] eight int16 scales, Q8 (raw).
 //   [23..26] threshold_q30, [27..30] nms_iou_q16 (raw int32, invalid values included).
 //   [31..32] max_candidates (u16); [33] 1: 2^20 candidates, 2: 2^20 + 1 (invalid).
-//   [34..35] detection capacity (% 300).
-// Checks: a Status with a message for every refusal; arena_bytes() == 0 means detect must
-// refuse (given a guard arena it must not touch); with the exact arena detect succeeds,
-// count <= capacity, every box inside the image, scores in [0, 1]; one byte less is
-// arena_too_small. Large images, and runs whose network inputs add up to more than
-// kMaxNetPixels, are only sized and checked for refusals, not run (keeps the target fast);
-// their image is the guard block, so detect must not read it either.
+//   [34..35] detection capacity (% 300); [36..37] max_tile_side (u16; 0: the default 2048;
+//        valid 64..4096); [38] ParallelFor workers (% 7 + 2).
+// Checks: a Status with a message for every refusal; when arena_bytes() refuses (and says
+// 0 bytes), detect must refuse too, given a guard arena and image it must not touch; with
+// the exact arena detect succeeds, count <= capacity, every box inside the image, scores in
+// [0, 1], the report agrees with the options; one byte less is arena_too_small. Large
+// images, and runs whose tiles add up to more than kMaxNetPixels network pixels, are only
+// sized and checked for refusals, not run (keeps the target fast); their image is the
+// guard block, so detect must not read it either.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,7 @@ namespace {
 
 constexpr size_t kHeader = 40;
 constexpr int kMaxSide = 64;
-constexpr int64_t kMaxNetPixels = 64 * 48;  // e.g. one 64x48 network input, or three 32x32
+constexpr int64_t kMaxNetPixels = 64 * 64;  // e.g. one 64x64 network input, or four 32x32
 
 struct State {
   tinyq_fuzz::ExactCopy file;
@@ -56,15 +59,27 @@ struct ExactBlock {
   ExactBlock& operator=(const ExactBlock&) = delete;
 };
 
-// Runs detect with an arena of exactly arena_bytes(); returns the detection count.
+// A ParallelFor that runs the parts one after the other, last first (any order is allowed).
+void run_reversed(void*, int n, void (*task)(void*, int), void* ctx) {
+  for (int i = n - 1; i >= 0; --i) task(ctx, i);
+}
+
+// Runs detect with an arena of exactly `need` bytes; returns the detection count.
 int run_exact(const FaceDetector& det, const ImageView& image, const DetectOptions& o, size_t need, Detection* out,
-              int capacity) {
+              int capacity, const ParallelFor* parallel = nullptr) {
   ExactBlock arena(need);
   int count = -1;
-  const Status s = det.detect(image, o, arena.p, need, out, capacity, &count);
+  DetectReport report{};
+  const Status s = det.detect(image, o, arena.p, need, out, capacity, &count, &report, parallel);
   if (!s.ok()) fprintf(stderr, "detect refused a sized run: %s: %s\n", error_name(s.code), s.message);
   TINYQ_FUZZ_CHECK(s.ok());
   TINYQ_FUZZ_CHECK(count >= 0 && count <= capacity);
+  TINYQ_FUZZ_CHECK(report.num_scales == o.num_scales);
+  TINYQ_FUZZ_CHECK(report.candidates >= 0 && report.candidates <= o.max_candidates && count <= report.candidates);
+  for (int k = 0; k < o.num_scales; ++k) {
+    const TileGrid& g = report.scale[k];
+    TINYQ_FUZZ_CHECK(g.x.tiles >= 1 && g.y.tiles >= 1 && g.x.length >= 32 && g.y.length >= 32);
+  }
   for (int i = 0; i < count; ++i) {
     const Box& b = out[i].box;
     TINYQ_FUZZ_CHECK(0 <= b.x0 && b.x0 <= b.x1 && b.x1 <= image.width);
@@ -72,6 +87,12 @@ int run_exact(const FaceDetector& det, const ImageView& image, const DetectOptio
     TINYQ_FUZZ_CHECK(out[i].score_q30 >= 0 && out[i].score_q30 <= (1 << 30));
   }
   return count;
+}
+
+// The detections of a second run equal the first's, bit for bit.
+void check_same(const Detection* a, int na, const Detection* b, int nb) {
+  TINYQ_FUZZ_CHECK(na == nb);
+  for (int i = 0; i < na; ++i) TINYQ_FUZZ_CHECK(memcmp(&a[i], &b[i], sizeof(Detection)) == 0);
 }
 
 }  // namespace
@@ -95,6 +116,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (big == 1) o.max_candidates = 1 << 20;
   if (big == 2) o.max_candidates = (1 << 20) + 1;
   const int capacity = in.u16() % 300;
+  const uint16_t tile = in.u16();
+  o.max_tile_side = tile == 0 ? 2048 : tile;
+  const int workers = in.u8() % 7 + 2;
   o.schedule = (flags & 2) ? Schedule::layer_by_layer : Schedule::row_streamed;
 
   // the weights file: exactly header.file_size bytes when the input holds that many
@@ -124,26 +148,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pixels.p[i] = tail_size ? tail[i % tail_size] : static_cast<uint8_t>(i * 7 + (i >> 6));
   const ImageView image{large ? st->guard.data() : pixels.p, width, height, stride};
 
-  const size_t need = det.arena_bytes(width, height, o);
+  size_t need = 1;
+  s = det.arena_bytes(width, height, o, &need);
   uint8_t* guard = st->guard.data();
   int count = -1;
-  if (need == 0) {  // cannot be sized: detect must refuse without touching the arena
-#ifdef TINYQ_FUZZ_SKIP_ZERO_ARENA  // only for a campaign on code with the known finding 1 (docs/fuzzing.md)
-    return 0;
-#endif
+  if (!s.ok()) {  // cannot be sized: detect must refuse, without touching the arena
+    TINYQ_FUZZ_CHECK(need == 0 && s.message != nullptr);
     Detection one[1];
-    s = det.detect(image, o, guard, tinyq_fuzz::GuardBlock::kOpen, one, 1, &count);
-    TINYQ_FUZZ_CHECK(!s.ok() && count == 0);
+    const Status d = det.detect(image, o, guard, tinyq_fuzz::GuardBlock::kOpen, one, 1, &count);
+    TINYQ_FUZZ_CHECK(!d.ok() && count == 0);
     return 0;
   }
-  TINYQ_FUZZ_CHECK(need % kArenaAlignment == 0);
+  TINYQ_FUZZ_CHECK(need > 0 && need % kArenaAlignment == 0);
   s = det.detect(image, o, guard, need - 1, nullptr, 0, &count);
   TINYQ_FUZZ_CHECK(s.code == Error::arena_too_small && count == 0);
 
   int64_t net_pixels = 0;
   for (int k = 0; k < o.num_scales; ++k) {
-    const NetworkInput ni = det.network_input_for(width, height, o.scales_q8[k]);
-    net_pixels += int64_t(ni.net_w) * ni.net_h;
+    const TileGrid g = det.tiles_for(width, height, o, k);
+    net_pixels += int64_t(g.count()) * g.x.length * g.y.length;
   }
   if (large || net_pixels > kMaxNetPixels) return 0;
 
@@ -152,13 +175,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (flags & 4) {  // the schedules are bit-exact: the same detections
     DetectOptions other = o;
     other.schedule = o.schedule == Schedule::row_streamed ? Schedule::layer_by_layer : Schedule::row_streamed;
-    const size_t need2 = det.arena_bytes(width, height, other);
-    TINYQ_FUZZ_CHECK(need2 > 0);
+    size_t need2 = 0;
+    TINYQ_FUZZ_CHECK(det.arena_bytes(width, height, other, &need2).ok() && need2 > 0);
     Detection* out2 = new Detection[capacity];
-    const int n2 = run_exact(det, image, other, need2, out2, capacity);
-    TINYQ_FUZZ_CHECK(n2 == n);
-    for (int i = 0; i < n; ++i)
-      TINYQ_FUZZ_CHECK(memcmp(&out[i], &out2[i], sizeof(Detection)) == 0);
+    check_same(out, n, out2, run_exact(det, image, other, need2, out2, capacity));
+    delete[] out2;
+  }
+  if (flags & 16) {  // any split into parts: the same detections
+    const ParallelFor parallel{run_reversed, nullptr, workers};
+    Detection* out2 = new Detection[capacity];
+    check_same(out, n, out2, run_exact(det, image, o, need, out2, capacity, &parallel));
     delete[] out2;
   }
   delete[] out;

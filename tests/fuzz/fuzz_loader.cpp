@@ -10,11 +10,13 @@
 //       bit 2: also FaceDetector::open + arena_bytes (verifying modes, face models).
 //   [1], [2] plan height, width: index into kSizes (edges of the planner's [32, 4096]).
 //   [3..4], [5..6] image width, height (LE, raw: 0 and > 8192 are invalid) for arena_bytes.
-//   [7] DetectOptions: bits 0-2 scale set, bit 3 schedule, bits 4-5 max_candidates.
+//   [7] DetectOptions: bits 0-2 scale set, bit 3 schedule, bits 4-5 max_candidates, bits 6-7
+//       max_tile_side.
 // Per input: WeightsFile::open; Graph::build; MemoryPlan::make at the selected size (kSizes:
 // 32 and 4096, sizes between, and sizes outside [32, 4096], which must be refused) under both
 // schedules, each plan checked by check_plan; FaceDetector::open and arena_bytes; when
-// arena_bytes says 0 (cannot size it), detect must refuse without touching the arena.
+// arena_bytes refuses, detect must refuse too without touching the arena, and one byte less
+// than arena_bytes is arena_too_small.
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +43,7 @@ constexpr ScaleSet kScaleSets[8] = {
     {2, {15, 256}},       {0, {256}}, {9, {256}},
 };
 constexpr int kMaxCandidates[4] = {4096, 1, 1 << 20, (1 << 20) + 1};
+constexpr int kTileSides[4] = {2048, 64, 4096, 63};  // default, the limits, one invalid
 constexpr Schedule kSchedules[2] = {Schedule::layer_by_layer, Schedule::row_streamed};
 
 struct State {
@@ -75,23 +78,23 @@ void check_detector(State& st, const uint8_t* file, size_t size, Bytes& in) {
   for (int k = 0; k < DetectOptions::kMaxScales; ++k) o.scales_q8[k] = set.q8[k];
   o.schedule = (opt & 8) ? Schedule::layer_by_layer : Schedule::row_streamed;
   o.max_candidates = kMaxCandidates[(opt >> 4) & 3];
-  const size_t need = st.detector.arena_bytes(image_w, image_h, o);
+  o.max_tile_side = kTileSides[(opt >> 6) & 3];
+  size_t need = 1;
+  const Status sized = st.detector.arena_bytes(image_w, image_h, o, &need);
   // The image and the arena handed to detect below are the guard block: only its first
   // 16 bytes are addressable, so detect must decide from the sizes alone.
   uint8_t* guard = st.guard.data();
   const ImageView image{guard, image_w, image_h, 3 * image_w};
   Detection out[1];
   int count = -1;
-  if (need == 0) {
-#ifdef TINYQ_FUZZ_SKIP_ZERO_ARENA  // only for a campaign on code with the known finding 1 (docs/fuzzing.md)
-    return;
-#endif
-    // "0 bytes" means "cannot be sized": detect must refuse such a call.
+  if (!sized.ok()) {
+    // no size: 0 bytes and a reason, and detect refuses such a call
+    TINYQ_FUZZ_CHECK(need == 0 && sized.message != nullptr);
     const Status s = st.detector.detect(image, o, guard, tinyq_fuzz::GuardBlock::kOpen, out, 1, &count);
     TINYQ_FUZZ_CHECK(!s.ok() && count == 0);
     return;
   }
-  TINYQ_FUZZ_CHECK(need % kArenaAlignment == 0);
+  TINYQ_FUZZ_CHECK(need > 0 && need % kArenaAlignment == 0);
   // One byte short is refused before anything is written.
   const Status s = st.detector.detect(image, o, guard, need - 1, out, 1, &count);
   TINYQ_FUZZ_CHECK(s.code == Error::arena_too_small && count == 0);

@@ -113,20 +113,26 @@ int main(int argc, char** argv) {
   x = plain_a8; x[get32(entry(x, 1) + 80)] ^= 1; save(loader + "/tensor_crc", verify, x.data(), x.size);
   save(loader + "/truncated_half", verify, plain_a8.data(), plain_a8.size / 2);
 
-  // fuzz_detector: the OutA face models on small images at the default and single scales
-  std::vector<uint8_t> pixels(48 * 48 * 3);
+  // fuzz_detector: the face models on small images, so that the tiles of all scales stay
+  // within the target's run budget (64 x 64 network pixels): 3 scales on 16 px, one on
+  // up to 64 px; one large photo (sized only: arena_bytes and the refusal checks).
+  std::vector<uint8_t> pixels(64 * 64 * 3);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 37) ^ (i >> 5));
-  const int16_t defaults[8] = {128, 256, 512}, one[8] = {256}, many[8] = {64, 128, 192, 256, 320, 384, 448, 512};
-  save(detector + "/a8_defaults", detector_header(0, 48, 48, 3, defaults, 1 << 29), face_a8.data(), face_a8.size,
+  const int16_t defaults[8] = {128, 256, 512}, one[8] = {256}, four[8] = {64, 128, 192, 256};
+  save(detector + "/a8_defaults_16px", detector_header(0, 16, 16, 3, defaults, 1 << 29), face_a8.data(), face_a8.size,
        pixels);
   save(detector + "/a8_low_threshold_compare", detector_header(4, 40, 24, 1, one, 1 << 20), face_a8.data(),
        face_a8.size, pixels);
-  save(detector + "/a16_defaults_layer", detector_header(2, 33, 47, 3, defaults, 1 << 28), face_a16.data(),
+  save(detector + "/a8_parallel_64px", detector_header(16, 64, 60, 1, one, 1 << 24), face_a8.data(), face_a8.size,
+       pixels);
+  save(detector + "/a16_defaults_layer", detector_header(2, 15, 13, 3, defaults, 1 << 28), face_a16.data(),
        face_a16.size, pixels);
-  save(detector + "/a16_eight_scales", detector_header(0, 16, 16, 8, many, 1 << 26), face_a16.data(), face_a16.size,
+  save(detector + "/a16_four_scales", detector_header(0, 20, 20, 4, four, 1 << 26), face_a16.data(), face_a16.size,
        pixels);
   save(detector + "/a8_large_image", detector_header(8, 4032, 3024, 3, defaults, 1 << 29), face_a8.data(),
        face_a8.size);
-  save(detector + "/b8_one_scale", detector_header(0, 64, 64, 1, one, 1 << 25), face_b8.data(), face_b8.size, pixels);
+  save(detector + "/b8_one_scale", detector_header(0, 40, 30, 1, one, 1 << 25), face_b8.data(), face_b8.size, pixels);
+  save(detector + "/c16_one_scale", detector_header(4, 32, 32, 1, one, 1 << 25), face_c16.data(), face_c16.size,
+       pixels);
   return 0;
 }

@@ -91,7 +91,9 @@ int main() {
   const tinyq::ImageView image{firmware_image, firmware_image_width, firmware_image_height, firmware_image_width * 3};
   board::paint_stack();
   const uint64_t start = board::instructions();
-  s = detector.detect(image, options, arena, kArenaBytes, boxes, 64, &count);
+  // Both K210 harts when the board has them (bit-identical boxes either way).
+  const tinyq::ParallelFor* harts = board::parallel_for();
+  s = detector.detect(image, options, arena, kArenaBytes, boxes, 64, &count, nullptr, harts);
   [[maybe_unused]] const uint64_t instructions = board::instructions() - start;
   [[maybe_unused]] const size_t stack = board::stack_used();  // printed on riscv only
   if (!s.ok()) {
@@ -129,6 +131,25 @@ int main() {
   put_int(int64_t(macs));
   put(" MACs\n");
 #if defined(__riscv)
+  if (harts != nullptr) {
+    // Hart 1's share of the row bands; on one hart (QEMU -smp 1) it is measured exactly and
+    // a two-hart frame takes about the larger share. With hart 1 running, QEMU's minstret
+    // counts both harts (the line below is then their sum).
+    const uint64_t share1 = board::helper_hart_instructions();
+    put(board::second_hart_running() ? "two harts; hart 1's parts " : "one hart, two-hart split: hart 1's share ");
+    put_int(int64_t(share1));
+    put(" instructions");
+    if (!board::second_hart_running()) {
+      const uint64_t share0 = instructions > share1 ? instructions - share1 : 0;
+      put(", hart 0's share ");
+      put_int(int64_t(share0));
+      put(" instructions; two-hart projection at 400 MHz: ");
+      const uint64_t longest = share0 > share1 ? share0 : share1;
+      put_fixed(int64_t(400000000ull * 100 / (longest ? longest : 1)), 2);
+      put(" frames/s");
+    }
+    put("\n");
+  }
   put("instructions per frame ");
   put_int(int64_t(instructions));
   put(" (");

@@ -44,6 +44,8 @@ struct Args {
   double nms = 0.3;
   bool json = false;
   int threads = 0;  // 0: every core
+  bool scales_given = false;
+  int min_face = 0, max_face = 0;  // > 0: size-driven scales (face height, image px)
 };
 
 void usage(FILE* f) {
@@ -59,7 +61,10 @@ void usage(FILE* f) {
                "  --nms        IoU above which a lower-scoring box is suppressed (default 0.3)\n"
                "  --json       print one JSON object per image instead of text\n"
                "  --threads N  worker threads for the integer detector (default: every core; results are\n"
-               "               bit-identical for any N)\n");
+               "               bit-identical for any N)\n"
+               "  --min-face PX, --max-face PX\n"
+               "               run only the scales whose templates find faces of that height (image pixels;\n"
+               "               default range 8 px .. the image's longer side) instead of the --scales list\n");
 }
 
 bool parse_number(const char* s, double lo, double hi, double* out) {
@@ -104,6 +109,7 @@ bool parse_args(int argc, char** argv, Args* a) {
       const char* v = value("--scales");
       if (!v) return false;
       a->scales.clear();
+      a->scales_given = true;
       std::string list = v;
       size_t start = 0;
       while (start <= list.size()) {
@@ -136,6 +142,14 @@ bool parse_args(int argc, char** argv, Args* a) {
       }
     } else if (arg == "--json") {
       a->json = true;
+    } else if (arg == "--min-face" || arg == "--max-face") {
+      const char* v = value(arg.c_str());
+      double px = 0;
+      if (!v || !parse_number(v, 1, 65536, &px) || px != double(int(px))) {
+        std::fprintf(stderr, "tinyq-detect: %s must be a whole number of pixels in [1, 65536]\n", arg.c_str());
+        return false;
+      }
+      (arg == "--min-face" ? a->min_face : a->max_face) = int(px);
     } else if (arg == "--threads") {
       const char* v = value("--threads");
       double t = 0;
@@ -153,6 +167,14 @@ bool parse_args(int argc, char** argv, Args* a) {
   }
   if (a->images.empty()) {
     usage(stderr);
+    return false;
+  }
+  if (a->scales_given && (a->min_face > 0 || a->max_face > 0)) {
+    std::fprintf(stderr, "tinyq-detect: give either --scales or --min-face/--max-face, not both\n");
+    return false;
+  }
+  if (a->min_face > 0 && a->max_face > 0 && a->max_face < a->min_face) {
+    std::fprintf(stderr, "tinyq-detect: --max-face must be >= --min-face\n");
     return false;
   }
   return true;
@@ -321,15 +343,30 @@ int main(int argc, char** argv) {
     const tinyq::ImageView image{pixels, w, h, w * 3};
     int count = 0;
     tinyq::model::Status s = tinyq::model::ok_status();
+    // Size-driven scales: the model's scales that find faces of the asked heights.
+    tinyq::DetectOptions opts = options;
+    if (args.min_face > 0 || args.max_face > 0) {
+      const int lo = args.min_face > 0 ? args.min_face : 8;
+      const int hi = args.max_face > 0 ? args.max_face : std::max(std::max(w, h), lo);
+      const tinyq::HeadLayout& layout = use_float ? float_detector.head_layout() : detector.head_layout();
+      if (tinyq::choose_scales_for_faces(layout, lo, hi, &opts) == 0) {
+        s = tinyq::model::make_error(tinyq::model::Error::bad_options,
+                                     "no scale of this model finds faces of the --min-face/--max-face heights");
+      } else {
+        std::string list;
+        for (int sc = 0; sc < opts.num_scales; ++sc) list += (sc ? "," : "") + scale_name(opts.scales_q8[sc]);
+        std::fprintf(stderr, "[%zu/%zu] %s: faces %d..%d px: scales %s\n", k + 1, n, path.c_str(), lo, hi, list.c_str());
+      }
+    }
     uint8_t* arena = nullptr;
     size_t arena_size = 0;
-    if (!use_float) {
+    if (!use_float && s.ok()) {
       // Sized and allocated before the timer: one arena, grown for the largest image so
       // far and reused. Tiles bound it whatever the photo size; say when a scale is tiled.
-      s = detector.arena_bytes(w, h, options, &arena_size);
+      s = detector.arena_bytes(w, h, opts, &arena_size);
       if (s.ok()) {
-        for (int sc = 0; sc < options.num_scales; ++sc) {
-          const tinyq::TileGrid g = detector.tiles_for(w, h, options, sc);
+        for (int sc = 0; sc < opts.num_scales; ++sc) {
+          const tinyq::TileGrid g = detector.tiles_for(w, h, opts, sc);
           if (g.tiled())
             std::fprintf(stderr, "[%zu/%zu] %s: scale %s: %dx%d network input in %dx%d tiles of %dx%d\n", k + 1, n,
                          path.c_str(), scale_name(g.scale_q8).c_str(), g.input.resized_w, g.input.resized_h, g.x.tiles,
@@ -340,13 +377,13 @@ int main(int argc, char** argv) {
       }
     }
     const auto t0 = std::chrono::steady_clock::now();
-    if (use_float) {
+    if (use_float && s.ok()) {
       std::vector<tinyq::Detection> found;
-      s = float_detector.detect(image, options, &found);
+      s = float_detector.detect(image, opts, &found);
       count = int(std::min(found.size(), detections.size()));
       std::copy(found.begin(), found.begin() + count, detections.begin());
     } else if (s.ok()) {
-      s = detector.detect(image, options, arena, arena_size, detections.data(), int(detections.size()), &count, nullptr,
+      s = detector.detect(image, opts, arena, arena_size, detections.data(), int(detections.size()), &count, nullptr,
                           &parallel);
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev          # host build, ASan/UBSan, libFuzzer
-  catch2 libbenchmark-dev libxsimd-dev libstb-dev          # tests, benchmarks, SIMD, images
+  catch2 libbenchmark-dev libxsimd-dev libstb-dev libwebp-dev  # tests, benchmarks, SIMD, images
   libxnnpack-dev libpthreadpool-dev                        # the benchmark peer
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc  # riscv64
   python3-numpy python3-torch python3-opencv opencv-data   # tools/ (training, export, evaluation)

@@ -6,7 +6,6 @@
 //
 // Unreadable images and models are reported with a clear message and a non-zero
 // exit status; the remaining images are still processed.
-#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 #include <sys/stat.h>
 
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "draw.h"
+#include "image_io.h"
 #include "tinyq/detect/face_detector.h"
 #include "tinyq/detect/host/float_face_detector.h"
 
@@ -132,7 +132,7 @@ bool parse_args(int argc, char** argv, Args* a) {
       }
     } else if (arg == "--json") {
       a->json = true;
-    } else if (!arg.empty() && arg[0] == '-') {
+    } else if (arg.size() > 1 && arg[0] == '-') {  // a lone "-" is stdin
       std::fprintf(stderr, "tinyq-detect: unknown option '%s'\n", arg.c_str());
       return false;
     } else {
@@ -227,24 +227,19 @@ int main(int argc, char** argv) {
   const size_t n = args.images.size();
   for (size_t k = 0; k < n; ++k) {
     const std::string& path = args.images[k];
-    int w = 0, h = 0, channels = 0;
-    if (!stbi_info(path.c_str(), &w, &h, &channels)) {
-      std::fprintf(stderr, "[%zu/%zu] %s: cannot read image (%s)\n", k + 1, n, path.c_str(), stbi_failure_reason());
+    // Read once ('-' = stdin), format from the bytes, hostile files refused (image_io.h).
+    tinyq_cli::ImageLimits limits;
+    limits.min_side = kMinImageSide;
+    limits.max_side = kMaxImageSide;
+    tinyq_cli::RgbImage decoded;
+    tinyq_cli::ImageError why;
+    if (!tinyq_cli::load_image(path.c_str(), limits, &decoded, &why)) {
+      std::fprintf(stderr, "[%zu/%zu] %s: cannot read image: %s\n", k + 1, n, path.c_str(), why.text);
       ++failures;
       continue;
     }
-    if (w < kMinImageSide || h < kMinImageSide || w > kMaxImageSide || h > kMaxImageSide) {
-      std::fprintf(stderr, "[%zu/%zu] %s: image size %dx%d outside [%d, %d] per side\n", k + 1, n, path.c_str(), w, h,
-                   kMinImageSide, kMaxImageSide);
-      ++failures;
-      continue;
-    }
-    uint8_t* pixels = stbi_load(path.c_str(), &w, &h, &channels, 3);
-    if (!pixels) {
-      std::fprintf(stderr, "[%zu/%zu] %s: cannot decode image (%s)\n", k + 1, n, path.c_str(), stbi_failure_reason());
-      ++failures;
-      continue;
-    }
+    const int w = decoded.width, h = decoded.height;
+    uint8_t* pixels = decoded.pixels.get();
     const tinyq::ImageView image{pixels, w, h, w * 3};
     int count = 0;
     const auto t0 = std::chrono::steady_clock::now();
@@ -263,7 +258,6 @@ int main(int argc, char** argv) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) {
       std::fprintf(stderr, "[%zu/%zu] %s: detection failed: %s\n", k + 1, n, path.c_str(), s.message);
-      stbi_image_free(pixels);
       ++failures;
       continue;
     }
@@ -306,7 +300,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "annotated image written to %s\n", out_path.c_str());
       }
     }
-    stbi_image_free(pixels);
   }
   return failures == 0 ? 0 : 1;
 }

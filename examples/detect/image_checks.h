@@ -1,0 +1,24 @@
+// Structure checks that run before stb_image sees a file (docs/images.md): each walks the
+// file's segments or chunks with every length checked against the bytes that are there, and
+// refuses what stb 2.27 would mishandle. true = stb may decode it; false = the reason.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "image_io.h"
+
+namespace tinyq_cli {
+
+// Marker segments: lengths inside the file; one 8-bit baseline/extended/progressive frame
+// (1, 3 or 4 components, sampling 1..4 in integer ratios, quantisation ids 0..3); Huffman
+// tables with ids 0..3 and at most 256 codes; every scan names frame components whose
+// quantisation table and the Huffman tables it decodes with were defined before it.
+bool check_jpeg(const uint8_t* data, size_t size, ImageError* error);
+// Chunks: lengths inside the file, IHDR first and sane (size, bit depth for the colour
+// type, no compression/filter other than 0, interlace 0/1), an IDAT, an IEND.
+bool check_png(const uint8_t* data, size_t size, ImageError* error);
+// Header: a size stb reads, planes 1, a bit depth and compression stb decodes, pixel data
+// inside the file; palette images: every pixel's index inside the palette stb reads.
+bool check_bmp(const uint8_t* data, size_t size, ImageError* error);
+
+}  // namespace tinyq_cli

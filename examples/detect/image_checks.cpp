@@ -2,6 +2,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 namespace tinyq_cli {
 namespace {
@@ -221,7 +222,8 @@ bool check_jpeg(const uint8_t* d, size_t size, ImageError* e) {
 
 // ---- PNG ------------------------------------------------------------------------------
 
-bool check_png(const uint8_t* d, size_t size, ImageError* e) {
+bool check_png(const uint8_t* d, size_t size, PngPalette* palette, ImageError* e) {
+  *palette = PngPalette{};
   static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   if (size < 8) return fail(e, "PNG: shorter than its signature");
   for (int i = 0; i < 8; ++i)
@@ -256,8 +258,16 @@ bool check_png(const uint8_t* d, size_t size, ImageError* e) {
       if (!depth_ok) return fail(e, "PNG: bit depth %d with colour type %d", depth, color);
       if (body[10] != 0 || body[11] != 0) return fail(e, "PNG: compression %d / filter %d (0 expected)", body[10], body[11]);
       if (body[12] > 1) return fail(e, "PNG: interlace method %d", body[12]);
+      palette->indexed = color == 3;
     } else if (is_ihdr) {
       return fail(e, "PNG: a second IHDR at offset %zu", pos);
+    }
+    if (type[0] == 'P' && type[1] == 'L' && type[2] == 'T' && type[3] == 'E') {
+      if (palette->chunk_offset) return fail(e, "PNG: a second PLTE at offset %zu", pos);
+      if (have_idat) return fail(e, "PNG: PLTE after the image data");
+      if (length == 0 || length > 768 || length % 3 != 0) return fail(e, "PNG: PLTE of %u bytes", length);
+      palette->chunk_offset = pos;
+      palette->entries = length / 3;
     }
     if (type[0] == 'I' && type[1] == 'D' && type[2] == 'A' && type[3] == 'T') have_idat = true;
     if (type[0] == 'I' && type[1] == 'E' && type[2] == 'N' && type[3] == 'D') {
@@ -266,6 +276,30 @@ bool check_png(const uint8_t* d, size_t size, ImageError* e) {
     }
     pos += 12 + size_t(length);
   }
+}
+
+uint32_t png_crc(const uint8_t* p, size_t n) {
+  uint32_t crc = 0xFFFFFFFFu;  // CRC-32 (reflected polynomial 0xEDB88320), bit by bit
+  for (size_t i = 0; i < n; ++i) {
+    crc ^= p[i];
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+void pad_png_palette(const uint8_t* d, size_t size, const PngPalette& palette, uint8_t* out) {
+  const size_t at = palette.chunk_offset, old_end = at + 12 + 3 * size_t(palette.entries);
+  std::memcpy(out, d, at);
+  uint8_t* chunk = out + at;
+  const uint32_t length = 768;
+  const uint8_t head[8] = {0, 0, uint8_t(length >> 8), uint8_t(length & 0xFF), 'P', 'L', 'T', 'E'};
+  std::memcpy(chunk, head, 8);
+  std::memcpy(chunk + 8, d + at + 8, 3 * size_t(palette.entries));
+  std::memset(chunk + 8 + 3 * size_t(palette.entries), 0, 768 - 3 * size_t(palette.entries));
+  const uint32_t crc = png_crc(chunk + 4, 4 + 768);
+  const uint8_t tail[4] = {uint8_t(crc >> 24), uint8_t(crc >> 16), uint8_t(crc >> 8), uint8_t(crc)};
+  std::memcpy(chunk + 8 + 768, tail, 4);
+  std::memcpy(chunk + 12 + 768, d + old_end, size - old_end);
 }
 
 // ---- BMP ------------------------------------------------------------------------------

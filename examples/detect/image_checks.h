@@ -15,8 +15,20 @@ namespace tinyq_cli {
 // quantisation table and the Huffman tables it decodes with were defined before it.
 bool check_jpeg(const uint8_t* data, size_t size, ImageError* error);
 // Chunks: lengths inside the file, IHDR first and sane (size, bit depth for the colour
-// type, no compression/filter other than 0, interlace 0/1), an IDAT, an IEND.
-bool check_png(const uint8_t* data, size_t size, ImageError* error);
+// type, no compression/filter other than 0, interlace 0/1), at most one PLTE and before the
+// first IDAT, an IDAT, an IEND. Tells where the palette of an indexed image is.
+struct PngPalette {
+  bool indexed = false;    // colour type 3
+  size_t chunk_offset = 0;  // of the PLTE chunk (its length field); 0: none
+  uint32_t entries = 0;
+};
+bool check_png(const uint8_t* data, size_t size, PngPalette* palette, ImageError* error);
+// The same file with an indexed image's PLTE grown to 256 entries (the new ones black):
+// stb keeps the palette in a 256-entry stack array and indexes it with each pixel,
+// unchecked, so an index past the file's colours would copy uninitialised stack bytes
+// into the picture (found by the MSan fuzzer). libpng shows such pixels black too.
+void pad_png_palette(const uint8_t* data, size_t size, const PngPalette& palette, uint8_t* out);
+constexpr size_t padded_png_growth(uint32_t entries) { return 3 * size_t(256 - entries); }
 // Header: a size stb reads, planes 1, a bit depth and compression stb decodes, pixel data
 // inside the file; palette images: every pixel's index inside the palette stb reads.
 bool check_bmp(const uint8_t* data, size_t size, ImageError* error);

@@ -173,9 +173,16 @@ bool decode_image(const uint8_t* data, size_t size, const ImageLimits& limits, R
     case ImageFormat::jpeg:
       if (!check_jpeg(data, size, error)) return false;
       break;
-    case ImageFormat::png:
-      if (!check_png(data, size, error)) return false;
+    case ImageFormat::png: {
+      PngPalette palette;
+      if (!check_png(data, size, &palette, error)) return false;
+      if (palette.indexed && palette.chunk_offset && palette.entries < 256) {
+        std::vector<uint8_t> padded(size + padded_png_growth(palette.entries));
+        pad_png_palette(data, size, palette, padded.data());
+        return decode_with_stb(padded.data(), padded.size(), format, limits, image, error);
+      }
       break;
+    }
     case ImageFormat::bmp:
       if (!check_bmp(data, size, error)) return false;
       break;

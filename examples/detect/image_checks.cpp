@@ -32,6 +32,7 @@ struct JpegState {
   bool quant_defined[4] = {};
   bool huffman_defined[2][4] = {};  // [0] DC, [1] AC
   int scans = 0;
+  int width = 0, height = 0;
 };
 
 bool jpeg_frame(const uint8_t* s, size_t n, int marker, size_t at, JpegState* st, ImageError* e) {
@@ -63,6 +64,8 @@ bool jpeg_frame(const uint8_t* s, size_t n, int marker, size_t at, JpegState* st
       return fail(e, "JPEG: component %d sampling is not an integer fraction of the largest", i);
   }
   st->have_frame = true;
+  st->width = int(width);
+  st->height = int(height);
   st->progressive = marker == 0xC2;
   st->components = nc;
   return true;
@@ -156,15 +159,17 @@ size_t skip_entropy_data(const uint8_t* d, size_t size, size_t i) {
 
 }  // namespace
 
-bool check_jpeg(const uint8_t* d, size_t size, ImageError* e) {
+bool check_jpeg(const uint8_t* d, size_t size, int* width, int* height, ImageError* e) {
   if (size < 4 || d[0] != 0xFF || d[1] != 0xD8) return fail(e, "JPEG: no start-of-image marker");
   JpegState st;
   size_t pos = 2;
   for (;;) {
     if (pos >= size) {
       // Cut short after a scan: stb decodes what is there (zeros for the rest).
-      if (st.scans > 0) return true;
-      return fail(e, "JPEG: the file ends before any image data (%zu bytes)", size);
+      if (st.scans == 0) return fail(e, "JPEG: the file ends before any image data (%zu bytes)", size);
+      *width = st.width;
+      *height = st.height;
+      return true;
     }
     if (d[pos] != 0xFF) return fail(e, "JPEG: expected a marker at offset %zu, found 0x%02X", pos, d[pos]);
     while (pos < size && d[pos] == 0xFF) ++pos;  // 0xFF fill bytes before a marker
@@ -174,6 +179,8 @@ bool check_jpeg(const uint8_t* d, size_t size, ImageError* e) {
     ++pos;
     if (marker == 0xD9) {  // EOI
       if (st.scans == 0) return fail(e, "JPEG: end of image before any scan");
+      *width = st.width;
+      *height = st.height;
       return true;
     }
     if (marker == 0x00 || marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7))
@@ -222,7 +229,7 @@ bool check_jpeg(const uint8_t* d, size_t size, ImageError* e) {
 
 // ---- PNG ------------------------------------------------------------------------------
 
-bool check_png(const uint8_t* d, size_t size, PngPalette* palette, ImageError* e) {
+bool check_png(const uint8_t* d, size_t size, int* width_out, int* height_out, PngPalette* palette, ImageError* e) {
   *palette = PngPalette{};
   static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   if (size < 8) return fail(e, "PNG: shorter than its signature");
@@ -259,6 +266,8 @@ bool check_png(const uint8_t* d, size_t size, PngPalette* palette, ImageError* e
       if (body[10] != 0 || body[11] != 0) return fail(e, "PNG: compression %d / filter %d (0 expected)", body[10], body[11]);
       if (body[12] > 1) return fail(e, "PNG: interlace method %d", body[12]);
       palette->indexed = color == 3;
+      *width_out = int(width);
+      *height_out = int(height);
     } else if (is_ihdr) {
       return fail(e, "PNG: a second IHDR at offset %zu", pos);
     }
@@ -304,7 +313,7 @@ void pad_png_palette(const uint8_t* d, size_t size, const PngPalette& palette, u
 
 // ---- BMP ------------------------------------------------------------------------------
 
-bool check_bmp(const uint8_t* d, size_t size, ImageError* e) {
+bool check_bmp(const uint8_t* d, size_t size, int* width_out, int* height_out, ImageError* e) {
   if (size < 26 || d[0] != 'B' || d[1] != 'M') return fail(e, "BMP: header cut short");
   const uint32_t offset = le32(d + 10), header = le32(d + 14);
   if (header != 12 && header != 40 && header != 56 && header != 108 && header != 124)
@@ -326,13 +335,24 @@ bool check_bmp(const uint8_t* d, size_t size, ImageError* e) {
   }
   // stb takes |height| (negative = top-down rows) with abs() on an int: INT32_MIN is UB.
   const int64_t rows = height < 0 ? -height : height;
-  if (width <= 0 || rows == 0 || width > kLargestSideSupported || rows > kLargestSideSupported)
+  if (width <= 0 || rows == 0 || width > INT32_MAX || rows > INT32_MAX)
     return fail(e, "BMP: image size %lldx%lld", static_cast<long long>(width), static_cast<long long>(height));
   if (planes != 1) return fail(e, "BMP: %u planes", planes);
   if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) return fail(e, "BMP: %u bits per pixel", bpp);
   if (compression != 0 && !(compression == 3 && (bpp == 16 || bpp == 32)))
     return fail(e, "BMP: compression %u with %u bits per pixel not supported", compression, bpp);
   if (offset < 14 + header || offset > size) return fail(e, "BMP: pixel data offset %u outside the file", offset);
+  *width_out = int(width);
+  *height_out = int(rows);
+  return true;
+}
+
+bool check_bmp_palette(const uint8_t* d, size_t size, ImageError* e) {
+  const uint32_t offset = le32(d + 10), header = le32(d + 14);
+  const int64_t width = header == 12 ? le16(d + 18) : int32_t(le32(d + 18));
+  const int64_t height = header == 12 ? le16(d + 20) : int32_t(le32(d + 22));
+  const int64_t rows = height < 0 ? -height : height;
+  const uint32_t bpp = header == 12 ? le16(d + 24) : le16(d + 28);
   if (bpp > 8) return true;
 
   // Palette images: stb reads `entries` colours into a 256-entry array on its stack and

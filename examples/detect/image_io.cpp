@@ -97,21 +97,24 @@ bool decode_webp(const uint8_t* data, size_t size, const ImageLimits& limits, Rg
 #endif
 }
 
-bool decode_with_stb(const uint8_t* data, size_t size, ImageFormat format, const ImageLimits& limits, RgbImage* image,
-                     ImageError* error) {
+// width x height: what the structure check read from the header, already within limits.
+bool decode_with_stb(const uint8_t* data, size_t size, ImageFormat format, int width, int height,
+                     const ImageLimits& limits, RgbImage* image, ImageError* error) {
   const char* reason = "";
-  int width = 0, height = 0;
+  int info_width = 0, info_height = 0;
   stb::Budget header_budget;
   header_budget.limit = size_t(1) << 20;  // reading a header needs stb's decoder state only
   {
     stb::ScopedBudget scope(&header_budget);
-    if (!stb::read_size(data, size, &width, &height, &reason))
+    if (!stb::read_size(data, size, &info_width, &info_height, &reason))
       return fail(error, "%s: cannot read the header (%s)", format_name(format), reason);
   }
   // stb's BMP header reader returns the signed height (negative: rows stored top-down);
   // check_bmp has refused INT32_MIN, so the negation is defined.
-  if (format == ImageFormat::bmp && height < 0) height = -height;
-  if (!check_size(width, height, limits, error)) return false;
+  if (format == ImageFormat::bmp && info_height < 0) info_height = -info_height;
+  if (info_width != width || info_height != height)
+    return fail(error, "%s: header read as %dx%d by the check, %dx%d by stb", format_name(format), width, height,
+                info_width, info_height);
   stb::Budget budget;
   budget.limit = decode_budget(format, width, height, size, limits.max_decode_bytes);
   int decoded_width = 0, decoded_height = 0;
@@ -169,22 +172,26 @@ bool decode_image(const uint8_t* data, size_t size, const ImageLimits& limits, R
   if (size > limits.max_file_bytes) return fail(error, "file of %zu bytes is over the %zu-byte limit", size, limits.max_file_bytes);
   const ImageFormat format = sniff_format(data, size);
   image->format = format;
+  int width = 0, height = 0;
   switch (format) {
     case ImageFormat::jpeg:
-      if (!check_jpeg(data, size, error)) return false;
+      if (!check_jpeg(data, size, &width, &height, error) || !check_size(width, height, limits, error)) return false;
       break;
     case ImageFormat::png: {
       PngPalette palette;
-      if (!check_png(data, size, &palette, error)) return false;
+      if (!check_png(data, size, &width, &height, &palette, error) || !check_size(width, height, limits, error))
+        return false;
       if (palette.indexed && palette.chunk_offset && palette.entries < 256) {
         std::vector<uint8_t> padded(size + padded_png_growth(palette.entries));
         pad_png_palette(data, size, palette, padded.data());
-        return decode_with_stb(padded.data(), padded.size(), format, limits, image, error);
+        return decode_with_stb(padded.data(), padded.size(), format, width, height, limits, image, error);
       }
       break;
     }
     case ImageFormat::bmp:
-      if (!check_bmp(data, size, error)) return false;
+      if (!check_bmp(data, size, &width, &height, error) || !check_size(width, height, limits, error) ||
+          !check_bmp_palette(data, size, error))
+        return false;
       break;
     case ImageFormat::webp:
       return decode_webp(data, size, limits, image, error);
@@ -193,7 +200,7 @@ bool decode_image(const uint8_t* data, size_t size, const ImageLimits& limits, R
       return fail(error, "not a JPEG, PNG, BMP or WebP file (starts with %02x %02x %02x %02x)", data[0], data[1], data[2],
                   data[3]);
   }
-  return decode_with_stb(data, size, format, limits, image, error);
+  return decode_with_stb(data, size, format, width, height, limits, image, error);
 }
 
 bool read_file_capped(const char* path, size_t max_bytes, std::vector<uint8_t>* bytes, ImageError* error) {

@@ -173,6 +173,10 @@ def main():
     palette = bytes([0, 0, 0, 90, 30, 200, 170, 220, 10, 255, 255, 255])
     save("png_palette2_trns.png", png_file(pal_idx[..., None], 2, 3, extra=[(b"PLTE", palette), (b"tRNS", b"\x00\x80")]))
     save("png_palette8.png", png_file(pal_idx[..., None], 8, 3, extra=[(b"PLTE", palette)]))
+    # pixel (x 3, y 2) uses colour 200 of a 4-colour palette: decoded black (PLTE padded to 256)
+    past = pal_idx.copy()
+    past[2, 3] = 200
+    save("png_palette_index_past_plte.png", png_file(past[..., None], 8, 3, extra=[(b"PLTE", palette)]))
     save("png_gray1.png", png_file((gray[..., None] > 128).astype(int), 1, 0))
     save("png_gray4.png", png_file((gray[..., None] // 16).astype(int), 4, 0))
     save("png_gray_alpha8.png", png_file(np.stack([gray, 255 - gray], -1).astype(int), 8, 4))

@@ -62,6 +62,8 @@ bool check_size(int width, int height, const ImageLimits& limits, ImageError* er
   const int largest = limits.max_side < kLargestSideSupported ? limits.max_side : kLargestSideSupported;
   if (width < limits.min_side || height < limits.min_side || width > largest || height > largest)
     return fail(error, "image size %dx%d outside [%d, %d] per side", width, height, limits.min_side, largest);
+  if (size_t(width) * size_t(height) > limits.max_pixels)
+    return fail(error, "image size %dx%d is over the limit of %zu pixels", width, height, limits.max_pixels);
   return true;
 }
 

@@ -22,6 +22,7 @@ constexpr int kLargestSideSupported = 8192;  // STBI_MAX_DIMENSIONS in stb_decod
 struct ImageLimits {
   int min_side = 8;
   int max_side = kLargestSideSupported;  // values above kLargestSideSupported act as it
+  size_t max_pixels = size_t(kLargestSideSupported) * kLargestSideSupported;  // width * height
   size_t max_file_bytes = size_t(256) << 20;
   // Ceiling on what the decoder may hold at once for one image; below it each image gets
   // a budget from its size and format (decode_budget in image_io.cpp).

@@ -17,10 +17,13 @@
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The CLI's limits, but a 256 MiB decode ceiling (the CLI's is 1 GiB) so the fuzzer's
-  // RSS stays under libFuzzer's 2 GiB limit with ASan's quarantine on top.
+  // The CLI's limits (8..8192 px a side, the same budgets per pixel), except at most 1 Mpx
+  // per picture (the CLI: 64 Mpx): a few hundred bytes can declare 8192 x 8192, and stb
+  // then decodes every pixel of it (~1 s in a release build, 20 s under ASan), which would
+  // spend the run on a few huge pictures. Sizes cannot overflow stb's int arithmetic at
+  // either limit (8192 * 8192 * 8 < 2^31); sides up to 8192 are still reached (8192 x 128).
   tinyq_cli::ImageLimits limits;
-  limits.max_decode_bytes = size_t(256) << 20;
+  limits.max_pixels = size_t(1) << 20;
   tinyq_cli::RgbImage image;
   tinyq_cli::ImageError error;
   if (!tinyq_cli::decode_image(data, size, limits, &image, &error)) {

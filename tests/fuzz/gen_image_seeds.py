@@ -6,7 +6,9 @@ files of each format and variant the decoder handles (encoded by OpenCV or by th
 PNG/BMP writers below), and hostile files with the same shapes as the reproducers in
 ../shared/repro (built by editing a valid file): a DHT whose counts sum past 256, a scan that
 uses a Huffman table no DHT defined (whole, and cut short like the reproducer), an IDAT length
-of 2^31 - 1, and a few more the structure checks refuse (docs/images.md lists them)."""
+of 2^31 - 1, and a few more the structure checks refuse (docs/images.md lists them).
+
+  --large DIR SIDE: instead, big files of each format in DIR for the memory measurement."""
 import os
 import struct
 import zlib
@@ -55,6 +57,10 @@ def png_chunk(kind, body):
 
 def png_rows(samples, depth):
     """samples: h x (w * channels) ints -> filter-0 rows packed at `depth` bits."""
+    if depth in (8, 16):  # whole rows at once
+        body = np.asarray(samples, ">u2" if depth == 16 else np.uint8).reshape(len(samples), -1)
+        return np.concatenate([np.zeros((len(body), 1), np.uint8),
+                               body.view(np.uint8)], axis=1).tobytes()
     out = b""
     for row in samples:
         if depth == 16:
@@ -72,7 +78,7 @@ def png_rows(samples, depth):
 ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
 
 
-def png_file(samples, depth, color, interlace=False, extra=()):
+def png_file(samples, depth, color, interlace=False, extra=(), level=9):
     """samples: h x w x channels ints."""
     h, w, c = samples.shape
     if interlace:
@@ -87,7 +93,7 @@ def png_file(samples, depth, color, interlace=False, extra=()):
     body = png_chunk(b"IHDR", ihdr)
     for kind, b in extra:
         body += png_chunk(kind, b)
-    body += png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b"")
+    body += png_chunk(b"IDAT", zlib.compress(raw, level)) + png_chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + body
 
 
@@ -262,5 +268,31 @@ def main():
     save("webp_named_jpeg.jpg", webp)
 
 
+def large(folder, side):
+    """Worst legitimate files of each format at side x side, for the memory table in
+    docs/images.md (not committed): what each decoder holds at its peak."""
+    os.makedirs(folder, exist_ok=True)
+    img = picture(side, side) if side <= 2048 else np.tile(picture(2048, 2048), (side // 2048, side // 2048, 1))
+    rgb = img[..., ::-1].astype(np.uint16)
+    rgba16 = np.concatenate([rgb * 257, rgb[..., :1] * 100], -1)
+    files = {
+        "jpeg_baseline_420.jpg": encode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90]),
+        "jpeg_progressive_420.jpg": encode(".jpg", img, [cv2.IMWRITE_JPEG_PROGRESSIVE, 1]),
+        "jpeg_gray_progressive.jpg": encode(".jpg", img[..., 0], [cv2.IMWRITE_JPEG_PROGRESSIVE, 1]),
+        "png_rgb8.png": encode(".png", img),
+        "png_rgba16.png": png_file(rgba16, 16, 6, level=1),
+        "png_rgba16_adam7.png": png_file(rgba16, 16, 6, interlace=True, level=1),
+        "bmp_rgb24.bmp": encode(".bmp", img),
+        "webp_lossy.webp": encode(".webp", img, [cv2.IMWRITE_WEBP_QUALITY, 80]),
+        "webp_lossless.webp": encode(".webp", img, [cv2.IMWRITE_WEBP_QUALITY, 101]),
+    }
+    for name, b in files.items():
+        save("%d_%s" % (side, name), b, folder)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 4 and sys.argv[1] == "--large":
+        large(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

@@ -91,6 +91,13 @@ TEST_CASE("sides from 8 to 8192 pixels decode, one pixel outside is refused with
     CHECK(!decodes(encoded(8, 8193, jpeg), limits, &image, &error));
     CHECK(std::string(error.text) == "image size 8x8193 outside [8, 8192] per side");
   }
+  ImageLimits fewer = limits;  // the pixel-count limit, apart from the sides
+  fewer.max_pixels = 8 * 64;
+  RgbImage small;
+  ImageError why;
+  CHECK(decodes(encoded(8, 64, false), fewer, &small, &why));
+  CHECK(!decodes(encoded(8, 65, false), fewer, &small, &why));
+  CHECK(std::string(why.text) == "image size 8x65 is over the limit of 512 pixels");
   ImageLimits wider = limits;  // stb itself stops at 8192 (STBI_MAX_DIMENSIONS)
   wider.max_side = 100000;
   RgbImage image;

@@ -241,9 +241,15 @@ bool check_png(const uint8_t* d, size_t size, int* width_out, int* height_out, P
     if (size - pos < 12) return fail(e, "PNG: the file ends at offset %zu without an IEND chunk", pos);
     const uint32_t length = be32(d + pos);
     const uint8_t* type = d + pos + 4;
-    if (length > 0x7FFFFFFFu || length > size - pos - 12)
-      return fail(e, "PNG: chunk '%.4s' at offset %zu: length %u runs past the end of the file (%zu bytes)",
-                  reinterpret_cast<const char*>(type), pos, length, size);
+    if (length > 0x7FFFFFFFu || length > size - pos - 12) {
+      char name[12];  // the chunk type when it is 4 letters (as PNG requires), else its hex
+      bool letters = true;
+      for (int i = 0; i < 4; ++i) letters = letters && ((type[i] | 0x20) >= 'a' && (type[i] | 0x20) <= 'z');
+      if (letters) std::snprintf(name, sizeof name, "'%c%c%c%c'", type[0], type[1], type[2], type[3]);
+      else std::snprintf(name, sizeof name, "%02x%02x%02x%02x", type[0], type[1], type[2], type[3]);
+      return fail(e, "PNG: chunk %s at offset %zu: length %u runs past the end of the file (%zu bytes)", name, pos,
+                  length, size);
+    }
     const uint8_t* body = d + pos + 8;
     const bool is_ihdr = type[0] == 'I' && type[1] == 'H' && type[2] == 'D' && type[3] == 'R';
     if (index == 0) {

@@ -1,6 +1,7 @@
 // decode_image (the CLI's decode path, examples/detect/image_io.h): formats from the bytes,
 // the size limits at their edges, the memory budget, every committed seed and hostile file,
-// and pixel values across formats (the same picture as lossless PNG, BMP and WebP).
+// pixel values across formats (the same picture as lossless PNG, BMP and WebP), and the
+// zero-filling, budgeted allocator stb runs on.
 #include <stb/stb_image_write.h>
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "image_io.h"
+#include "stb_decode.h"
 
 using namespace tinyq_cli;
 
@@ -219,4 +221,40 @@ TEST_CASE("the WebP test picture decodes to its size") {
   REQUIRE(load_image(TINYQ_TINY_WEBP, ImageLimits{}, &image, &error));
   CHECK(image.format == ImageFormat::webp);
   CHECK((image.width == 32 && image.height == 24));
+}
+
+TEST_CASE("stb's allocator hands out zeros, even where a freed block held pixels") {
+  // A deflate distance code of 30 or 31 makes stb 2.27 copy output bytes it never wrote
+  // (found by the MSan fuzzer with zero-filling turned off): they must read as zeros.
+  for (size_t n : {size_t(64), size_t(4096), size_t(100000)}) {
+    INFO(n);
+    auto* first = static_cast<uint8_t*>(stb::allocate(n));
+    REQUIRE(first != nullptr);
+    std::memset(first, 0xAB, n);
+    stb::free_pixels(first);
+    auto* second = static_cast<uint8_t*>(stb::allocate(n));
+    REQUIRE(second != nullptr);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; ++i) nonzero += second[i] != 0;
+    CHECK(nonzero == 0);
+    stb::free_pixels(second);
+  }
+}
+
+TEST_CASE("the budget refuses what would go over it and credits what is freed") {
+  stb::Budget budget;
+  budget.limit = 1000;
+  stb::ScopedBudget scope(&budget);
+  void* a = stb::allocate(600);
+  REQUIRE(a != nullptr);
+  CHECK(budget.used == 600);
+  CHECK(stb::allocate(401) == nullptr);
+  CHECK(budget.refused);
+  void* b = stb::allocate(400);
+  REQUIRE(b != nullptr);
+  CHECK(budget.peak == 1000);
+  stb::free_pixels(a);
+  stb::free_pixels(b);
+  CHECK(budget.used == 0);
+  CHECK(budget.peak == 1000);
 }

@@ -33,7 +33,17 @@ struct JpegState {
   bool huffman_defined[2][4] = {};  // [0] DC, [1] AC
   int scans = 0;
   int width = 0, height = 0;
+  bool scanned[4] = {};   // component in some scan (progressive: in a first DC pass)
 };
+
+// Every frame component was decoded by some scan (progressive: by its first DC pass, which
+// clears all its coefficients): stb never writes the pixels of a component no scan covers.
+bool jpeg_all_components_scanned(const JpegState& st, ImageError* e) {
+  for (int c = 0; c < st.components; ++c)
+    if (!st.scanned[c])
+      return fail(e, "JPEG: component %d is in no %s", st.component_id[c], st.progressive ? "first DC scan" : "scan");
+  return true;
+}
 
 bool jpeg_frame(const uint8_t* s, size_t n, int marker, size_t at, JpegState* st, ImageError* e) {
   if (st->have_frame) return fail(e, "JPEG: a second frame header (SOF) at offset %zu", at);
@@ -123,6 +133,11 @@ bool jpeg_scan(const uint8_t* s, size_t n, size_t at, JpegState* st, ImageError*
     if (which < 0) return fail(e, "JPEG: scan names component id %d, not in the frame", id);
     if (in_scan[which]) return fail(e, "JPEG: scan names component id %d twice", id);
     in_scan[which] = true;
+    // Progressive: a component's first DC pass comes before its other scans (ITU T.81
+    // G.1.1.1.1); stb refines coefficients in place, and only that pass initialises them.
+    if (st->progressive && !(ss == 0 && ah == 0) && !st->scanned[which])
+      return fail(e, "JPEG: scan at offset %zu refines component %d before its first DC scan", at, id);
+    if (!st->progressive || (ss == 0 && ah == 0)) st->scanned[which] = true;
     if (dc > 3 || ac > 3) return fail(e, "JPEG: scan component %d uses Huffman tables DC%d/AC%d (ids 0..3)", id, dc, ac);
     if (uses_dc && !st->huffman_defined[0][dc])
       return fail(e, "JPEG: scan at offset %zu uses Huffman table DC%d, never defined before it", at, dc);
@@ -167,6 +182,7 @@ bool check_jpeg(const uint8_t* d, size_t size, int* width, int* height, ImageErr
     if (pos >= size) {
       // Cut short after a scan: stb decodes what is there (zeros for the rest).
       if (st.scans == 0) return fail(e, "JPEG: the file ends before any image data (%zu bytes)", size);
+      if (!jpeg_all_components_scanned(st, e)) return false;
       *width = st.width;
       *height = st.height;
       return true;
@@ -179,6 +195,7 @@ bool check_jpeg(const uint8_t* d, size_t size, int* width, int* height, ImageErr
     ++pos;
     if (marker == 0xD9) {  // EOI
       if (st.scans == 0) return fail(e, "JPEG: end of image before any scan");
+      if (!jpeg_all_components_scanned(st, e)) return false;
       *width = st.width;
       *height = st.height;
       return true;

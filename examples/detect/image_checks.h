@@ -13,7 +13,8 @@ namespace tinyq_cli {
 // Marker segments: lengths inside the file; one 8-bit baseline/extended/progressive frame
 // (1, 3 or 4 components, sampling 1..4 in integer ratios, quantisation ids 0..3); Huffman
 // tables with ids 0..3 and at most 256 codes; every scan names frame components whose
-// quantisation table and the Huffman tables it decodes with were defined before it.
+// quantisation table and the Huffman tables it decodes with were defined before it; every
+// component is scanned, and in a progressive file its first DC pass comes first.
 bool check_jpeg(const uint8_t* data, size_t size, int* width, int* height, ImageError* error);
 // Chunks: lengths inside the file, IHDR first and sane (size, bit depth for the colour
 // type, no compression/filter other than 0, interlace 0/1), at most one PLTE and before the

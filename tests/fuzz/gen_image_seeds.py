@@ -228,6 +228,17 @@ def main():
     noq = bytearray(jpg)
     noq[s + 4 + 6 + 2] = 3
     save("bad_jpeg_undefined_quant_table.jpg", bytes(noq))
+    # A scan that names 2 of the frame's 3 components, and no other scan: component 3's
+    # pixels would never be written
+    s, e = seg[0xDA]
+    two = bytes([0xFF, 0xDA, 0, 10, 2]) + jpg[s + 5:s + 9] + jpg[e - 3:e]
+    save("bad_jpeg_component_never_scanned.jpg", jpg[:s] + two + jpg[e:])
+    # Progressive: the first scan turned into an AC band (Ss 1), before any DC pass
+    prog = encode(".jpg", img, [cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_QUALITY, 50])
+    s, e = dict((m, (a, b)) for m, a, b in reversed(jpeg_segments(prog)))[0xDA]
+    ac_first = bytearray(prog)
+    ac_first[e - 3] = 1
+    save("bad_jpeg_progressive_ac_before_dc.jpg", bytes(ac_first))
     # A segment whose length runs past the end of the file
     s, _ = seg[0xC4]
     long_seg = bytearray(jpg[:s + 40])

@@ -4,7 +4,9 @@
 set(TINYQ_IMAGE_IO_DIR ${CMAKE_CURRENT_LIST_DIR}/../examples/detect)
 set(TINYQ_IMAGE_IO_SOURCES
   ${TINYQ_IMAGE_IO_DIR}/image_io.cpp
-  ${TINYQ_IMAGE_IO_DIR}/image_checks.cpp
+  ${TINYQ_IMAGE_IO_DIR}/check_jpeg.cpp
+  ${TINYQ_IMAGE_IO_DIR}/check_png.cpp
+  ${TINYQ_IMAGE_IO_DIR}/check_bmp.cpp
   ${TINYQ_IMAGE_IO_DIR}/stb_decode.cpp)
 
 # Debian's libwebp-dev (scripts/install-deps.sh); without it the reader refuses WebP files.

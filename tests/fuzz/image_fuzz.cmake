@@ -26,7 +26,7 @@ add_custom_command(OUTPUT ${image_msan}
           -I${TINYQ_IMAGE_IO_DIR} -I${STB_INCLUDE_DIR}
           ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_image.cpp ${TINYQ_IMAGE_IO_SOURCES} -o ${image_msan}
   DEPENDS fuzz_image.cpp ${TINYQ_IMAGE_IO_SOURCES} ${TINYQ_IMAGE_IO_DIR}/image_io.h
-          ${TINYQ_IMAGE_IO_DIR}/image_checks.h ${TINYQ_IMAGE_IO_DIR}/stb_decode.h
+          ${TINYQ_IMAGE_IO_DIR}/image_checks.h ${TINYQ_IMAGE_IO_DIR}/check_util.h ${TINYQ_IMAGE_IO_DIR}/stb_decode.h
   COMMENT "MemorySanitizer build of the image fuzzer"
   VERBATIM)
 add_custom_target(fuzz_image_msan ALL DEPENDS ${image_msan})

@@ -1,27 +1,12 @@
+// check_jpeg (image_checks.h): the marker-segment walk run before stb_image decodes a JPEG.
 #include "image_checks.h"
 
-#include <cstdarg>
-#include <cstdio>
-#include <cstring>
+#include "check_util.h"
 
 namespace tinyq_cli {
 namespace {
 
-bool fail(ImageError* error, const char* format, ...) __attribute__((format(printf, 2, 3)));
-bool fail(ImageError* error, const char* format, ...) {
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(error->text, sizeof error->text, format, args);
-  va_end(args);
-  return false;
-}
-
-uint32_t be16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
-uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-uint32_t le16(const uint8_t* p) { return uint32_t(p[1]) << 8 | p[0]; }
-uint32_t le32(const uint8_t* p) { return uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]; }
-
-// ---- JPEG -----------------------------------------------------------------------------
+using namespace check_util;
 
 struct JpegState {
   bool have_frame = false;
@@ -242,161 +227,6 @@ bool check_jpeg(const uint8_t* d, size_t size, int* width, int* height, ImageErr
     pos += length;
     if (marker == 0xDA) pos = skip_entropy_data(d, size, pos);
   }
-}
-
-// ---- PNG ------------------------------------------------------------------------------
-
-bool check_png(const uint8_t* d, size_t size, int* width_out, int* height_out, PngPalette* palette, ImageError* e) {
-  *palette = PngPalette{};
-  static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  if (size < 8) return fail(e, "PNG: shorter than its signature");
-  for (int i = 0; i < 8; ++i)
-    if (d[i] != kSignature[i]) return fail(e, "PNG: bad signature");
-  size_t pos = 8;
-  bool have_idat = false;
-  for (int index = 0;; ++index) {
-    if (size - pos < 12) return fail(e, "PNG: the file ends at offset %zu without an IEND chunk", pos);
-    const uint32_t length = be32(d + pos);
-    const uint8_t* type = d + pos + 4;
-    if (length > 0x7FFFFFFFu || length > size - pos - 12) {
-      char name[12];  // the chunk type when it is 4 letters (as PNG requires), else its hex
-      bool letters = true;
-      for (int i = 0; i < 4; ++i) letters = letters && ((type[i] | 0x20) >= 'a' && (type[i] | 0x20) <= 'z');
-      if (letters) std::snprintf(name, sizeof name, "'%c%c%c%c'", type[0], type[1], type[2], type[3]);
-      else std::snprintf(name, sizeof name, "%02x%02x%02x%02x", type[0], type[1], type[2], type[3]);
-      return fail(e, "PNG: chunk %s at offset %zu: length %u runs past the end of the file (%zu bytes)", name, pos,
-                  length, size);
-    }
-    const uint8_t* body = d + pos + 8;
-    const bool is_ihdr = type[0] == 'I' && type[1] == 'H' && type[2] == 'D' && type[3] == 'R';
-    if (index == 0) {
-      if (type[0] == 'C' && type[1] == 'g' && type[2] == 'B' && type[3] == 'I')
-        return fail(e, "PNG: Apple CgBI PNG not supported");
-      if (!is_ihdr) return fail(e, "PNG: first chunk is not IHDR");
-      if (length != 13) return fail(e, "PNG: IHDR of %u bytes (13 expected)", length);
-      const uint32_t width = be32(body), height = be32(body + 4);
-      const int depth = body[8], color = body[9];
-      if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
-        return fail(e, "PNG: image size %ux%u", width, height);
-      bool depth_ok = false;
-      switch (color) {
-        case 0: depth_ok = depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16; break;
-        case 3: depth_ok = depth == 1 || depth == 2 || depth == 4 || depth == 8; break;
-        case 2: case 4: case 6: depth_ok = depth == 8 || depth == 16; break;
-        default: return fail(e, "PNG: colour type %d", color);
-      }
-      if (!depth_ok) return fail(e, "PNG: bit depth %d with colour type %d", depth, color);
-      if (body[10] != 0 || body[11] != 0) return fail(e, "PNG: compression %d / filter %d (0 expected)", body[10], body[11]);
-      if (body[12] > 1) return fail(e, "PNG: interlace method %d", body[12]);
-      palette->indexed = color == 3;
-      *width_out = int(width);
-      *height_out = int(height);
-    } else if (is_ihdr) {
-      return fail(e, "PNG: a second IHDR at offset %zu", pos);
-    }
-    if (type[0] == 'P' && type[1] == 'L' && type[2] == 'T' && type[3] == 'E') {
-      if (palette->chunk_offset) return fail(e, "PNG: a second PLTE at offset %zu", pos);
-      if (have_idat) return fail(e, "PNG: PLTE after the image data");
-      if (length == 0 || length > 768 || length % 3 != 0) return fail(e, "PNG: PLTE of %u bytes", length);
-      palette->chunk_offset = pos;
-      palette->entries = length / 3;
-    }
-    if (type[0] == 'I' && type[1] == 'D' && type[2] == 'A' && type[3] == 'T') have_idat = true;
-    if (type[0] == 'I' && type[1] == 'E' && type[2] == 'N' && type[3] == 'D') {
-      if (!have_idat) return fail(e, "PNG: no IDAT chunk before IEND");
-      return true;
-    }
-    pos += 12 + size_t(length);
-  }
-}
-
-uint32_t png_crc(const uint8_t* p, size_t n) {
-  uint32_t crc = 0xFFFFFFFFu;  // CRC-32 (reflected polynomial 0xEDB88320), bit by bit
-  for (size_t i = 0; i < n; ++i) {
-    crc ^= p[i];
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
-void pad_png_palette(const uint8_t* d, size_t size, const PngPalette& palette, uint8_t* out) {
-  const size_t at = palette.chunk_offset, old_end = at + 12 + 3 * size_t(palette.entries);
-  std::memcpy(out, d, at);
-  uint8_t* chunk = out + at;
-  const uint32_t length = 768;
-  const uint8_t head[8] = {0, 0, uint8_t(length >> 8), uint8_t(length & 0xFF), 'P', 'L', 'T', 'E'};
-  std::memcpy(chunk, head, 8);
-  std::memcpy(chunk + 8, d + at + 8, 3 * size_t(palette.entries));
-  std::memset(chunk + 8 + 3 * size_t(palette.entries), 0, 768 - 3 * size_t(palette.entries));
-  const uint32_t crc = png_crc(chunk + 4, 4 + 768);
-  const uint8_t tail[4] = {uint8_t(crc >> 24), uint8_t(crc >> 16), uint8_t(crc >> 8), uint8_t(crc)};
-  std::memcpy(chunk + 8 + 768, tail, 4);
-  std::memcpy(chunk + 12 + 768, d + old_end, size - old_end);
-}
-
-// ---- BMP ------------------------------------------------------------------------------
-
-bool check_bmp(const uint8_t* d, size_t size, int* width_out, int* height_out, ImageError* e) {
-  if (size < 26 || d[0] != 'B' || d[1] != 'M') return fail(e, "BMP: header cut short");
-  const uint32_t offset = le32(d + 10), header = le32(d + 14);
-  if (header != 12 && header != 40 && header != 56 && header != 108 && header != 124)
-    return fail(e, "BMP: info header of %u bytes not supported", header);
-  if (size < 14 + size_t(header)) return fail(e, "BMP: info header runs past the end of the file");
-  int64_t width, height;
-  uint32_t planes, bpp, compression = 0;
-  if (header == 12) {
-    width = le16(d + 18);  // unsigned in the OS/2 header, as stb reads them
-    height = le16(d + 20);
-    planes = le16(d + 22);
-    bpp = le16(d + 24);
-  } else {
-    width = int32_t(le32(d + 18));
-    height = int32_t(le32(d + 22));
-    planes = le16(d + 26);
-    bpp = le16(d + 28);
-    compression = le32(d + 30);
-  }
-  // stb takes |height| (negative = top-down rows) with abs() on an int: INT32_MIN is UB.
-  const int64_t rows = height < 0 ? -height : height;
-  if (width <= 0 || rows == 0 || width > INT32_MAX || rows > INT32_MAX)
-    return fail(e, "BMP: image size %lldx%lld", static_cast<long long>(width), static_cast<long long>(height));
-  if (planes != 1) return fail(e, "BMP: %u planes", planes);
-  if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) return fail(e, "BMP: %u bits per pixel", bpp);
-  if (compression != 0 && !(compression == 3 && (bpp == 16 || bpp == 32)))
-    return fail(e, "BMP: compression %u with %u bits per pixel not supported", compression, bpp);
-  if (offset < 14 + header || offset > size) return fail(e, "BMP: pixel data offset %u outside the file", offset);
-  *width_out = int(width);
-  *height_out = int(rows);
-  return true;
-}
-
-bool check_bmp_palette(const uint8_t* d, size_t size, ImageError* e) {
-  const uint32_t offset = le32(d + 10), header = le32(d + 14);
-  const int64_t width = header == 12 ? le16(d + 18) : int32_t(le32(d + 18));
-  const int64_t height = header == 12 ? le16(d + 20) : int32_t(le32(d + 22));
-  const int64_t rows = height < 0 ? -height : height;
-  const uint32_t bpp = header == 12 ? le16(d + 24) : le16(d + 28);
-  if (bpp > 8) return true;
-
-  // Palette images: stb reads `entries` colours into a 256-entry array on its stack and
-  // indexes it with each pixel, unchecked; an index past the colours read would copy
-  // uninitialised stack bytes into the picture. The same count as stb's:
-  const int64_t entries = header == 12 ? (int64_t(offset) - 14 - 24) / 3 : (int64_t(offset) - 14 - header) >> 2;
-  if (entries < 1 || entries > 256) return fail(e, "BMP: palette of %lld colours (1..256)", static_cast<long long>(entries));
-  const size_t row_bytes = (size_t(width) * bpp + 7) / 8, padded = (row_bytes + 3) & ~size_t(3);
-  const unsigned mask = (1u << bpp) - 1;
-  for (int64_t y = 0; y < rows; ++y) {
-    const size_t start = size_t(offset) + size_t(y) * padded;
-    for (int64_t x = 0; x < width; ++x) {
-      const size_t bit = size_t(x) * bpp, at = start + bit / 8;
-      if (at >= size) return true;  // stb reads zeros past the end: index 0, always read
-      const unsigned index = (d[at] >> (8 - bpp - bit % 8)) & mask;
-      if (index >= entries)
-        return fail(e, "BMP: pixel (%lld, %lld) uses colour %u of a %lld-colour palette", static_cast<long long>(x),
-                    static_cast<long long>(y), index, static_cast<long long>(entries));
-    }
-  }
-  return true;
 }
 
 }  // namespace tinyq_cli

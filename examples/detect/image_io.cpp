@@ -1,10 +1,10 @@
 #include "image_io.h"
 
 #include <cerrno>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
+#include "check_util.h"
 #include "image_checks.h"
 #include "stb_decode.h"
 
@@ -12,9 +12,10 @@
 #define TINYQ_IMAGE_IO_WEBP 1
 #endif
 // MemorySanitizer needs every byte a program reads to have been written by instrumented
-// code; Debian's libwebp is not instrumented, so each pixel it writes would be reported
-// as uninitialised. The MSan build of the decode path therefore leaves WebP out (it is
-// fuzzed under ASan + UBSan, and libwebp itself under OSS-Fuzz).
+// code; Debian's libwebp is not instrumented, so what it writes (the size, the pixels) is
+// reported as uninitialised at its first use (measured: docs/images.md). The MSan build of
+// the decode path therefore leaves WebP out (it is fuzzed under ASan + UBSan, and libwebp
+// itself under OSS-Fuzz).
 #if defined(__has_feature)
 #if __has_feature(memory_sanitizer)
 #undef TINYQ_IMAGE_IO_WEBP
@@ -28,14 +29,7 @@
 namespace tinyq_cli {
 namespace {
 
-bool fail(ImageError* error, const char* format, ...) __attribute__((format(printf, 2, 3)));
-bool fail(ImageError* error, const char* format, ...) {
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(error->text, sizeof error->text, format, args);
-  va_end(args);
-  return false;
-}
+using check_util::fail;
 
 // What a decoder may hold at once for a width x height picture (docs/images.md has the
 // measured peaks): bytes per pixel of the worst legitimate file of each format, on sides

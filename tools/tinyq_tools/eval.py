@@ -230,6 +230,8 @@ def main(argv=None):
     ap.add_argument("--haar", action="store_true", help="also run OpenCV's Haar cascade (--haar-variants)")
     ap.add_argument("--haar-variants", default="eq1x,eq2x", help="comma list of " + ", ".join(HAAR_VARIANTS))
     ap.add_argument("--haar-xml", default="/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml")
+    ap.add_argument("--teachers", default="", help="comma list of teacher detectors to score too (teachers.py: "
+                                                  "scrfd, yunet_n; 640 letterbox, detections >= --score-thr)")
     ap.add_argument("--plot", default=None, help="PR curve PNG (subset given by --plot-subset)")
     ap.add_argument("--plot-subset", default="w>=16")
     ap.add_argument("--json", default=None, help="write AP numbers as JSON")
@@ -273,11 +275,20 @@ def main(argv=None):
             up, eq = HAAR_VARIANTS[v]
             name = "OpenCV Haar (frontalface_default) %s" % v
             results[name] = report(name, [haar_detect(image_of(it), casc, up, eq) for it in items], gts)
+    for t in [t for t in args.teachers.split(",") if t]:
+        from .teachers import Teacher
+        cv2.setNumThreads(args.threads)
+        teacher = Teacher(t, args.data)
+        name = "teacher %s (640 letterbox)" % t
+        dets = [teacher.detect(cv2.cvtColor(image_of(it), cv2.COLOR_RGB2BGR), conf=args.score_thr, nms_thr=0.4)
+                for it in items]
+        results[name] = report(name, dets, gts)
     if args.plot:
         curves = [("%s AP %.3f" % (n.replace("face_mnv2_", "").replace("OpenCV Haar (frontalface_default)", "Haar"),
                                    r[args.plot_subset]["ap"]), r[args.plot_subset]["rec"], r[args.plot_subset]["prec"])
                   for n, r in results.items()]
-        draw_pr(curves, args.plot, "PR, %s, faces %s px, IoU 0.5" % (args.set, args.plot_subset[1:]))
+        faces = "all faces" if args.plot_subset == "all" else "faces %s px" % args.plot_subset[1:]
+        draw_pr(curves, args.plot, "PR, %s, %s, IoU 0.5" % (args.set, faces))
         print("wrote", args.plot)
     if args.json:
         write_results_json(results, args, args.json)

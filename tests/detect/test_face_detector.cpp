@@ -476,21 +476,27 @@ TEST_CASE("one FaceDetector serves concurrent detections, each with its own aren
 
 #include "thread_pool.h"
 
+namespace {
+// A committed model file (models/NAME) in an aligned buffer.
+Buffer shipped_model(const char* name) {
+  std::ifstream f(std::string(TINYQ_SOURCE_DIR "/models/") + name, std::ios::binary | std::ios::ate);
+  REQUIRE(f);
+  Buffer b;
+  b.size = size_t(f.tellg());
+  b.storage.assign(b.size / 8 + 1, 0);
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size));
+  REQUIRE(f);
+  return b;
+}
+}  // namespace
+
 TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 workers", "[detect][face][threads]") {
   // The shipped K210 model (calibrated full-range int16: the kernels' split paths) and a
   // synthetic int8 one; layer by layer (every layer in row bands) and row-streamed (the
   // unfused layers in bands).
   std::vector<Buffer> models;
-  {
-    std::ifstream f(TINYQ_SOURCE_DIR "/models/face_mnv2_a050_outA.auto.tqw", std::ios::binary | std::ios::ate);
-    REQUIRE(f);
-    Buffer b;
-    b.size = size_t(f.tellg());
-    b.storage.assign(b.size / 8 + 1, 0);
-    f.seekg(0);
-    f.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size));
-    models.push_back(std::move(b));
-  }
+  models.push_back(shipped_model("face_mnv2_a050_outA.auto.tqw"));
   models.push_back(face_model(81, model::DType::int8));
   const int W = 150, H = 110;
   const auto img = random_image(W, H, 82);
@@ -548,13 +554,7 @@ TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 w
 }
 
 TEST_CASE("size-driven scales: the shipped model's bound scales cover the asked face sizes", "[detect][face][scales]") {
-  std::ifstream f(TINYQ_SOURCE_DIR "/models/face_mnv2_a100_outA.auto.tqw", std::ios::binary | std::ios::ate);
-  REQUIRE(f);
-  Buffer b;
-  b.size = size_t(f.tellg());
-  b.storage.assign(b.size / 8 + 1, 0);
-  f.seekg(0);
-  f.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size));
+  const Buffer b = shipped_model("face_mnv2_a100_outA.auto.tqw");
   static FaceDetector det;
   REQUIRE(FaceDetector::open(b.data(), b.size, &det).ok());
   const HeadLayout& l = det.head_layout();

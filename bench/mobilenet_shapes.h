@@ -3,15 +3,14 @@
 #include <string>
 #include <vector>
 
+#include "tinyq/model/mobilenet_v2.h"
+
 namespace bench_shapes {
 
-// MobileNetV2's channel rounding (make_divisible(v, 8)).
+// MobileNetV2's channel rounding: the library's (make_divisible(c * width, 8), the rule of the one layer table,
+// tools/tinyq_tools/layer_table.py); widths here are 1.0 and 0.5, so c * width is an integer.
 inline int channels(int c, double width) {
-  const double v = c * width;
-  int r = static_cast<int>(v + 4) / 8 * 8;
-  if (r < 8) r = 8;
-  if (r < 0.9 * v) r += 8;
-  return r;
+  return tinyq::model::make_divisible_per_mille(c, static_cast<int>(width * 1000 + 0.5));
 }
 
 struct Layer {

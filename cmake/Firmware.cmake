@@ -58,7 +58,7 @@ add_custom_command(OUTPUT ${k210_dir}/firmware_image.h ${k210_dir}/firmware_aren
   COMMAND ${CMAKE_COMMAND} -E make_directory ${k210_dir}
   COMMAND tinyq-embed image ${TINYQ_DEMO_IMAGE} ${TINYQ_K210_FRAME_SIDE} firmware_image ${k210_dir}/firmware_image.h
   COMMAND tinyq-embed arena ${TINYQ_FIRMWARE_MODEL} ${TINYQ_DEMO_IMAGE} ${TINYQ_K210_FRAME_SIDE}
-          ${k210_dir}/firmware_arena.h
+          ${k210_dir}/firmware_arena.h layers
   DEPENDS tinyq-embed ${TINYQ_FIRMWARE_MODEL} ${TINYQ_DEMO_IMAGE} VERBATIM)
 add_custom_target(tinyq_firmware_data
   DEPENDS ${TINYQ_FIRMWARE_DATA_DIR}/firmware_model.h ${TINYQ_FIRMWARE_DATA_DIR}/firmware_image.h
@@ -91,4 +91,5 @@ add_executable(tinyq_firmware_host_k210_frame ${PROJECT_SOURCE_DIR}/examples/fir
 target_link_libraries(tinyq_firmware_host_k210_frame PRIVATE tinyq::tinyq)
 target_include_directories(tinyq_firmware_host_k210_frame PRIVATE ${k210_dir} ${TINYQ_FIRMWARE_DATA_DIR})
 target_compile_options(tinyq_firmware_host_k210_frame PRIVATE -O2)
+target_compile_definitions(tinyq_firmware_host_k210_frame PRIVATE TINYQ_FIRMWARE_LAYER_BY_LAYER=1)
 add_dependencies(tinyq_firmware_host_k210_frame tinyq_firmware_data)

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages tinyq needs, only those missing.
 # Idempotent: a second run installs nothing and does not touch the network.
+#   install-deps.sh          everything the tests, benchmarks and tools need
+#   install-deps.sh --demo   only what the quick start needs to build and run tinyq-detect
 set -euo pipefail
 
+demo_packages=(cmake ninja-build g++ libstb-dev libwebp-dev pkg-config)
+
 packages=(
-  cmake ninja-build g++ clang libclang-rt-14-dev          # host build, ASan/UBSan, libFuzzer
-  catch2 libbenchmark-dev libxsimd-dev libstb-dev          # tests, benchmarks, SIMD, images
+  "${demo_packages[@]}"
+  clang libclang-rt-14-dev                                 # ASan/UBSan/TSan/MSan, libFuzzer
+  catch2 libbenchmark-dev libxsimd-dev                     # tests, benchmarks, SIMD
   libxnnpack-dev libpthreadpool-dev                        # the benchmark peer
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc  # riscv64
   python3-numpy python3-torch python3-opencv opencv-data   # tools/ (training, export, evaluation)
 )
+
+if [ "${1:-}" = "--demo" ]; then
+  packages=("${demo_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

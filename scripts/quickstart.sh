@@ -5,10 +5,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --demo   # compiler, cmake, ninja, stb, webp: not torch, opencv or qemu
 image=$(bash scripts/demo-image.sh)
-cmake --preset host >/dev/null
-cmake --build --preset host --target tinyq-detect
+cmake --preset quick >/dev/null          # tinyq-detect only: no tests, benchmarks or riscv64 builds
+cmake --build --preset quick
 out="$root/build/demo/astronaut_faces.png"
-./build/host/examples/detect/tinyq-detect "$image" -o "$out"
+./build/quick/examples/detect/tinyq-detect "$image" -o "$out"
 echo "annotated picture: $out"

@@ -1,16 +1,17 @@
 // tinyq-detect: run the tinyq face detector on photos, print the boxes, write
 // annotated PNGs.
 //
-//   tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]
+//   tinyq-detect IMAGE|DIR... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]
 //                [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json] [--threads N]
 //
 // Unreadable images and models are reported with a clear message and a non-zero
 // exit status; the remaining images are still processed.
-#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 
 #include "draw.h"
 #include "thread_pool.h"
+#include "image_io.h"
 #include "tinyq/detect/face_detector.h"
 #include "tinyq/detect/host/float_face_detector.h"
 
@@ -44,11 +46,13 @@ struct Args {
   double nms = 0.3;
   bool json = false;
   int threads = 0;  // 0: every core
+  bool scales_given = false;
+  int min_face = 0, max_face = 0;  // > 0: size-driven scales (face height, image px)
 };
 
 void usage(FILE* f) {
   std::fprintf(f,
-               "usage: tinyq-detect IMAGE... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]\n"
+               "usage: tinyq-detect IMAGE|DIR... [-o OUT.png|DIR] [--model FILE] [--format auto|q9|q8|q7|q6|float]\n"
                "                    [--scales 0.5,1,2] [--threshold P] [--nms IOU] [--json] [--threads N]\n"
                "  -o           annotated PNG (one image) or a directory (several images)\n"
                "  --model      weights file (default: " TINYQ_DEFAULT_MODEL_DIR "/face_mnv2_a100_outA.<format>.tqw)\n"
@@ -59,7 +63,10 @@ void usage(FILE* f) {
                "  --nms        IoU above which a lower-scoring box is suppressed (default 0.3)\n"
                "  --json       print one JSON object per image instead of text\n"
                "  --threads N  worker threads for the integer detector (default: every core; results are\n"
-               "               bit-identical for any N)\n");
+               "               bit-identical for any N)\n"
+               "  --min-face PX, --max-face PX\n"
+               "               run only the scales whose templates find faces of that height (image pixels;\n"
+               "               default range 8 px .. the image's longer side) instead of the --scales list\n");
 }
 
 bool parse_number(const char* s, double lo, double hi, double* out) {
@@ -104,6 +111,7 @@ bool parse_args(int argc, char** argv, Args* a) {
       const char* v = value("--scales");
       if (!v) return false;
       a->scales.clear();
+      a->scales_given = true;
       std::string list = v;
       size_t start = 0;
       while (start <= list.size()) {
@@ -136,6 +144,14 @@ bool parse_args(int argc, char** argv, Args* a) {
       }
     } else if (arg == "--json") {
       a->json = true;
+    } else if (arg == "--min-face" || arg == "--max-face") {
+      const char* v = value(arg.c_str());
+      double px = 0;
+      if (!v || !parse_number(v, 1, 65536, &px) || px != double(int(px))) {
+        std::fprintf(stderr, "tinyq-detect: %s must be a whole number of pixels in [1, 65536]\n", arg.c_str());
+        return false;
+      }
+      (arg == "--min-face" ? a->min_face : a->max_face) = int(px);
     } else if (arg == "--threads") {
       const char* v = value("--threads");
       double t = 0;
@@ -144,7 +160,7 @@ bool parse_args(int argc, char** argv, Args* a) {
         return false;
       }
       a->threads = int(t);
-    } else if (!arg.empty() && arg[0] == '-') {
+    } else if (arg.size() > 1 && arg[0] == '-') {  // a lone "-" is stdin
       std::fprintf(stderr, "tinyq-detect: unknown option '%s'\n", arg.c_str());
       return false;
     } else {
@@ -155,7 +171,40 @@ bool parse_args(int argc, char** argv, Args* a) {
     usage(stderr);
     return false;
   }
+  if (a->scales_given && (a->min_face > 0 || a->max_face > 0)) {
+    std::fprintf(stderr, "tinyq-detect: give either --scales or --min-face/--max-face, not both\n");
+    return false;
+  }
+  if (a->min_face > 0 && a->max_face > 0 && a->max_face < a->min_face) {
+    std::fprintf(stderr, "tinyq-detect: --max-face must be >= --min-face\n");
+    return false;
+  }
   return true;
+}
+
+// The pictures of a directory given as input: its regular files with a picture extension
+// (jpg, jpeg, png, bmp, webp; any case), sorted by name; not recursive.
+bool has_picture_extension(const std::string& name) {
+  const size_t dot = name.find_last_of('.');
+  if (dot == std::string::npos) return false;
+  std::string ext = name.substr(dot + 1);
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return ext == "jpg" || ext == "jpeg" || ext == "png" || ext == "bmp" || ext == "webp";
+}
+std::vector<std::string> pictures_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (const dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.empty() || name[0] == '.' || !has_picture_extension(name)) continue;
+      const std::string path = dir + "/" + name;
+      struct stat st{};
+      if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) out.push_back(path);
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool is_directory(const std::string& path) {
@@ -255,8 +304,23 @@ int main(int argc, char** argv) {
   Args args;
   if (!parse_args(argc, argv, &args)) return 2;
   if (args.model.empty()) args.model = std::string(TINYQ_DEFAULT_MODEL_DIR) + "/face_mnv2_a100_outA." + args.format + ".tqw";
-  if (args.images.size() > 1 && !args.output.empty() && !is_directory(args.output)) {
-    std::fprintf(stderr, "tinyq-detect: with several images, -o must be an existing directory\n");
+  // Directories given as inputs stand for the pictures in them.
+  std::vector<std::string> inputs;
+  bool any_directory = false;
+  for (const std::string& in : args.images) {
+    if (in != "-" && is_directory(in)) {
+      any_directory = true;
+      const std::vector<std::string> found = pictures_in(in);
+      if (found.empty()) std::fprintf(stderr, "tinyq-detect: no .jpg/.jpeg/.png/.bmp/.webp files in '%s'\n", in.c_str());
+      inputs.insert(inputs.end(), found.begin(), found.end());
+    } else {
+      inputs.push_back(in);
+    }
+  }
+  if (inputs.empty()) return 1;
+  args.images = inputs;
+  if ((args.images.size() > 1 || any_directory) && !args.output.empty() && !is_directory(args.output)) {
+    std::fprintf(stderr, "tinyq-detect: with several images or a directory, -o must be an existing directory\n");
     return 2;
   }
 
@@ -300,36 +364,46 @@ int main(int argc, char** argv) {
   const size_t n = args.images.size();
   for (size_t k = 0; k < n; ++k) {
     const std::string& path = args.images[k];
-    int w = 0, h = 0, channels = 0;
-    if (!stbi_info(path.c_str(), &w, &h, &channels)) {
-      std::fprintf(stderr, "[%zu/%zu] %s: cannot read image (%s)\n", k + 1, n, path.c_str(), stbi_failure_reason());
+    // Read once ('-' = stdin), format from the bytes, hostile files refused (image_io.h).
+    tinyq_cli::ImageLimits limits;
+    limits.min_side = kMinImageSide;
+    limits.max_side = kMaxImageSide;
+    tinyq_cli::RgbImage decoded;
+    tinyq_cli::ImageError why;
+    if (!tinyq_cli::load_image(path.c_str(), limits, &decoded, &why)) {
+      std::fprintf(stderr, "[%zu/%zu] %s: cannot read image: %s\n", k + 1, n, path.c_str(), why.text);
       ++failures;
       continue;
     }
-    if (w < kMinImageSide || h < kMinImageSide || w > kMaxImageSide || h > kMaxImageSide) {
-      std::fprintf(stderr, "[%zu/%zu] %s: image size %dx%d outside [%d, %d] per side\n", k + 1, n, path.c_str(), w, h,
-                   kMinImageSide, kMaxImageSide);
-      ++failures;
-      continue;
-    }
-    uint8_t* pixels = stbi_load(path.c_str(), &w, &h, &channels, 3);
-    if (!pixels) {
-      std::fprintf(stderr, "[%zu/%zu] %s: cannot decode image (%s)\n", k + 1, n, path.c_str(), stbi_failure_reason());
-      ++failures;
-      continue;
-    }
+    const int w = decoded.width, h = decoded.height;
+    uint8_t* pixels = decoded.pixels.get();
     const tinyq::ImageView image{pixels, w, h, w * 3};
     int count = 0;
     tinyq::model::Status s = tinyq::model::ok_status();
+    // Size-driven scales: the model's scales that find faces of the asked heights.
+    tinyq::DetectOptions opts = options;
+    if (args.min_face > 0 || args.max_face > 0) {
+      const int lo = args.min_face > 0 ? args.min_face : 8;
+      const int hi = args.max_face > 0 ? args.max_face : std::max(std::max(w, h), lo);
+      const tinyq::HeadLayout& layout = use_float ? float_detector.head_layout() : detector.head_layout();
+      if (tinyq::choose_scales_for_faces(layout, lo, hi, &opts) == 0) {
+        s = tinyq::model::make_error(tinyq::model::Error::bad_options,
+                                     "no scale of this model finds faces of the --min-face/--max-face heights");
+      } else {
+        std::string list;
+        for (int sc = 0; sc < opts.num_scales; ++sc) list += (sc ? "," : "") + scale_name(opts.scales_q8[sc]);
+        std::fprintf(stderr, "[%zu/%zu] %s: faces %d..%d px: scales %s\n", k + 1, n, path.c_str(), lo, hi, list.c_str());
+      }
+    }
     uint8_t* arena = nullptr;
     size_t arena_size = 0;
-    if (!use_float) {
+    if (!use_float && s.ok()) {
       // Sized and allocated before the timer: one arena, grown for the largest image so
       // far and reused. Tiles bound it whatever the photo size; say when a scale is tiled.
-      s = detector.arena_bytes(w, h, options, &arena_size);
+      s = detector.arena_bytes(w, h, opts, &arena_size);
       if (s.ok()) {
-        for (int sc = 0; sc < options.num_scales; ++sc) {
-          const tinyq::TileGrid g = detector.tiles_for(w, h, options, sc);
+        for (int sc = 0; sc < opts.num_scales; ++sc) {
+          const tinyq::TileGrid g = detector.tiles_for(w, h, opts, sc);
           if (g.tiled())
             std::fprintf(stderr, "[%zu/%zu] %s: scale %s: %dx%d network input in %dx%d tiles of %dx%d\n", k + 1, n,
                          path.c_str(), scale_name(g.scale_q8).c_str(), g.input.resized_w, g.input.resized_h, g.x.tiles,
@@ -340,19 +414,18 @@ int main(int argc, char** argv) {
       }
     }
     const auto t0 = std::chrono::steady_clock::now();
-    if (use_float) {
+    if (use_float && s.ok()) {
       std::vector<tinyq::Detection> found;
-      s = float_detector.detect(image, options, &found);
+      s = float_detector.detect(image, opts, &found);
       count = int(std::min(found.size(), detections.size()));
       std::copy(found.begin(), found.begin() + count, detections.begin());
     } else if (s.ok()) {
-      s = detector.detect(image, options, arena, arena_size, detections.data(), int(detections.size()), &count, nullptr,
+      s = detector.detect(image, opts, arena, arena_size, detections.data(), int(detections.size()), &count, nullptr,
                           &parallel);
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) {
       std::fprintf(stderr, "[%zu/%zu] %s: detection failed: %s\n", k + 1, n, path.c_str(), s.message);
-      stbi_image_free(pixels);
       ++failures;
       continue;
     }
@@ -395,7 +468,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "annotated image written to %s\n", out_path.c_str());
       }
     }
-    stbi_image_free(pixels);
   }
   return failures == 0 ? 0 : 1;
 }

@@ -15,6 +15,9 @@ void exit(int code) { ::exit(code); }
 
 #if defined(__riscv)
 unsigned hart_id() { return unsigned(csr_mhartid()); }
+const tinyq::ParallelFor* parallel_for() { return nullptr; }
+bool second_hart_running() { return false; }
+uint64_t helper_hart_instructions() { return 0; }
 uint64_t cycles() { return csr_mcycle(); }
 uint64_t instructions() { return csr_minstret(); }
 
@@ -41,6 +44,9 @@ size_t stack_used() {
 }
 #else
 unsigned hart_id() { return 0; }
+const tinyq::ParallelFor* parallel_for() { return nullptr; }
+bool second_hart_running() { return false; }
+uint64_t helper_hart_instructions() { return 0; }
 uint64_t cycles() { return 0; }
 uint64_t instructions() { return 0; }
 void paint_stack() {}

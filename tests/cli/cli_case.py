@@ -9,6 +9,7 @@ Cases (each fails before the reliability fixes it covers, docs/detector.md):
   phone_4032x3024  a 4032x3024 mosaic of face_mask_853 photos at the defaults: rc 0, faces
   json_paths       names with a tab, a newline, a quote and invalid UTF-8: valid JSON, exact names
   model_guards     a 2 GiB sparse file, a wrong magic and an empty file as --model: rc 1, fast
+  directory_input  a directory as input: its pictures (by extension, sorted), nothing else; -o DIR
 Exit 77 = skipped (data not found), with the reason on stdout.
 """
 import json
@@ -119,6 +120,24 @@ def main():
             expect(p.returncode == 1, f"rc 1 for --model {os.path.basename(model)}", p)
             expect(msg in p.stderr, f"a clear message mentioning {msg!r}", p)
             expect(secs < 5, f"refused before reading it ({secs:.1f} s)", p)
+    elif case == "directory_input":
+        d = os.path.join(work, "photos")
+        out = os.path.join(work, "annotated")
+        os.makedirs(d, exist_ok=True)
+        os.makedirs(out, exist_ok=True)
+        for name, colour in (("b.PNG", (1, 2, 3)), ("a.png", (40, 50, 60))):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(png_bytes(40, 32, colour))
+        with open(os.path.join(d, "notes.txt"), "w") as f:
+            f.write("not a picture")
+        os.makedirs(os.path.join(d, "sub.png"), exist_ok=True)  # a directory with a picture name
+        p, _ = run([exe, "--json", d, "-o", out])
+        expect(p.returncode == 0, "rc 0 on a directory of pictures", p)
+        images = [json.loads(line)["image"] for line in p.stdout.decode().splitlines()]
+        expect(images == [os.path.join(d, "a.png"), os.path.join(d, "b.PNG")], f"its two pictures, sorted: {images}", p)
+        expect(sorted(os.listdir(out)) == ["a.png", "b.png"], "one annotated PNG per picture in -o DIR", p)
+        p, _ = run([exe, d, "-o", os.path.join(work, "single.png")])
+        expect(p.returncode == 2, "a directory input needs -o DIR", p)
     else:
         print("unknown case", case)
         return 2

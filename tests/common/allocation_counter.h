@@ -2,7 +2,7 @@
 // inference allocates nothing. Include in exactly ONE .cpp of a test program.
 //
 // Without AddressSanitizer the global operator new/delete are replaced by counting
-// versions over malloc/free. Under ASan, whose runtime owns operator new (replacing it
+// versions over malloc/free. Under ASan or TSan, whose runtime owns operator new (replacing it
 // would be an alloc-dealloc mismatch), the sanitizer's malloc hook counts instead:
 // it sees every allocation, operator new's included. Either way the count is live.
 #pragma once
@@ -18,6 +18,15 @@
 #endif
 #endif
 #if defined(__SANITIZE_ADDRESS__)
+#define TINYQ_TEST_ASAN 1
+#endif
+// ThreadSanitizer's runtime owns operator new as well; its malloc hooks count the same way.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TINYQ_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
 #define TINYQ_TEST_ASAN 1
 #endif
 

@@ -476,21 +476,27 @@ TEST_CASE("one FaceDetector serves concurrent detections, each with its own aren
 
 #include "thread_pool.h"
 
+namespace {
+// A committed model file (models/NAME) in an aligned buffer.
+Buffer shipped_model(const char* name) {
+  std::ifstream f(std::string(TINYQ_SOURCE_DIR "/models/") + name, std::ios::binary | std::ios::ate);
+  REQUIRE(f);
+  Buffer b;
+  b.size = size_t(f.tellg());
+  b.storage.assign(b.size / 8 + 1, 0);
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size));
+  REQUIRE(f);
+  return b;
+}
+}  // namespace
+
 TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 workers", "[detect][face][threads]") {
   // The shipped K210 model (calibrated full-range int16: the kernels' split paths) and a
   // synthetic int8 one; layer by layer (every layer in row bands) and row-streamed (the
   // unfused layers in bands).
   std::vector<Buffer> models;
-  {
-    std::ifstream f(TINYQ_SOURCE_DIR "/models/face_mnv2_a050_outA.auto.tqw", std::ios::binary | std::ios::ate);
-    REQUIRE(f);
-    Buffer b;
-    b.size = size_t(f.tellg());
-    b.storage.assign(b.size / 8 + 1, 0);
-    f.seekg(0);
-    f.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size));
-    models.push_back(std::move(b));
-  }
+  models.push_back(shipped_model("face_mnv2_a050_outA.auto.tqw"));
   models.push_back(face_model(81, model::DType::int8));
   const int W = 150, H = 110;
   const auto img = random_image(W, H, 82);
@@ -545,4 +551,43 @@ TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 w
       }
     }
   }
+}
+
+TEST_CASE("size-driven scales: the shipped model's bound scales cover the asked face sizes", "[detect][face][scales]") {
+  const Buffer b = shipped_model("face_mnv2_a100_outA.auto.tqw");
+  static FaceDetector det;
+  REQUIRE(FaceDetector::open(b.data(), b.size, &det).ok());
+  const HeadLayout& l = det.head_layout();
+  REQUIRE(l.template_scale_q8 != nullptr);
+  // Face height range each bound scale covers, from the templates (independent of the
+  // implementation: real division), and the choice for several asked ranges.
+  auto covers = [&](int32_t s, double lo, double hi) {
+    for (int t = 0; t < l.num_templates; ++t) {
+      if (l.template_scale_q8[t] != s) continue;
+      const double face = l.template_wh_q8[2 * t + 1] / double(s);  // image px
+      if (face * 2 / 3 <= hi && face * 3 / 2 >= lo) return true;
+    }
+    return false;
+  };
+  const int32_t ranges[][2] = {{8, 4000}, {10, 30}, {40, 80}, {150, 600}, {300, 400}, {5000, 8000}};
+  for (const auto& r : ranges) {
+    DetectOptions o;
+    const int n = choose_scales_for_faces(l, r[0], r[1], &o);
+    int expected = 0;
+    for (int32_t s : {128, 256, 512}) expected += covers(s, r[0], r[1]) ? 1 : 0;
+    INFO("faces " << r[0] << ".." << r[1] << " px");
+    REQUIRE(n == expected);
+    for (int k = 0; k < n; ++k) {
+      CHECK(covers(o.scales_q8[k], r[0], r[1]));
+      if (k) CHECK(o.scales_q8[k] > o.scales_q8[k - 1]);
+    }
+    if (n == 0) CHECK(o.num_scales == 3);  // left unchanged
+  }
+  DetectOptions all;
+  REQUIRE(choose_scales_for_faces(l, 8, 4000, &all) == 3);  // the default 0.5x, 1x, 2x
+  DetectOptions small;
+  REQUIRE(choose_scales_for_faces(l, 10, 16, &small) >= 1);
+  CHECK(small.scales_q8[small.num_scales - 1] == 512);  // tiny faces need the 2x pass
+  DetectOptions none;
+  CHECK(choose_scales_for_faces(l, 20, 10, &none) == 0);  // empty range
 }

@@ -40,6 +40,27 @@ TEST_CASE("crc32 matches the IEEE check value", "[weights_file]") {
         0xCBF43926u);
 }
 
+TEST_CASE("slicing-by-8 crc32 equals the bit-by-bit definition at every length, offset and split", "[weights_file]") {
+  // Independent reference: the polynomial division one bit at a time.
+  auto bitwise = [](const uint8_t* p, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) {
+      c ^= p[i];
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+  };
+  uint8_t buf[300];
+  uint32_t x = 12345;
+  for (uint8_t& b : buf) b = uint8_t((x = x * 1103515245u + 12345u) >> 24);
+  for (size_t off = 0; off < 8; ++off)
+    for (size_t n = 0; n + off <= 290; n += (n < 40 ? 1 : 13)) {
+      REQUIRE(crc32(buf + off, n) == bitwise(buf + off, n));
+      const size_t cut = n / 3;
+      REQUIRE(crc32_update(crc32(buf + off, cut), buf + off + cut, n - cut) == bitwise(buf + off, n));
+    }
+}
+
 TEST_CASE("make_divisible matches Keras for every width", "[graph]") {
   // Keras MobileNetV2 channel counts (first conv, block outputs 16,24,32,64,96,160,320).
   struct Row { int per_mille; int c[8]; };

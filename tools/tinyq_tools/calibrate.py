@@ -67,10 +67,13 @@ def formats_for(mode, ranges=None, kind="weights", name=None):
 
 
 def quantize_weights_only(model, mode):
-    """In place: weights and biases of every conv rounded to `mode` (Q9..Q6, auto16, auto8)."""
+    """In place: weights and biases of every conv rounded to `mode` (FP16 = IEEE half, Q9..Q6, auto16, auto8)."""
     with torch.no_grad():
         for name, m in _conv_modules(model):
             for kind, p in (("weights", m.weight), ("biases", m.bias)):
+                if mode == "FP16":
+                    p.copy_(p.half().float())
+                    continue
                 if mode in UNIFORM:
                     n, word = UNIFORM[mode], 16
                 else:

@@ -1,10 +1,12 @@
-"""Evaluate face detectors on the wider_val_200 val split (40 images).
+"""Evaluate face detectors on an evaluation set (--set): wider_val (wider_val_200 val split, 40 images,
+the default), fddb_paper (fddb_283, 283 images at native size, the paper's square boxes; evaluation only)
+or face_mask_val (face_mask_853 val split, 85 images, human boxes).
 
 VOC all-point AP at IoU >= 0.5: detections of all images sorted by score, each matched
 greedily to the unmatched-or-not GT box of highest IoU (VOC rule: if that box is already
 matched the detection is a false positive); boxes flagged `invalid` are "don't care" (a
 detection matching one is neither TP nor FP).  Size subsets (`w>=16` etc.) count only faces
-at least that wide (pixels of the 416-wide val image) as positives; smaller faces become
+at least that wide (image pixels) as positives; smaller faces become
 don't-care regions, and an unmatched detection narrower than the subset's minimum is ignored
 (the COCO area-range rule), so a subset measures the detector on faces of that size only.
 
@@ -24,7 +26,7 @@ import numpy as np
 import torch
 
 from . import DEFAULT_DATA, REPO_ROOT
-from .data import load_set
+from .data import EVAL_SETS, image_of, load_items
 from .detector import anchors_for, decode, head_to_flat, load_npz, nms, pad_to_multiple
 from .templates import HR_RES101_TEMPLATES, NUM_TEMPLATES
 
@@ -73,11 +75,21 @@ def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_s
     return b[keep], s[keep]
 
 
-def haar_detect(img, cascade, upscale=1.0):
+HAAR_VARIANTS = {  # name -> (upscale, histogram equalisation)
+    "paper": (1.0, False),   # as the paper ran it: greyscale image, scaleFactor 1.1, OpenCV defaults otherwise
+    "eq1x": (1.0, True),     # + histogram equalisation (the variant reported before on wider_val)
+    "eq2x": (2.0, True),     # + image upscaled 2x first (reaches faces below the cascade's 24 px window)
+}
+
+
+def haar_detect(img, cascade, upscale=1.0, equalize=True):
+    """OpenCV Viola-Jones: detectMultiScale3(scaleFactor 1.1, minNeighbors 3 (OpenCV's default),
+    outputRejectLevels) on the grey image; score = the final stage's level weight."""
     gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
     if upscale != 1.0:
         gray = cv2.resize(gray, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_LINEAR)
-    gray = cv2.equalizeHist(gray)
+    if equalize:
+        gray = cv2.equalizeHist(gray)
     rects, _levels, weights = cascade.detectMultiScale3(gray, scaleFactor=1.1, minNeighbors=3,
                                                         outputRejectLevels=True)
     if len(rects) == 0:
@@ -176,7 +188,7 @@ GATE = "none"
 
 def evaluate_model(model, items, scales, score_thr=0.03, nms_thr=0.3):
     model.eval()
-    return [detect(model, it["img"], scales, score_thr, nms_thr, gate=GATE) for it in items]
+    return [detect(model, image_of(it), scales, score_thr, nms_thr, gate=GATE) for it in items]
 
 
 def report(name, dets, gts):
@@ -207,15 +219,19 @@ def main(argv=None):
     ap.add_argument("--nms", type=float, default=0.3)
     ap.add_argument("--gate", default="none", choices=["none", "tinyface"],
                     help="templates per inference scale (see template_gate)")
-    ap.add_argument("--split", default="val", help="'val' (report) or 'train' (for choosing inference settings)")
+    ap.add_argument("--set", default="wider_val", choices=list(EVAL_SETS) + ["wider_train"],
+                    help="evaluation set (wider_train only for choosing inference settings)")
     ap.add_argument("--wq", default="", help="comma list of weights-only quantization modes to simulate, "
-                                            "e.g. Q9,Q8,Q7,Q6,auto16,auto8 (see calibrate.py)")
+                                            "e.g. FP16,Q9,Q8,Q7,Q6,auto16,auto8 (see calibrate.py)")
     ap.add_argument("--aq", default="", help="comma list of modes simulated with weights AND activations "
                                             "fake-quantized (PyTorch float simulation, not the C++ integer path)")
     ap.add_argument("--qformats", default=None, help="calibrate.py JSON (activation ranges for auto16/auto8 --aq)")
     ap.add_argument("--no-float", action="store_true", help="skip the float run of --model (only --wq/--aq)")
-    ap.add_argument("--haar", action="store_true", help="also run OpenCV's Haar cascade (1x and 2x upscaled)")
+    ap.add_argument("--haar", action="store_true", help="also run OpenCV's Haar cascade (--haar-variants)")
+    ap.add_argument("--haar-variants", default="eq1x,eq2x", help="comma list of " + ", ".join(HAAR_VARIANTS))
     ap.add_argument("--haar-xml", default="/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml")
+    ap.add_argument("--teachers", default="", help="comma list of teacher detectors to score too (teachers.py: "
+                                                  "scrfd, yunet_n; 640 letterbox, detections >= --score-thr)")
     ap.add_argument("--plot", default=None, help="PR curve PNG (subset given by --plot-subset)")
     ap.add_argument("--plot-subset", default="w>=16")
     ap.add_argument("--json", default=None, help="write AP numbers as JSON")
@@ -225,7 +241,7 @@ def main(argv=None):
     scales = [float(s) for s in args.scales.split(",")]
     global GATE
     GATE = args.gate
-    items = load_set(args.split, args.data)
+    items = load_items(args.set, args.data, eager=True)
     gts = [(it["boxes"], it["invalid"]) for it in items]
     results = {}
     for mp in args.model:
@@ -253,14 +269,26 @@ def main(argv=None):
         casc = cv2.CascadeClassifier(args.haar_xml)
         if casc.empty():
             raise SystemExit("cannot load " + args.haar_xml + " (apt-get install opencv-data)")
-        for up in (1.0, 2.0):
-            name = "OpenCV Haar (frontalface_default) %gx" % up
-            results[name] = report(name, [haar_detect(it["img"], casc, up) for it in items], gts)
+        for v in [v for v in args.haar_variants.split(",") if v]:
+            if v not in HAAR_VARIANTS:
+                raise SystemExit("unknown --haar-variants entry '%s' (known: %s)" % (v, ", ".join(HAAR_VARIANTS)))
+            up, eq = HAAR_VARIANTS[v]
+            name = "OpenCV Haar (frontalface_default) %s" % v
+            results[name] = report(name, [haar_detect(image_of(it), casc, up, eq) for it in items], gts)
+    for t in [t for t in args.teachers.split(",") if t]:
+        from .teachers import Teacher
+        cv2.setNumThreads(args.threads)
+        teacher = Teacher(t, args.data)
+        name = "teacher %s (640 letterbox)" % t
+        dets = [teacher.detect(cv2.cvtColor(image_of(it), cv2.COLOR_RGB2BGR), conf=args.score_thr, nms_thr=0.4)
+                for it in items]
+        results[name] = report(name, dets, gts)
     if args.plot:
         curves = [("%s AP %.3f" % (n.replace("face_mnv2_", "").replace("OpenCV Haar (frontalface_default)", "Haar"),
                                    r[args.plot_subset]["ap"]), r[args.plot_subset]["rec"], r[args.plot_subset]["prec"])
                   for n, r in results.items()]
-        draw_pr(curves, args.plot, "PR, wider_val_200 %s split, faces %s px, IoU 0.5" % (args.split, args.plot_subset[1:]))
+        faces = "all faces" if args.plot_subset == "all" else "faces %s px" % args.plot_subset[1:]
+        draw_pr(curves, args.plot, "PR, %s, %s, IoU 0.5" % (args.set, faces))
         print("wrote", args.plot)
     if args.json:
         write_results_json(results, args, args.json)

@@ -1,7 +1,8 @@
-"""AP of the C++ detectors on the wider_val_200 val split, with eval.py's metric.
+"""AP of the C++ detectors on an evaluation set (--set, as eval.py: wider_val, fddb_paper,
+face_mask_val), with eval.py's metric.
 
 Runs `tinyq-detect --json` (the integer FaceDetector for integer weights files, the float
-reference executor for float32 ones) over the 40 val images and scores its boxes exactly as
+reference executor for float32 ones) over the set's images and scores its boxes exactly as
 eval.py scores the PyTorch detector (VOC all-point AP at IoU >= 0.5, size subsets).
 
   cd tools && /usr/bin/python3 -m tinyq_tools.eval_cpp --detect ../build/host/examples/detect/tinyq-detect \
@@ -20,20 +21,21 @@ import subprocess
 import numpy as np
 
 from . import DEFAULT_DATA
-from .data import read_annotations, read_split
+from .data import EVAL_SETS, load_items
 from .eval import report, write_results_json
 
 
-def val_items(data_dir):
-    wdir = os.path.join(data_dir, "wider_val_200")
-    ann = read_annotations(os.path.join(wdir, "annotations.txt"))
-    split = read_split(os.path.join(wdir, "split.txt"))
-    return [(os.path.join(wdir, n), ann[n]) for n in sorted(ann) if split.get(n) == "val"]
+def set_items(set_name, data_dir):
+    """(image path, (boxes, invalid)) of every image of an evaluation set."""
+    return [(it["path"], (it["boxes"], it["invalid"])) for it in load_items(set_name, data_dir)]
 
 
 def run_detector(binary, model, paths, scales, threshold, nms):
     cmd = [binary, "--model", model, "--scales", scales, "--threshold", str(threshold), "--nms", str(nms), "--json"]
-    out = subprocess.run(cmd + paths, check=True, capture_output=True, text=True).stdout
+    r = subprocess.run(cmd + paths, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("%s failed (exit %d): %s" % (" ".join(cmd[:3]), r.returncode, r.stderr.strip()[-2000:]))
+    out = r.stdout
     by_image = {}
     for line in out.splitlines():
         r = json.loads(line)
@@ -49,12 +51,13 @@ def main(argv=None):
     ap.add_argument("--detect", required=True, help="the tinyq-detect binary")
     ap.add_argument("--model", action="append", required=True, help="weights file (repeatable)")
     ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--set", default="wider_val", choices=EVAL_SETS)
     ap.add_argument("--scales", default="0.5,1,2")
     ap.add_argument("--threshold", type=float, default=0.03)
     ap.add_argument("--nms", type=float, default=0.3)
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
-    items = val_items(args.data)
+    items = set_items(args.set, args.data)
     paths = [p for p, _ in items]
     gts = [(b, inv) for _, (b, inv) in items]
     results = {}

@@ -24,23 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# (expansion t, channels c, repeats n, first stride s): the MobileNetV2 table.
-BLOCK_TABLE = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
-               (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
-
-
-def make_divisible(v, divisor=8, min_value=None):
-    """Keras/TF `_make_divisible`."""
-    if min_value is None:
-        min_value = divisor
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    if new_v < 0.9 * v:
-        new_v += divisor
-    return new_v
-
-
-def block_name(i):
-    return "expanded_conv" if i == 0 else "expanded_conv_%d" % i
+from .layer_table import BLOCK_TABLE, block_name, make_divisible  # noqa: F401  (the one layer table)
+from . import layer_table
 
 
 def same_pad_amounts(size, k, stride):
@@ -50,32 +35,14 @@ def same_pad_amounts(size, k, stride):
 
 
 def layer_specs(alpha=1.0):
-    """List of dicts: name, kind ('conv'|'dw'), cin, cout, k, stride, relu6, block index.
-    Order is execution order (same as the TFLite graph / npz)."""
+    """List of dicts: name, kind ('conv'|'dw'), cin, cout, k, stride, relu6, residual, block index (Conv_1: 17).
+    Order is execution order (same as the TFLite graph / npz); from layer_table.layers."""
     specs = []
-    c0 = make_divisible(32 * alpha, 8)
-    specs.append(dict(name="Conv", kind="conv", cin=3, cout=c0, k=3, stride=2, relu6=True, block=-1))
-    cin = c0
-    bi = 0
-    for t, c, n, s in BLOCK_TABLE:
-        cout = make_divisible(int(c * alpha), 8)
-        for r in range(n):
-            stride = s if r == 0 else 1
-            name = block_name(bi)
-            if t != 1:
-                specs.append(dict(name=name + "/expand", kind="conv", cin=cin, cout=cin * t, k=1, stride=1,
-                                  relu6=True, block=bi))
-                mid = cin * t
-            else:
-                mid = cin
-            specs.append(dict(name=name + "/depthwise", kind="dw", cin=mid, cout=mid, k=3, stride=stride,
-                              relu6=True, block=bi))
-            specs.append(dict(name=name + "/project", kind="conv", cin=mid, cout=cout, k=1, stride=1,
-                              relu6=False, block=bi, residual=(stride == 1 and cin == cout)))
-            cin = cout
-            bi += 1
-    last = 1280 if alpha <= 1.0 else make_divisible(1280 * alpha, 8)
-    specs.append(dict(name="Conv_1", kind="conv", cin=cin, cout=last, k=1, stride=1, relu6=True, block=17))
+    for l in layer_table.layers(alpha, "B"):
+        d = dict(l, kind="dw" if l["kind"] == "dw" else "conv")
+        if d["name"] == "Conv_1":
+            d["block"] = 17
+        specs.append(d)
     return specs
 
 

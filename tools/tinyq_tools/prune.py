@@ -39,7 +39,7 @@ from . import DEFAULT_DATA
 from .data import load_set
 from .detector import FaceDetector, load_npz, save_npz
 from .mobilenet_v2 import layer_specs, same_pad_amounts
-from .train import augment
+from .augment import augment
 
 
 def _pad(spec, x):

@@ -1,7 +1,17 @@
-"""Train the Tiny-Face style MobileNetV2 OutA face detector (CPU, 2 threads).
+"""Train the Tiny-Face style MobileNetV2 OutA face detector (CPU).
 
-  cd tools && nice -n 10 /usr/bin/python3 -m tinyq_tools.train --alpha 1.0 --epochs 60 \
-      --out ../models/face_mnv2_a100_outA.npz [--resume]
+  cd tools && nice -n 15 /usr/bin/python3 -m tinyq_tools.train --alpha 1.0 --epochs 60 --threads 1 \
+      --mix wider_train:0.30,face_mask_train:0.30,mosaic:0.25,lfw:0.10,dlib:0.05 \
+      --out ../models/face_mnv2_a100_outA.npz [--state-dir DIR] [--resume]
+
+Data: `--mix` (sampling.py): per-source weights over the training sets of data.py and the LFW mosaic; ignore
+regions of every set are honoured by the target assignment (targets.py). The shipped v1 runs used the 164-image
+mix `wider_train:160,dlib:4` (= uniform over those images).
+
+State: `<state-dir>/<tag>.ckpt.pt` (model, Adam state, epoch and batch reached, RNG states, training time; written
+after every epoch and when the process gets SIGTERM/SIGINT, which stops it after the current batch),
+`<tag>.latest.npz` (current weights) and `<tag>.log.txt` (one line per epoch with UTC wall time).
+`--resume` continues from the checkpoint at the batch it stopped, with the same random stream.
 
 Recipe (see docs/training.md): Tiny-Face target assignment (IoU >= 0.7 positive plus each
 face's best anchor if IoU >= 0.3; max IoU < 0.3 negative; rest ignored), loss = paper eq. (4):
@@ -26,122 +36,25 @@ the dropped input channels is replaced by a scaled sum over the kept ones).  Wit
 alone, as before.
 """
 import argparse
+import datetime
 import math
 import os
-import random
+import signal
 import time
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import DEFAULT_DATA, REPO_ROOT
-from .data import load_set
-from .detector import FaceDetector, anchors_for, encode, head_to_flat, iou_matrix, save_npz, load_npz
+from .augment import augment  # noqa: F401  (re-exported: the single-image augmentation)
+from .detector import FaceDetector, anchors_for, head_to_flat, save_npz, load_npz
 from .imagenet_init import load_imagenet_dict, slice_to_alpha
 from .mobilenet_v2 import layer_specs
-from .templates import NUM_TEMPLATES
+from .sampling import DEFAULT_MIX, MixSampler, load_mix, parse_mix
+from .targets import assign, sample
 
 CACHE = os.path.join(REPO_ROOT, "tools", ".cache")
-
-
-def augment(item, size, rng, scales=(0.5, 1.0, 2.0), scale_p=(0.25, 0.35, 0.4)):
-    img, boxes, inv = item["img"], item["boxes"].copy(), item["invalid"]
-    s = float(rng.choice(scales, p=scale_p)) * math.exp(rng.uniform(math.log(0.85), math.log(1.18)))
-    h, w = img.shape[:2]
-    nh, nw = max(1, int(round(h * s))), max(1, int(round(w * s)))
-    sx, sy = nw / w, nh / h
-    im = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    boxes = boxes * np.array([sx, sy, sx, sy], np.float32)
-    # crop position: biased towards a face big enough to be learnable
-    bw = boxes[:, 2] - boxes[:, 0] if len(boxes) else np.zeros(0)
-    cand = np.where((~inv) & (bw >= 8))[0] if len(boxes) else np.zeros(0, int)
-    if len(cand) and rng.uniform() < 0.8:
-        b = boxes[rng.choice(cand)]
-        cx = (b[0] + b[2]) / 2 + rng.uniform(-size * 0.35, size * 0.35)
-        cy = (b[1] + b[3]) / 2 + rng.uniform(-size * 0.35, size * 0.35)
-        x0, y0 = int(round(cx - size / 2)), int(round(cy - size / 2))
-    else:
-        x0 = int(rng.integers(min(0, nw - size), max(0, nw - size) + 1))
-        y0 = int(rng.integers(min(0, nh - size), max(0, nh - size) + 1))
-    x0 = int(np.clip(x0, min(0, nw - size), max(0, nw - size)))
-    y0 = int(np.clip(y0, min(0, nh - size), max(0, nh - size)))
-    out = np.full((size, size, 3), 128, np.uint8)
-    sx0, sy0 = max(x0, 0), max(y0, 0)
-    sx1, sy1 = min(x0 + size, nw), min(y0 + size, nh)
-    out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = im[sy0:sy1, sx0:sx1]
-    boxes = boxes - np.array([x0, y0, x0, y0], np.float32)
-    # visible fraction
-    if len(boxes):
-        cb = np.clip(boxes, 0, size)
-        area = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-6)
-        vis = np.clip(cb[:, 2] - cb[:, 0], 0, None) * np.clip(cb[:, 3] - cb[:, 1], 0, None) / area
-        keep = vis > 0
-        ign = inv | (vis < 0.6)
-        boxes, ign = boxes[keep], ign[keep]
-    else:
-        ign = np.zeros(0, bool)
-    if rng.uniform() < 0.5:
-        out = out[:, ::-1]
-        boxes = np.stack([size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]], 1) if len(boxes) else boxes
-    # colour jitter: brightness, contrast, saturation, small per-channel gain
-    f = out.astype(np.float32)
-    gray = f.mean(2, keepdims=True)
-    f = gray + (f - gray) * rng.uniform(0.6, 1.4)
-    f = (f - f.mean()) * rng.uniform(0.7, 1.3) + f.mean() + rng.uniform(-25, 25)
-    f = f * rng.uniform(0.92, 1.08, size=3)[None, None]
-    out = np.clip(f, 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(out), boxes.astype(np.float32), ign
-
-
-def assign(anchors, boxes, ign, pos_thr=0.7, neg_thr=0.3, best_thr=0.3):
-    """Returns labels (K,) in {1 pos, 0 neg, -1 ignore} and regression targets (K,4)."""
-    K = len(anchors)
-    labels = np.zeros(K, np.int8)
-    tgt = np.zeros((K, 4), np.float32)
-    if len(boxes) == 0:
-        return labels, tgt
-    iou = iou_matrix(anchors, boxes)  # K,G
-    valid = ~ign
-    iou_v = iou[:, valid]
-    if iou_v.shape[1]:
-        best_g = iou_v.argmax(1)
-        best = iou_v[np.arange(K), best_g]
-        labels[(best >= neg_thr) & (best < pos_thr)] = -1
-        pos = best >= pos_thr
-        # each face's best anchor if above best_thr
-        ba = iou_v.argmax(0)
-        bv = iou_v[ba, np.arange(iou_v.shape[1])]
-        ok = bv >= best_thr
-        pos[ba[ok]] = True
-        best_g[ba[ok]] = np.arange(iou_v.shape[1])[ok]
-        labels[pos] = 1
-        gv = boxes[valid]
-        tgt[pos] = encode(gv[best_g[pos]], anchors[pos])
-    if (~valid).any():
-        near_ign = iou[:, ~valid].max(1) >= neg_thr
-        labels[near_ign & (labels == 0)] = -1
-    return labels, tgt
-
-
-def sample(labels, rng, n=256, neg_scores=None, hard_frac=0.0):
-    """N = n anchors: up to n/2 positives, the rest negatives; a fraction `hard_frac` of the
-    negatives are the highest-scoring ones (online hard negative mining), the rest random."""
-    pos = np.where(labels == 1)[0]
-    neg = np.where(labels == 0)[0]
-    npos = min(len(pos), n // 2)
-    pos = rng.choice(pos, npos, replace=False) if npos < len(pos) else pos
-    nneg = min(len(neg), n - npos)
-    if hard_frac > 0 and neg_scores is not None and nneg > 0:
-        nh = int(round(nneg * hard_frac))
-        order = np.argsort(-neg_scores[neg])
-        hard = neg[order[:nh]]
-        rest = neg[order[nh:]]
-        neg = np.concatenate([hard, rng.choice(rest, min(len(rest), nneg - nh), replace=False)])
-    else:
-        neg = rng.choice(neg, nneg, replace=False)
-    return pos, neg
 
 
 def param_groups(model, lr):
@@ -183,9 +96,23 @@ def teacher_slice_dict(teacher_npz, alpha):
     return d
 
 
+def save_state(path, model, opt, epoch, it, elapsed, rng, args, counts):
+    """Checkpoint written atomically (tmp + rename), so a kill during the write keeps the previous one."""
+    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, it=it, elapsed=elapsed,
+                    rng=rng.bit_generator.state, torch_rng=torch.get_rng_state(), args=vars(args),
+                    source_counts=counts), path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def utc_now():
+    return datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--mix", default=DEFAULT_MIX, help="source:weight,... (sampling.py); default %(default)s")
+    ap.add_argument("--state-dir", default=CACHE, help="where the checkpoint, latest npz and log live")
     ap.add_argument("--alpha", type=float, default=1.0)
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--iters-per-epoch", type=int, default=21, help="batches per epoch")
@@ -209,6 +136,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=0, help="stop (after saving) when exceeded")
+    ap.add_argument("--stop-after-batches", type=int, default=0,
+                    help="stop like on SIGTERM after this many batches of this process (checkpoint, then exit)")
     ap.add_argument("--time-budget-min", type=float, default=0,
                     help="if > 0 the LR schedule runs on max(step/total_steps, train_time/budget): training ends "
                          "(fully annealed) when either the epochs or the time budget are used up")
@@ -217,10 +146,14 @@ def main(argv=None):
         ap.error("--init-teacher-slice and --hint-weight need --teacher")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    try:
+        mix = parse_mix(args.mix)
+    except ValueError as e:
+        ap.error(str(e))
     tag = args.tag or os.path.splitext(os.path.basename(args.out))[0]
-    os.makedirs(CACHE, exist_ok=True)
-    ckpt = os.path.join(CACHE, tag + ".ckpt.pt")
-    log = open(os.path.join(CACHE, tag + ".log.txt"), "a")
+    os.makedirs(args.state_dir, exist_ok=True)
+    ckpt = os.path.join(args.state_dir, tag + ".ckpt.pt")
+    log = open(os.path.join(args.state_dir, tag + ".log.txt"), "a")
 
     def say(*a):
         s = " ".join(str(x) for x in a)
@@ -229,8 +162,11 @@ def main(argv=None):
         log.flush()
 
     t0 = time.time()
-    items = load_set("train", args.data)
-    say("loaded %d training images in %.1fs" % (len(items), time.time() - t0))
+    sets = load_mix(mix, args.data)
+    sampler = MixSampler(mix, sets)
+    say("%s  start: mix %s; images %s (%.1fs)" % (utc_now(), " ".join("%s %.3f" % kv for kv in sorted(mix.items())),
+                                                  " ".join("%s %d" % (k, len(v)) for k, v in sets.items()),
+                                                  time.time() - t0))
     model = FaceDetector(alpha=args.alpha)
     hint_channels = None  # teacher OutA channels the student's OutA stands for (None: the first C_s)
     if args.init_teacher_slice:
@@ -257,22 +193,49 @@ def main(argv=None):
     for g in groups:
         g["base_lr"] = g["lr"]
     opt = torch.optim.Adam(groups, lr=args.lr, weight_decay=0)
-    start_epoch, elapsed = 0, 0.0
+    start_epoch, start_it, elapsed = 0, 0, 0.0
+    counts = {}
+    rng = np.random.default_rng(args.seed)
+    if args.resume and not os.path.exists(ckpt):
+        say("--resume: no checkpoint at %s, starting from scratch" % ckpt)
     if args.resume and os.path.exists(ckpt):
         st = torch.load(ckpt)
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
-        start_epoch, elapsed = st["epoch"], st["elapsed"]
-        say("resumed from epoch %d (%.1f min trained so far)" % (start_epoch, elapsed / 60))
+        start_epoch, start_it, elapsed = st["epoch"], st.get("it", 0), st["elapsed"]
+        counts = dict(st.get("source_counts", {}))
+        if "rng" in st:
+            rng.bit_generator.state = st["rng"]
+            torch.set_rng_state(st["torch_rng"])
+        else:  # checkpoints written before the step-granular state
+            rng = np.random.default_rng(args.seed + 1000 * start_epoch)
+        old = st.get("args", {})
+        for k in ("mix", "alpha", "epochs", "iters_per_epoch", "batch", "size", "lr"):
+            if k in old and old[k] != getattr(args, k):
+                say("warning: --%s was %s in the checkpoint, now %s" % (k.replace("_", "-"), old[k], getattr(args, k)))
+        say("%s  resumed from epoch %d batch %d (%.1f min trained so far)" % (utc_now(), start_epoch, start_it,
+                                                                             elapsed / 60))
+    stop = {"signal": None}
+
+    def on_signal(signum, _frame):
+        stop["signal"] = signum  # finish the current batch, save, exit
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     fh = fw = -(-args.size // 16)
     anchors = anchors_for(fh, fw)
     total_steps = args.epochs * args.iters_per_epoch
-    rng = np.random.default_rng(args.seed + 1000 * start_epoch)
     model.train()
+    epoch = start_epoch
+    batches_run = 0
     for epoch in range(start_epoch, args.epochs):
         te = time.time()
         stats = np.zeros(6)
-        for it in range(args.iters_per_epoch):
+        first_it = start_it if epoch == start_epoch else 0
+        next_it = first_it  # the first batch of this epoch not yet trained
+        for it in range(first_it, args.iters_per_epoch):
+            if stop["signal"] is not None:
+                break
             step = epoch * args.iters_per_epoch + it
             warm = min(1.0, (step + 1) / args.iters_per_epoch)
             progress = step / total_steps
@@ -285,8 +248,8 @@ def main(argv=None):
                 g["lr"] = g["base_lr"] * warm * (0.02 + 0.98 * cos)
             imgs, lab_l, tgt_l = [], [], []
             for b in range(args.batch):
-                it_ = items[rng.integers(len(items))]
-                im, bx, ig = augment(it_, args.size, rng)
+                im, bx, ig, src = sampler.make_sample(args.size, rng)
+                counts[src] = counts.get(src, 0) + 1
                 lab, tgt = assign(anchors, bx, ig)
                 imgs.append(im)
                 lab_l.append(lab)
@@ -330,18 +293,34 @@ def main(argv=None):
             loss.backward()
             opt.step()
             stats += [float(loss), float(cls_loss), float(reg_loss), npos_tot / args.batch, 1, float(dist_loss)]
+            next_it = it + 1
+            batches_run += 1
+            if args.stop_after_batches and batches_run >= args.stop_after_batches and stop["signal"] is None:
+                stop["signal"] = 0  # "signal 0": the --stop-after-batches limit
         elapsed += time.time() - te
         done = args.time_budget_min > 0 and elapsed / 60.0 >= args.time_budget_min
+        if stop["signal"] is not None and next_it < args.iters_per_epoch:
+            save_state(ckpt, model, opt, epoch, next_it, elapsed, rng, args, counts)
+            save_npz(model, os.path.join(args.state_dir, tag + ".latest.npz"))
+            say("%s  signal %d: stopped in epoch %d before batch %d; checkpoint %s (%.1f min trained); "
+                "resume with --resume" % (utc_now(), stop["signal"], epoch + 1, next_it, ckpt, elapsed / 60))
+            log.close()
+            return
         if stats[4] == 0:
             break
         s = stats / max(stats[4], 1)
-        say("epoch %d/%d loss %.4f cls %.4f reg %.4f%s pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e" % (
-            epoch + 1, args.epochs, s[0], s[1], s[2], (" distill %.4f" % s[5]) if teacher is not None else "",
-            s[3], time.time() - te, elapsed / 60, opt.param_groups[2]["lr"]))
-        torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, elapsed=elapsed,
-                        args=vars(args)), ckpt + ".tmp")
-        os.replace(ckpt + ".tmp", ckpt)
-        save_npz(model, os.path.join(CACHE, tag + ".latest.npz"))
+        say("%s  epoch %d/%d loss %.4f cls %.4f reg %.4f%s pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e"
+            "  crops %s" % (
+                utc_now(), epoch + 1, args.epochs, s[0], s[1], s[2],
+                (" distill %.4f" % s[5]) if teacher is not None else "", s[3], time.time() - te, elapsed / 60,
+                opt.param_groups[2]["lr"], ",".join("%s=%d" % kv for kv in sorted(counts.items()))))
+        save_state(ckpt, model, opt, epoch + 1, 0, elapsed, rng, args, counts)
+        save_npz(model, os.path.join(args.state_dir, tag + ".latest.npz"))
+        if stop["signal"] is not None:
+            say("%s  signal %d: stopped at the end of epoch %d; checkpoint %s; resume with --resume" % (
+                utc_now(), stop["signal"], epoch + 1, ckpt))
+            log.close()
+            return
         if args.max_minutes and elapsed / 60 > args.max_minutes:
             say("max minutes reached; stopping at epoch", epoch + 1)
             break
@@ -350,7 +329,8 @@ def main(argv=None):
             break
     model.eval()
     save_npz(model, args.out)
-    say("saved", args.out, "training time %.1f min over %d epochs" % (elapsed / 60, epoch + 1))
+    say("%s  saved %s, training time %.1f min over %d epochs" % (utc_now(), args.out, elapsed / 60, epoch + 1))
+    log.close()
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ import zlib
 
 import numpy as np
 
+from . import layer_table
+
 MAGIC = b"TQWF"
 VERSION = (1, 0)
 HEADER_BYTES = 64
@@ -49,15 +51,8 @@ DTYPE_FROM_CODE = {v: k for k, v in DTYPES.items()}
 ACT_DTYPES = {"int8": 1, "int16": 2, "float32": 4}
 OUTPUTS = {"A": 1, "B": 2, "C": 3}
 PADDINGS = {"tf_same": 0, "same": 0, "symmetric": 1}
-BLOCK_TABLE = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
-               (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
-
-
-def make_divisible(v, divisor=8):
-    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
-    if new_v < 0.9 * v:
-        new_v += divisor
-    return new_v
+BLOCK_TABLE = layer_table.BLOCK_TABLE
+make_divisible = layer_table.make_divisible
 
 
 def _width_per_mille(w):
@@ -71,27 +66,10 @@ def _width_per_mille(w):
 
 def conv_layers(width, output):
     """(name, kind, cin, cout, stride, relu6, residual) in execution order; kind 'conv3x3'|'dw'|'pw'.
-    Stops after expanded_conv_13/expand for output 'A'."""
+    Stops after expanded_conv_13/expand for output 'A' (layer_table.py)."""
     alpha = _width_per_mille(width) / 1000.0
-    out = []
-    c0 = make_divisible(32 * alpha)
-    out.append(("Conv", "conv3x3", 3, c0, 2, True, False))
-    cin, bi = c0, 0
-    for t, c, n, s in BLOCK_TABLE:
-        cout = make_divisible(int(c * alpha))
-        for r in range(n):
-            stride = s if r == 0 else 1
-            name = "expanded_conv" if bi == 0 else "expanded_conv_%d" % bi
-            mid = cin * t
-            if t != 1:
-                out.append((name + "/expand", "pw", cin, mid, 1, True, False))
-                if output == "A" and bi == 13:
-                    return out
-            out.append((name + "/depthwise", "dw", mid, mid, stride, True, False))
-            out.append((name + "/project", "pw", mid, cout, 1, False, stride == 1 and cin == cout))
-            cin, bi = cout, bi + 1
-    out.append(("Conv_1", "pw", cin, 1280, 1, True, False))
-    return out
+    return [(l["name"], l["kind"], l["cin"], l["cout"], l["stride"], l["relu6"], l["residual"])
+            for l in layer_table.layers(alpha, "A" if output == "A" else "B")]
 
 
 def activation_points(width, output, head=False, classifier=False):

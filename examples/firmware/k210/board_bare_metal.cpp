@@ -124,6 +124,59 @@ bool wait_for_hart(unsigned hart, uint64_t max_cycles) {
   return hart_idle(hart);
 }
 
+// ---- the two-hart parallel-for: hart 1 runs parts [n/2, n), hart 0 parts [0, n/2). Each
+// part is independent (core/parallel.h), so the split decides only which hart computes it.
+namespace {
+bool hart1_answers = false;     // set by the start-up probe (k210_primary_hart)
+uint64_t hart1_instructions = 0;  // written by hart 1, read by hart 0 after wait (acquire)
+struct HartJob {
+  void (*task)(void*, int);
+  void* ctx;
+  int begin, end;
+};
+HartJob hart1_job;
+void run_hart1_parts(void* p) {
+  const HartJob& j = *static_cast<const HartJob*>(p);
+  const uint64_t start = instructions();
+  for (int i = j.begin; i < j.end; ++i) j.task(j.ctx, i);
+  hart1_instructions += instructions() - start;
+}
+// Hart 0 waits in wfi, woken by the msip hart 1 raises when it finishes (clearing msip
+// before the check, so a late wake-up stays pending: no lost wake-up). Sleeping instead of
+// spinning also lets QEMU's round-robin switch to hart 1 at once.
+void two_harts_run(void*, int n, void (*task)(void*, int), void* ctx) {
+  const int half = n / 2;
+  hart1_job = HartJob{task, ctx, half, n};
+  const bool on_hart1 = half < n && start_on_hart(1, run_hart1_parts, &hart1_job);
+  const int mine = on_hart1 ? half : n;
+  for (int i = 0; i < mine; ++i) task(ctx, i);
+  if (!on_hart1) return;
+  for (;;) {
+    clear_msip(0);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (hart_idle(1)) return;
+    __asm__ volatile("wfi");
+  }
+}
+const tinyq::ParallelFor two_harts{two_harts_run, nullptr, 2};
+
+// Without hart 1 (QEMU -smp 1): the same split run on hart 0, hart 1's parts counted
+// apart. QEMU's icount gives one global minstret for all harts, so this one-hart run is
+// where the instructions of each hart's share are measured.
+void split_on_one_hart(void*, int n, void (*task)(void*, int), void* ctx) {
+  const int half = n / 2;
+  for (int i = 0; i < half; ++i) task(ctx, i);
+  const uint64_t start = instructions();
+  for (int i = half; i < n; ++i) task(ctx, i);
+  hart1_instructions += instructions() - start;
+}
+const tinyq::ParallelFor one_hart_split{split_on_one_hart, nullptr, 2};
+}  // namespace
+
+const tinyq::ParallelFor* parallel_for() { return hart1_answers ? &two_harts : &one_hart_split; }
+uint64_t helper_hart_instructions() { return hart1_instructions; }
+bool second_hart_running() { return hart1_answers; }
+
 bool hart_parked(unsigned hart) {
   return hart > 0 && hart < kHarts && __atomic_load_n(&mailboxes[hart].parked, __ATOMIC_ACQUIRE) != 0;
 }
@@ -144,6 +197,7 @@ extern "C" [[noreturn]] void k210_secondary_hart() {
     if (posted != m.finished) {
       m.task(m.context);
       __atomic_store_n(&m.finished, posted, __ATOMIC_RELEASE);
+      raise_msip(0);  // wakes hart 0 if it sleeps in two_harts_run
       continue;
     }
     __asm__ volatile("wfi");
@@ -168,6 +222,10 @@ extern "C" [[noreturn]] void k210_primary_hart() {
   raise_msip(1);
   const bool ran = board::start_on_hart(1, probe_task, nullptr) && board::wait_for_hart(1, 400000000);
   board::put(ran && hart1_probe == 1 ? "hart 1: parked, ran a task\n" : "hart 1: did not answer\n");
+  board::hart1_answers = ran && hart1_probe == 1;
+  // mie.MSIE on hart 0 too: its msip (raised by hart 1 after each task) ends its wfi in
+  // two_harts_run; mstatus.MIE stays 0, so no trap is taken.
+  __asm__ volatile(".option push\n.option arch, +zicsr\ncsrs mie, %0\n.option pop" ::"r"(uint64_t(8)));
   board::exit(main());
 }
 

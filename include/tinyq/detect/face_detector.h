@@ -133,6 +133,54 @@ inline TileGrid detection_tiles(const HeadLayout& layout, int image_w, int image
                    head_tile_overlap(layout, o.scales_q8[k]));
 }
 
+// Size-driven scales: the inference scales whose templates can find faces between min_px
+// and max_px (face height, image pixels). Tiny-Face's rule: at scale s, a template of
+// height h_t (network pixels) matches faces of about h_t / s image pixels; we accept
+// [2/3, 3/2] of that. A model that binds templates to scales (head/template_scales) offers
+// its bound scales; an unbound one the octaves 1/8x .. 4x. Writes the chosen scales,
+// ascending, into o->scales_q8 / o->num_scales and returns how many (0: none covers the
+// range; o is then left unchanged). Integer only: 2 h_t <= 3 s max, 3 h_t >= 2 s min.
+inline int choose_scales_for_faces(const HeadLayout& layout, int32_t min_px, int32_t max_px, DetectOptions* o) {
+  if (min_px < 1 || max_px < min_px) return 0;
+  int32_t candidates[DetectOptions::kMaxScales];
+  int nc = 0;
+  auto add_candidate = [&](int32_t s) {
+    for (int k = 0; k < nc; ++k)
+      if (candidates[k] == s) return;
+    if (s >= 16 && s <= 2048 && nc < DetectOptions::kMaxScales) candidates[nc++] = s;  // valid option scales
+  };
+  bool any_unbound = layout.template_scale_q8 == nullptr;
+  for (int t = 0; t < layout.num_templates && !any_unbound; ++t) {
+    if (layout.template_scale_q8[t] == 0) any_unbound = true;
+    else add_candidate(layout.template_scale_q8[t]);
+  }
+  if (any_unbound)
+    for (int32_t s = 32; s <= 1024; s *= 2) add_candidate(s);  // 1/8x .. 4x
+  int32_t chosen[DetectOptions::kMaxScales];
+  int n = 0;
+  for (int k = 0; k < nc; ++k) {
+    const int64_t s = candidates[k];
+    bool covers = false;
+    for (int t = 0; t < layout.num_templates && !covers; ++t) {
+      const bool used = layout.template_scale_q8 == nullptr || layout.template_scale_q8[t] == 0 ||
+                        layout.template_scale_q8[t] == s;
+      const int64_t h = layout.template_wh_q8[2 * t + 1];  // Q8 px; h / s = image px
+      covers = used && 2 * h <= 3 * s * max_px && 3 * h >= 2 * s * min_px;
+    }
+    if (covers) chosen[n++] = static_cast<int32_t>(s);
+  }
+  if (n == 0) return 0;
+  for (int i = 1; i < n; ++i)  // ascending (insertion sort: at most 8)
+    for (int j = i; j > 0 && chosen[j] < chosen[j - 1]; --j) {
+      const int32_t t = chosen[j];
+      chosen[j] = chosen[j - 1];
+      chosen[j - 1] = t;
+    }
+  for (int i = 0; i < n; ++i) o->scales_q8[i] = chosen[i];
+  o->num_scales = n;
+  return n;
+}
+
 class FaceDetector {
  public:
   static constexpr int kMaxTemplates = kMaxHeadTemplates;

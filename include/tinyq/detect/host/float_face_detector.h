@@ -38,6 +38,7 @@ class FloatFaceDetector {
   }
 
   const model::Graph& graph() const { return graph_; }
+  const HeadLayout& head_layout() const { return layout_; }
 
   // The head of one network input (uint8 RGB, net_h x net_w), as float.
   model::Status run_head(const uint8_t* rgb, int net_h, int net_w, model::FloatTensor* head) const {

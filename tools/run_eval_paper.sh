@@ -44,7 +44,7 @@ if [ $FIRST -le 4 ]; then  # 4: face_mask_853 val, C++ integer (auto) for both w
   $PY $CPP --set face_mask_val --model $A1.auto.tqw --model $A5.auto.tqw --json ../models/eval_face_mask_val_cpp_${SUF}.json
 fi
 if [ $FIRST -le 5 ]; then  # 5: face_mask_853 val, PyTorch float and Viola-Jones
-  $PY $EV --set face_mask_val --model $A1.npz --model $A5.npz --haar --haar-variants paper,eq2x \
+  $PY $EV --set face_mask_val --model $A1.npz --haar --haar-variants paper \
       --plot ../docs/pr_face_mask_val_${SUF}.png --plot-subset all --json ../models/eval_face_mask_val_float_${SUF}.json
 fi
 echo "run_eval_paper.sh $SUF: done"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tinyq/model/crc32.h"
 #include "tinyq/model/memory_plan.h"
 #include "tinyq/model/mobilenet_v2.h"
 
@@ -90,27 +91,14 @@ class GuardBlock {
   uint8_t* block_ = nullptr;
 };
 
-// CRC-32 (the format's: reflected 0xEDB88320), slice-by-8 and without sanitizer or
-// coverage instrumentation: the harness's own repair pass over its own buffer, kept out of
-// the profile. Table t[k][b] = CRC of byte b followed by k zero bytes.
-struct CrcTables {
-  uint32_t t[8][256];
-  constexpr CrcTables() : t() {
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1u) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
-      t[0][i] = c;
-    }
-    for (int k = 1; k < 8; ++k)
-      for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFFu];
-  }
-};
-inline constexpr CrcTables kCrcTables{};
+// CRC-32 (the format's), slice-by-8 over the library's tables (model/crc32.h), without
+// sanitizer or coverage instrumentation: the harness's own repair pass over its own
+// buffer, kept out of the profile.
 #if defined(__clang__)
 __attribute__((no_sanitize("address", "undefined", "coverage")))
 #endif
 inline uint32_t crc32_fast(const uint8_t* p, size_t n) {
-  const auto& t = kCrcTables.t;
+  const auto& t = tinyq::model::detail::kCrc32Tables.t;
   uint32_t c = 0xFFFFFFFFu;
   for (; n >= 8; p += 8, n -= 8) {  // 8 bytes per step: the CRC is linear over GF(2)
     const uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);

@@ -17,9 +17,11 @@ function(tinyq_add_image_io target)
   target_sources(${target} PRIVATE ${TINYQ_IMAGE_IO_SOURCES})
   target_include_directories(${target} PRIVATE ${TINYQ_IMAGE_IO_DIR} ${STB_INCLUDE_DIR})
   # stb 2.27 overflows int on hostile JPEG scans (DC prediction): -fwrapv makes that wrap
-  # (wrong pixels) instead of UB; -w: the static stb functions the CLI does not call.
+  # (wrong pixels) instead of UB; -w: the static stb functions the CLI does not call;
+  # -fno-sanitize=shift-exponent: stb's JPEG bit reader shifts a zero by 32..40 after a scan
+  # ends early (stb issue 1293, fixed after 2.27; stb_decode.cpp says why the value is 0).
   set_source_files_properties(${TINYQ_IMAGE_IO_DIR}/stb_decode.cpp TARGET_DIRECTORY ${target}
-    PROPERTIES COMPILE_OPTIONS "-fwrapv;-w")
+    PROPERTIES COMPILE_OPTIONS "-fwrapv;-w;-fno-sanitize=shift-exponent")
   if(TINYQ_WEBP_INCLUDE_DIR AND TINYQ_WEBP_LIBRARY)
     target_include_directories(${target} PRIVATE ${TINYQ_WEBP_INCLUDE_DIR})
     target_link_libraries(${target} PRIVATE ${TINYQ_WEBP_LIBRARY})

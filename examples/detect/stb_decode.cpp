@@ -9,6 +9,15 @@
 // This file is compiled with -fwrapv (cmake/ImageIO.cmake): stb 2.27 adds DC differences of
 // hostile scans in int without an overflow check, which is UB; with -fwrapv it wraps to
 // wrong pixels, never to a memory error.
+// It is also compiled with -fno-sanitize=shift-exponent, for one shift in stb's JPEG bit
+// reader (`code_buffer |= b << (24 - code_bits)` in stbi__grow_buffer_unsafe; stb issue
+// 1293, fixed upstream after 2.27). When a scan's data ends before the decoder has the bits
+// it asks for, the reader stops at the marker, code_bits goes negative (at least -16) and the
+// next refill shifts by 25..40. That happens only after the marker set `nomore`, so the byte
+// shifted is always 0 (stb feeds zeros past a marker): the result is 0 for any shift count
+// the hardware applies, and the bad scan decodes to wrong pixels. Only this check is off,
+// only here; found by the CI's bounded image-fuzzer run
+// (tests/fuzz/image_corpus/found_ubsan_jpeg_progressive_scan_ends_early.jpg).
 #include "stb_decode.h"
 
 #include <cstdio>

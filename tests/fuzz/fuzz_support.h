@@ -91,24 +91,6 @@ class GuardBlock {
   uint8_t* block_ = nullptr;
 };
 
-// CRC-32 (the format's), slice-by-8 over the library's tables (model/crc32.h), without
-// sanitizer or coverage instrumentation: the harness's own repair pass over its own
-// buffer, kept out of the profile.
-#if defined(__clang__)
-__attribute__((no_sanitize("address", "undefined", "coverage")))
-#endif
-inline uint32_t crc32_fast(const uint8_t* p, size_t n) {
-  const auto& t = tinyq::model::detail::kCrc32Tables.t;
-  uint32_t c = 0xFFFFFFFFu;
-  for (; n >= 8; p += 8, n -= 8) {  // 8 bytes per step: the CRC is linear over GF(2)
-    const uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
-    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^ t[3][p[4]] ^ t[2][p[5]] ^
-        t[1][p[6]] ^ t[0][p[7]];
-  }
-  for (; n > 0; ++p, --n) c = t[0][(c ^ *p) & 0xFFu] ^ (c >> 8);
-  return ~c;
-}
-
 inline uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
 inline void wr32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -116,6 +98,8 @@ inline void wr32(uint8_t* p, uint32_t v) {
 
 // Rewrites the header CRC and every tensor CRC whose payload range lies inside the
 // buffer, so a mutated file passes CRC verification and reaches the checks behind it.
+// Uses the library's CRC-32 (PCLMULQDQ on x86-64: ~30 us for a 430 KB file under ASan;
+// the table form here cost a third of fuzz_loader's time on the OutB/OutC seeds).
 // Touches only fields inside [0, size).
 inline void repair_crcs(uint8_t* f, size_t size) {
   if (size < 64) return;
@@ -125,13 +109,13 @@ inline void repair_crcs(uint8_t* f, size_t size) {
   for (uint64_t i = 0; i < count; ++i) {
     uint8_t* e = f + 64 + 96 * i;
     const uint64_t off = rd32(e + 80), n = rd32(e + 84);
-    if (off + n <= size) wr32(e + 88, crc32_fast(f + off, n));
+    if (off + n <= size) wr32(e + 88, tinyq::model::crc32(f + off, n));
   }
   // header CRC: bytes [0, table_end) with the CRC field read as zero
   const uint64_t table_end = 64 + 96 * uint64_t(rd32(f + 16));
   if (table_end > size) return;
   wr32(f + 12, 0);
-  wr32(f + 12, crc32_fast(f, table_end));
+  wr32(f + 12, tinyq::model::crc32(f, table_end));
 }
 
 // An input-driven byte reader: past the end it yields zeros.

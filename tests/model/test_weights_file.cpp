@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "model_test_util.h"
 #include "tinyq/model/mobilenet_v2.h"
@@ -60,6 +61,44 @@ TEST_CASE("slicing-by-8 crc32 equals the bit-by-bit definition at every length, 
       REQUIRE(crc32_update(crc32(buf + off, cut), buf + off + cut, n - cut) == bitwise(buf + off, n));
     }
 }
+
+#if TINYQ_CRC32_PCLMUL
+TEST_CASE("the carry-less-multiply crc32 equals the table at every length and offset", "[weights_file]") {
+  if (!tinyq::model::detail::cpu_has_pclmul()) {
+    WARN("this CPU has no PCLMULQDQ: only the table path runs here");
+    return;
+  }
+  // The fold constants from their definition (crc32_pclmul.h): K(D)_j = coefficient of
+  // x^(32-j) in x^(D+32) mod P, P = 0x104C11DB7 (non-reflected form).
+  auto fold_constant = [](int d) {
+    uint64_t r = 1;
+    for (int i = 0; i < d + 32; ++i) r = (r << 1) ^ ((r >> 31 & 1) ? 0x104C11DB7u : 0) ;
+    uint64_t k = 0;
+    for (int deg = 0; deg < 32; ++deg)
+      if (r >> deg & 1) k |= uint64_t(1) << (32 - deg);
+    return k;
+  };
+  using namespace tinyq::model::detail;
+  CHECK(fold_constant(512) == kCrcFold512Lo);
+  CHECK(fold_constant(448) == kCrcFold512Hi);
+  CHECK(fold_constant(128) == kCrcFold128Lo);
+  CHECK(fold_constant(64) == kCrcFold128Hi);
+  // Both paths on the same bytes: crc32_fold_pclmul for the whole 16-byte blocks (it needs
+  // >= 64 bytes), the table for the rest, against the table alone, from several registers.
+  std::vector<uint8_t> buf(5000);
+  uint32_t x = 777;
+  for (uint8_t& b : buf) b = uint8_t((x = x * 1103515245u + 12345u) >> 24);
+  for (size_t off = 0; off < 16; off += 3)
+    for (size_t n = 64; n + off <= buf.size(); n += (n < 300 ? 1 : 97))
+      for (const uint32_t reg : {0xFFFFFFFFu, 0u, 0x12345678u}) {
+        size_t done = 0;
+        const uint32_t folded = crc32_fold_pclmul(reg, buf.data() + off, n, &done);
+        REQUIRE(done <= n);
+        REQUIRE(n - done < 16);
+        REQUIRE(crc32_register(folded, buf.data() + off + done, n - done) == crc32_register(reg, buf.data() + off, n));
+      }
+}
+#endif
 
 TEST_CASE("make_divisible matches Keras for every width", "[graph]") {
   // Keras MobileNetV2 channel counts (first conv, block outputs 16,24,32,64,96,160,320).

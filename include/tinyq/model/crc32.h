@@ -32,19 +32,47 @@ inline constexpr Crc32Tables kCrc32Tables{};
 inline uint32_t load_le32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
-}  // namespace detail
 
-// Running form: crc32_update(crc32_update(0, a), b) == crc32(a ++ b).
-inline uint32_t crc32_update(uint32_t crc, const uint8_t* data, size_t size) {
-  const auto& t = detail::kCrc32Tables.t;
-  uint32_t c = ~crc;
+// The raw register (not inverted) after `size` more bytes, slicing-by-8.
+inline uint32_t crc32_register(uint32_t c, const uint8_t* data, size_t size) {
+  const auto& t = kCrc32Tables.t;
   for (; size >= 8; data += 8, size -= 8) {
-    const uint32_t lo = c ^ detail::load_le32(data), hi = detail::load_le32(data + 4);
+    const uint32_t lo = c ^ load_le32(data), hi = load_le32(data + 4);
     c = t[7][lo & 0xFFu] ^ t[6][(lo >> 8) & 0xFFu] ^ t[5][(lo >> 16) & 0xFFu] ^ t[4][lo >> 24] ^
         t[3][hi & 0xFFu] ^ t[2][(hi >> 8) & 0xFFu] ^ t[1][(hi >> 16) & 0xFFu] ^ t[0][hi >> 24];
   }
   for (; size > 0; ++data, --size) c = t[0][(c ^ *data) & 0xFFu] ^ (c >> 8);
-  return ~c;
+  return c;
+}
+}  // namespace detail
+}  // namespace model
+}  // namespace tinyq
+
+// x86-64 hosts: a carry-less-multiply version, chosen at run time (every translation unit
+// gets the same crc32_update body whatever its -m flags; the PCLMUL code is a separate
+// function with its own target attribute).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(TINYQ_NO_SIMD)
+#define TINYQ_CRC32_PCLMUL 1
+#include "crc32_pclmul.h"
+#else
+#define TINYQ_CRC32_PCLMUL 0
+#endif
+
+namespace tinyq {
+namespace model {
+
+// Running form: crc32_update(crc32_update(0, a), b) == crc32(a ++ b).
+inline uint32_t crc32_update(uint32_t crc, const uint8_t* data, size_t size) {
+  uint32_t c = ~crc;
+#if TINYQ_CRC32_PCLMUL
+  if (size >= 64 && detail::cpu_has_pclmul()) {
+    size_t done = 0;
+    c = detail::crc32_fold_pclmul(c, data, size, &done);
+    data += done;
+    size -= done;
+  }
+#endif
+  return ~detail::crc32_register(c, data, size);
 }
 
 inline uint32_t crc32(const uint8_t* data, size_t size) { return crc32_update(0, data, size); }

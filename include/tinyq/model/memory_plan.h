@@ -105,52 +105,75 @@ struct MemoryPlan {
     }
     p.step_count = step;
     // items: values (materialised) then scratches
-    struct Item { uint64_t bytes; int first, last; uint64_t offset; bool placed; };
-    Item items[kMaxValues + kMaxOps];
+    int16_t last_reader[kMaxValues];  // last op reading each value, -1 if none (Graph::last_use)
+    for (int v = 0; v < nv; ++v) last_reader[v] = -1;
+    for (int i = 0; i < g.op_count(); ++i) {
+      last_reader[g.op(i).in0] = static_cast<int16_t>(i);
+      if (g.op(i).in1 >= 0) last_reader[g.op(i).in1] = static_cast<int16_t>(i);
+    }
+    Item items[kMaxItems];
     int n = 0;
     for (int v = 0; v < nv; ++v) {
       const int first = v == 0 ? 0 : p.step_of_op[v - 1];  // value v is written by op v - 1
-      const int lu = g.last_use(v);
+      const int lu = last_reader[v];
       const bool is_output = v == g.output_value();
       // not stored: written and read only inside one fused step, or never read
       const bool internal = !is_output && v != 0 && (lu < 0 || p.step_of_op[lu] == first);
       const int last = (is_output || lu < 0) ? step + 1 : p.step_of_op[lu];
       p.bytes[v] = internal ? 0 : align16(p.shape[v].elements() * p.element_bytes);
-      items[n++] = Item{p.bytes[v], first, last, 0, false};
+      items[n++] = Item{p.bytes[v], first, last, 0};
     }
-    for (int st = 1; st <= step; ++st) items[n++] = Item{align16(p.scratch_bytes[st - 1]), st, st, 0, false};
-    // greedy by size
-    uint64_t arena = 0;
-    for (int round = 0; round < n; ++round) {
-      int best = -1;
-      for (int k = 0; k < n; ++k)
-        if (!items[k].placed && items[k].bytes > 0 && (best < 0 || items[k].bytes > items[best].bytes)) best = k;
-      if (best < 0) break;
-      Item& it = items[best];
-      uint64_t offset = 0;
-      for (bool moved = true; moved;) {
-        moved = false;
-        for (int k = 0; k < n; ++k) {
-          const Item& o = items[k];
-          if (!o.placed || o.last < it.first || it.last < o.first) continue;
-          if (offset < o.offset + o.bytes && o.offset < offset + it.bytes) {
-            offset = o.offset + o.bytes;
-            moved = true;
-          }
-        }
-      }
-      it.offset = offset;
-      it.placed = true;
-      if (offset + it.bytes > arena) arena = offset + it.bytes;
-    }
+    for (int st = 1; st <= step; ++st) items[n++] = Item{align16(p.scratch_bytes[st - 1]), st, st, 0};
+    p.arena_bytes = place_greedy_by_size(items, n);
     p.largest_value_bytes = 0;
     for (int v = 0; v < nv; ++v) {
       p.offset[v] = items[v].offset;
       if (p.bytes[v] > p.largest_value_bytes) p.largest_value_bytes = p.bytes[v];
     }
     for (int st = 1; st <= step; ++st) p.scratch_offset[st - 1] = items[nv + st - 1].offset;
-    p.arena_bytes = arena;
     return ok_status();
+  }
+
+  // An activation or scratch to place: `bytes` alive from step `first` to step `last`.
+  static constexpr int kMaxItems = kMaxValues + kMaxOps;  // values + one scratch per step
+  struct Item {
+    uint64_t bytes;
+    int first, last;
+    uint64_t offset;  // the result
+  };
+
+  // Greedy by size: largest first (ties: lower index first), each at the lowest offset where
+  // it overlaps nothing placed that is alive at the same time. The placed items are kept
+  // sorted by offset, so the lowest free offset is one sweep: skip what is not alive at the
+  // same time, stop at the first item starting at or past the candidate's end, else move the
+  // candidate past it. Returns the arena size (the highest end). O(n^2) for n <= kMaxItems.
+  static uint64_t place_greedy_by_size(Item* items, int n) {
+    int16_t order[kMaxItems];  // by bytes, descending, stable (insertion sort)
+    int m = 0;
+    for (int k = 0; k < n; ++k) {
+      if (items[k].bytes == 0) continue;
+      int j = m++;
+      for (; j > 0 && items[order[j - 1]].bytes < items[k].bytes; --j) order[j] = order[j - 1];
+      order[j] = static_cast<int16_t>(k);
+    }
+    int16_t placed[kMaxItems];  // by offset, ascending
+    uint64_t arena = 0;
+    for (int r = 0; r < m; ++r) {
+      Item& it = items[order[r]];
+      uint64_t offset = 0;
+      for (int q = 0; q < r; ++q) {
+        const Item& o = items[placed[q]];
+        if (o.last < it.first || it.last < o.first) continue;  // never alive together
+        if (o.offset >= offset + it.bytes) break;             // [offset, offset + bytes) is free
+        if (o.offset + o.bytes > offset) offset = o.offset + o.bytes;
+      }
+      it.offset = offset;
+      int j = r;
+      for (; j > 0 && items[placed[j - 1]].offset > offset; --j) placed[j] = placed[j - 1];
+      placed[j] = order[r];
+      if (offset + it.bytes > arena) arena = offset + it.bytes;
+    }
+    return arena;
   }
 
   static constexpr uint64_t align16(uint64_t x) { return (x + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }

@@ -85,6 +85,15 @@ struct ConvLayerSpec {
 };
 
 namespace detail {
+// dst = a + suffix (dst holds both).
+inline const char* join_name(char* dst, const char* a, const char* suffix) {
+  int n = 0;
+  for (; a[n] != '\0'; ++n) dst[n] = a[n];
+  for (int i = 0; suffix[i] != '\0'; ++i) dst[n++] = suffix[i];
+  dst[n] = '\0';
+  return dst;
+}
+
 inline void copy_name(char* dst, const char* a, int block = -1, const char* suffix = nullptr) {
   int n = 0;
   for (int i = 0; a[i] != '\0' && n < kOpNameBytes - 1; ++i) dst[n++] = a[i];
@@ -330,6 +339,7 @@ class Graph {
  private:
   void reset() {
     file_ = nullptr;
+    lookup_from_ = 0;
     info_ = ModelInfo{};
     integer_ = false;
     op_count_ = 0;
@@ -383,18 +393,18 @@ class Graph {
     return fr.index == static_cast<int32_t>(i);
   }
 
+  // file_->find from the entry after the last tensor found (see WeightsFile::find).
+  TensorView lookup(const char* name) {
+    const TensorView t = file_->find(name, lookup_from_);
+    if (t.valid()) lookup_from_ = static_cast<uint32_t>(t.index) + 1;
+    return t;
+  }
+
   Status bind_conv(Op& op, uint32_t& used) {
-    char name[kOpNameBytes + 16];
+    char name[kOpNameBytes + 16];  // op name (< kOpNameBytes) + the longest suffix
     const int32_t idx = static_cast<int32_t>(op_count_ - 1);
-    // weights
-    auto with_suffix = [&](const char* suffix) {
-      int n = 0;
-      for (; op.name[n] != '\0'; ++n) name[n] = op.name[n];
-      for (int i = 0; suffix[i] != '\0'; ++i) name[n++] = suffix[i];
-      name[n] = '\0';
-      return name;
-    };
-    const TensorView w = file_->find(with_suffix("/weights"));
+    auto with_suffix = [&](const char* suffix) { return detail::join_name(name, op.name, suffix); };
+    const TensorView w = lookup(with_suffix("/weights"));
     if (!w.valid()) return make_error(Error::missing_tensor, "a conv layer's <layer>/weights tensor is missing", idx);
     uint32_t expect[4];
     if (op.kind == OpKind::conv3x3) {
@@ -412,7 +422,7 @@ class Graph {
     op.weights = w;
     ++used;
     if (w.quant == QuantKind::per_channel) {
-      const TensorView f = file_->find(with_suffix("/weights.frac"));
+      const TensorView f = lookup(with_suffix("/weights.frac"));
       if (!f.valid()) return make_error(Error::missing_tensor, "per-channel weights need <layer>/weights.frac", idx);
       if (f.dtype != DType::int8 || f.quant != QuantKind::per_tensor || f.frac != 0)
         return make_error(Error::dtype_mismatch, "<layer>/weights.frac must be int8 with frac 0", f.index);
@@ -425,7 +435,7 @@ class Graph {
       op.weight_fracs = f;
       ++used;
     }
-    const TensorView b = file_->find(with_suffix("/biases"));
+    const TensorView b = lookup(with_suffix("/biases"));
     if (!b.valid()) return make_error(Error::missing_tensor, "a conv layer's <layer>/biases tensor is missing", idx);
     if (b.ndim != 1 || b.shape[0] != static_cast<uint32_t>(op.cout))
       return make_error(Error::shape_mismatch, "biases must be [cout]", b.index);
@@ -438,6 +448,7 @@ class Graph {
   }
 
   const WeightsFile* file_ = nullptr;
+  uint32_t lookup_from_ = 0;  // where lookup() starts its next scan
   ModelInfo info_{};
   bool integer_ = false;
   Op ops_[kMaxOps];

@@ -159,34 +159,8 @@ class WeightsFile {
       s = f.check_entry(i, options);
       if (!s.ok()) return s;
     }
-    // Pairwise checks (n <= 512: at most ~131k pairs), on keys decoded once (6 KiB of
-    // stack): a name's key is a hash of its 60-byte field, which check_entry requires to be
-    // zero after the NUL, so equal names have equal fields and equal keys; only equal keys
-    // compare the fields. Payload ranges are [begin, end) inside the file (check_entry),
-    // so end cannot wrap. Pairs are visited in the same order as a plain double loop.
-    uint32_t key[kMaxTensors], begin[kMaxTensors], end[kMaxTensors];
-    for (uint32_t i = 0; i < count; ++i) {
-      const uint8_t* e = data + kHeaderBytes + i * kTableEntryBytes;
-      uint32_t h = 2166136261u;  // FNV-1a over the field's 32-bit words
-      for (uint32_t k = 0; k < kNameBytes; k += 4) h = (h ^ detail::le32(e + k)) * 16777619u;
-      key[i] = h;
-      begin[i] = detail::le32(e + 80);
-      end[i] = begin[i] + detail::le32(e + 84);
-    }
-    for (uint32_t i = 0; i < count; ++i) {
-      const uint8_t* ei = data + kHeaderBytes + i * kTableEntryBytes;
-      for (uint32_t j = i + 1; j < count; ++j) {
-        if (key[i] == key[j]) {
-          const uint8_t* ej = data + kHeaderBytes + j * kTableEntryBytes;
-          uint32_t k = 0;
-          while (k < kNameBytes && ei[k] == ej[k]) ++k;
-          if (k == kNameBytes)
-            return make_error(Error::duplicate_tensor_name, "two tensors have the same name", static_cast<int32_t>(j));
-        }
-        if (begin[i] != end[i] && begin[j] != end[j] && begin[i] < end[j] && begin[j] < end[i])
-          return make_error(Error::overlap, "two tensors' payloads overlap", static_cast<int32_t>(j));
-      }
-    }
+    s = check_pairs(data, count);
+    if (!s.ok()) return s;
     *out = f;
     return ok_status();
   }
@@ -215,9 +189,15 @@ class WeightsFile {
     return v;
   }
 
-  // The tensor called `name`, or an invalid view (data == nullptr, index == -1).
-  TensorView find(const char* name) const {
-    for (uint32_t i = 0; i < count_; ++i) {
+  // The tensor called `name`, or an invalid view (data == nullptr, index == -1). The scan
+  // starts at entry `from` and wraps around, so the answer does not depend on it; callers
+  // that look tensors up in about file order (Graph::build: the writer emits each layer's
+  // tensors in graph order) pass the entry after the last one found, and a lookup then
+  // costs one name comparison instead of half a table of them.
+  TensorView find(const char* name, uint32_t from = 0) const {
+    if (from >= count_) from = 0;
+    for (uint32_t k = 0; k < count_; ++k) {
+      const uint32_t i = from + k < count_ ? from + k : from + k - count_;
       const char* n = reinterpret_cast<const char*>(data_ + kHeaderBytes + i * kTableEntryBytes);
       if (detail::name_equal(n, name)) return tensor(i);
     }
@@ -227,6 +207,40 @@ class WeightsFile {
   }
 
  private:
+  // No two names equal, no two non-empty payloads overlapping; the error names the later
+  // entry of the first such pair in double-loop order.
+  static Status check_pairs(const uint8_t* data, uint32_t count) {
+    // Pairwise checks (n <= 512: at most ~131k pairs), on keys decoded once (6 KiB of
+    // stack): a name's key is a hash of its 60-byte field, which check_entry requires to be
+    // zero after the NUL, so equal names have equal fields and equal keys; only equal keys
+    // compare the fields. Payload ranges are [begin, end) inside the file (check_entry),
+    // so end cannot wrap. Pairs are visited in the same order as a plain double loop.
+    uint32_t key[kMaxTensors], begin[kMaxTensors], end[kMaxTensors];
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint8_t* e = data + kHeaderBytes + i * kTableEntryBytes;
+      uint32_t h = 2166136261u;  // FNV-1a over the field's 32-bit words
+      for (uint32_t k = 0; k < kNameBytes; k += 4) h = (h ^ detail::le32(e + k)) * 16777619u;
+      key[i] = h;
+      begin[i] = detail::le32(e + 80);
+      end[i] = begin[i] + detail::le32(e + 84);
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint8_t* ei = data + kHeaderBytes + i * kTableEntryBytes;
+      for (uint32_t j = i + 1; j < count; ++j) {
+        if (key[i] == key[j]) {
+          const uint8_t* ej = data + kHeaderBytes + j * kTableEntryBytes;
+          uint32_t k = 0;
+          while (k < kNameBytes && ei[k] == ej[k]) ++k;
+          if (k == kNameBytes)
+            return make_error(Error::duplicate_tensor_name, "two tensors have the same name", static_cast<int32_t>(j));
+        }
+        if (begin[i] != end[i] && begin[j] != end[j] && begin[i] < end[j] && begin[j] < end[i])
+          return make_error(Error::overlap, "two tensors' payloads overlap", static_cast<int32_t>(j));
+      }
+    }
+    return ok_status();
+  }
+
   Status decode_info() {
     const uint8_t* h = data_;
     ModelInfo m{};
@@ -280,19 +294,25 @@ class WeightsFile {
     return ok_status();
   }
 
+  // The 60-byte name field: printable ASCII, NUL-terminated, NUL-padded; nullptr if so,
+  // else what is wrong.
+  static const char* name_field_error(const uint8_t* field) {
+    uint32_t len = 0;
+    while (len < kNameBytes && field[len] != 0) {
+      if (field[len] < 0x21 || field[len] > 0x7E) return "tensor name has a byte outside printable ASCII";
+      ++len;
+    }
+    if (len == 0) return "tensor name is empty";
+    if (len == kNameBytes) return "tensor name is not NUL-terminated within 60 bytes";
+    for (uint32_t k = len; k < kNameBytes; ++k)
+      if (field[k] != 0) return "tensor name padding must be NUL bytes";
+    return nullptr;
+  }
+
   Status check_entry(uint32_t i, const LoadOptions& options) const {
     const int32_t idx = static_cast<int32_t>(i);
     const uint8_t* e = data_ + kHeaderBytes + i * kTableEntryBytes;
-    // name: printable ASCII, NUL-terminated, NUL-padded
-    uint32_t len = 0;
-    while (len < kNameBytes && e[len] != 0) {
-      if (e[len] < 0x21 || e[len] > 0x7E) return make_error(Error::bad_tensor_name, "tensor name has a byte outside printable ASCII", idx);
-      ++len;
-    }
-    if (len == 0) return make_error(Error::bad_tensor_name, "tensor name is empty", idx);
-    if (len == kNameBytes) return make_error(Error::bad_tensor_name, "tensor name is not NUL-terminated within 60 bytes", idx);
-    for (uint32_t k = len; k < kNameBytes; ++k)
-      if (e[k] != 0) return make_error(Error::bad_tensor_name, "tensor name padding must be NUL bytes", idx);
+    if (const char* why = name_field_error(e)) return make_error(Error::bad_tensor_name, why, idx);
     const DType dtype = static_cast<DType>(e[60]);
     if (dtype_bytes(dtype) == 0) return make_error(Error::bad_dtype, "tensor dtype must be 1 (int8), 2 (int16), 3 (int32) or 4 (float32)", idx);
     const uint32_t ndim = e[61];

@@ -17,7 +17,7 @@
 // shifted is always 0 (stb feeds zeros past a marker): the result is 0 for any shift count
 // the hardware applies, and the bad scan decodes to wrong pixels. Only this check is off,
 // only here; found by the CI's bounded image-fuzzer run
-// (tests/fuzz/image_corpus/found_ubsan_jpeg_progressive_scan_ends_early.jpg).
+// (tests/fuzz/image_corpus/bad_found_ubsan_jpeg_progressive_scan_ends_early.jpg).
 #include "stb_decode.h"
 
 #include <cstdio>

@@ -93,20 +93,35 @@ bool equal(const T* a, const T* b, int n) {
 constexpr int kMaxAct = 16 * 16 * 960;
 constexpr int kMaxW = 320 * 1280;
 int16_t x[kMaxAct], y[kMaxAct], want[kMaxAct], w16[kMaxW];
-int8_t w8[kMaxW];
+int8_t w8[kMaxW], x8[kMaxAct], y8[kMaxAct], want8[kMaxAct];
 int32_t bias[1280];
 
 template <typename TW>
 void pointwise_case(const char* name, int hw, int cin, int cout, const TW* w, uint64_t bound_x100) {
   tinyq_test::Rng rng(7);
   fill(rng, x, hw * hw * cin, -1536, 3072);
-  const ConvQuant q{9, 9, sizeof(TW) == 2 ? 14 : 6, nullptr, 23, true};
+  ConvQuant q{9, 9, sizeof(TW) == 2 ? 14 : 6, nullptr, 23, true};
+  q.weight_l1_bound = weight_l1_bound(w, cout, cin);  // as Graph::build gives it
   const Tensor<const int16_t> in{x, hw, hw, cin};
   pointwise_conv_reference(in, w, bias, q, Tensor<int16_t>{want, hw, hw, cout});
   const uint64_t t0 = instret();
   pointwise_conv(in, w, bias, q, Tensor<int16_t>{y, hw, hw, cout});
   const uint64_t t1 = instret();
   report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(y, want, hw * hw * cout));
+}
+
+// 8-bit activations (Q4: ReLU6 range 0..96) and 8-bit weights: the SWAR path (scalar.h).
+void pointwise_case_a8(const char* name, int hw, int cin, int cout, uint64_t bound_x100) {
+  tinyq_test::Rng rng(9);
+  fill(rng, x8, hw * hw * cin, -48, 96);
+  ConvQuant q{4, 4, 6, nullptr, 10, true};
+  q.weight_l1_bound = weight_l1_bound(w8, cout, cin);
+  const Tensor<const int8_t> in{x8, hw, hw, cin};
+  pointwise_conv_reference(in, w8, bias, q, Tensor<int8_t>{want8, hw, hw, cout});
+  const uint64_t t0 = instret();
+  pointwise_conv(in, w8, bias, q, Tensor<int8_t>{y8, hw, hw, cout});
+  const uint64_t t1 = instret();
+  report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(y8, want8, hw * hw * cout));
 }
 
 void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
@@ -143,6 +158,14 @@ int main() {
   }
   pointwise_case("pointwise 8x8 144->24 w8", 8, 144, 24, w8, 350);
   pointwise_case("pointwise 8x8 960->160 w8", 8, 960, 160, w8, 350);
+  // 8-bit activations: every layer with K <= 512 by SWAR (two pixels per multiply); 12x12
+  // pixels (24 blocks of 6). K = 960 is past the packed buffer: the int64 path.
+  static const int kPointwise8[][3] = {{16, 96, 450}, {144, 24, 225}, {64, 384, 235}, {320, 1280, 175},
+                                       {32, 192, 310}, {480, 80, 180}, {160, 1280, 190}, {960, 160, 320}};
+  for (const auto& pw : kPointwise8) {
+    append(append(append(append(append(name, "pointwise 12x12 "), pw[0]), "->"), pw[1]), " a8w8");
+    pointwise_case_a8(name, 12, pw[0], pw[1], static_cast<uint64_t>(pw[2]));
+  }
 
   // Depthwise 3x3 (portable scalar kernel on riscv64), stride 1 and 2, 16x16 tiles.
   static const int kDepthwise[][2] = {{32, 1}, {96, 2}, {144, 1}, {384, 1}, {960, 1}, {16, 1}, {48, 2}, {72, 1}};

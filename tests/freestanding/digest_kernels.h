@@ -57,6 +57,10 @@ inline void run(tinyq_test::Digest& d, uint64_t seed) {
     d.add_all(out, static_cast<uint64_t>(h) * wd * cout);
     pointwise_conv_scalar(in, w, bias, q, Tensor<TA>{out2, h, wd, cout});
     d.add_all(out2, static_cast<uint64_t>(h) * wd * cout);
+    ConvQuant qb = q;  // with the weights' L1 bound: the SWAR path where it applies (scalar.h)
+    qb.weight_l1_bound = weight_l1_bound(w, cout, cin);
+    pointwise_conv_scalar(in, w, bias, qb, Tensor<TA>{out2, h, wd, cout});
+    d.add_all(out2, static_cast<uint64_t>(h) * wd * cout);
     pointwise_conv_reference(in, w, nullptr, q, Tensor<TA>{out2, h, wd, cout});
     d.add_all(out2, static_cast<uint64_t>(h) * wd * cout);
 

@@ -123,6 +123,12 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
   std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> v;
   v.reserve(16);
   v.emplace_back("scalar", [](auto&&... a) { pointwise_conv_scalar(a...); });
+  // with the layer's weight L1 bound (as Graph::build gives it): SWAR blocks where |x| allows
+  v.emplace_back("scalar swar", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.weight_l1_bound = weight_l1_bound(w, out.channels, in.channels);
+    pointwise_conv_scalar(in, w, b, qb, out);
+  });
   v.emplace_back("dispatch", [](auto&&... a) { pointwise_conv(a...); });
   v.emplace_back("prepacked", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
     std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));

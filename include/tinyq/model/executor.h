@@ -61,6 +61,7 @@ inline ConvQuant conv_quant(const Graph& g, const Op& op) {
   q.weight_frac_per_channel = op.weight_fracs.valid() ? op.weight_fracs.as<int8_t>() : nullptr;
   q.bias_frac = op.bias.frac;
   q.relu6 = op.relu6;
+  q.weight_l1_bound = op.weight_l1_bound;
   return q;
 }
 

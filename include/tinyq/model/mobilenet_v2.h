@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../tensor/quant.h"
 #include "status.h"
 #include "weights_file.h"
 
@@ -53,6 +54,7 @@ struct Op {
   TensorView bias;
   TensorView weight_fracs;  // per-channel weights: int8 [cout]; invalid otherwise
   int out_frac;             // integer models: fractional bits of the output activation
+  uint32_t weight_l1_bound;  // integer pointwise: max_c sum_k |w[c][k]| (ConvQuant::weight_l1_bound); else 0
 };
 
 struct Shape {
@@ -420,6 +422,10 @@ class Graph {
       return make_error(Error::dtype_mismatch, "integer models need int8 or int16 weights", w.index);
     if (w.dtype == DType::int32) return make_error(Error::dtype_mismatch, "weights cannot be int32", w.index);
     op.weights = w;
+    if (op.kind == OpKind::pointwise && w.dtype == DType::int8)
+      op.weight_l1_bound = weight_l1_bound(w.as<int8_t>(), op.cout, op.cin);
+    else if (op.kind == OpKind::pointwise && w.dtype == DType::int16)
+      op.weight_l1_bound = weight_l1_bound(w.as<int16_t>(), op.cout, op.cin);
     ++used;
     if (w.quant == QuantKind::per_channel) {
       const TensorView f = lookup(with_suffix("/weights.frac"));

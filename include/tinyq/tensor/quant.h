@@ -24,7 +24,28 @@ struct ConvQuant {
   const int8_t* weight_frac_per_channel;   // ... or per output channel (nullptr: use weight_frac)
   int bias_frac;                           // fractional bits of the int32 bias
   bool relu6;                              // clamp to [0, 6.0 in the output format] (saturated to its max)
+  // Pointwise only, optional: an upper bound of max_c sum_k |w[c][k]| (weight_l1_bound below;
+  // Graph::build computes it once per layer). 0: not given. With it, the kernels may prove
+  // from |x| alone that every output's sum fits 32 bits (scalar.h's two-pixels-per-multiply
+  // path). It must not be smaller than the true value.
+  uint32_t weight_l1_bound = 0;
 };
+
+// max over rows of sum_k |w[r][k]| for weights laid out [rows][row_len] (pointwise: [cout][cin]),
+// saturated to UINT32_MAX.
+template <typename TW>
+constexpr uint32_t weight_l1_bound(const TW* w, int rows, int row_len) {
+  uint64_t best = 0;
+  for (int r = 0; r < rows; ++r) {
+    uint64_t sum = 0;
+    for (int k = 0; k < row_len; ++k) {
+      const int64_t v = w[static_cast<size_t>(r) * row_len + k];
+      sum += static_cast<uint64_t>(v < 0 ? -v : v);
+    }
+    if (sum > best) best = sum;
+  }
+  return best > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(best);
+}
 
 // Fractional bits of the accumulator of output channel c.
 constexpr int accumulator_frac(const ConvQuant& q, int c) {

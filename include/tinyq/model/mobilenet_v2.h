@@ -422,10 +422,20 @@ class Graph {
       return make_error(Error::dtype_mismatch, "integer models need int8 or int16 weights", w.index);
     if (w.dtype == DType::int32) return make_error(Error::dtype_mismatch, "weights cannot be int32", w.index);
     op.weights = w;
-    if (op.kind == OpKind::pointwise && w.dtype == DType::int8)
-      op.weight_l1_bound = weight_l1_bound(w.as<int8_t>(), op.cout, op.cin);
-    else if (op.kind == OpKind::pointwise && w.dtype == DType::int16)
-      op.weight_l1_bound = weight_l1_bound(w.as<int16_t>(), op.cout, op.cin);
+    // The pointwise L1 bound only matters up to what the activation width can use
+    // (2^31 / 2^(bits - 1): kernels/scalar.h's SWAR test). K * max|w| of the weight type is
+    // a bound too: when it is small enough (8-bit weights with K <= 511) no scan is needed;
+    // otherwise the scan stops at the first row past the useful limit.
+    if (op.kind == OpKind::pointwise && (w.dtype == DType::int8 || w.dtype == DType::int16)) {
+      const uint64_t useful = 0x7FFFFFFFu >> (8 * dtype_bytes(info_.activation_dtype) - 1);
+      const uint64_t type_bound = static_cast<uint64_t>(op.cin) << (8 * dtype_bytes(w.dtype) - 1);
+      if (type_bound <= useful)
+        op.weight_l1_bound = static_cast<uint32_t>(type_bound);
+      else if (w.dtype == DType::int8)
+        op.weight_l1_bound = weight_l1_bound(w.as<int8_t>(), op.cout, op.cin, useful);
+      else
+        op.weight_l1_bound = weight_l1_bound(w.as<int16_t>(), op.cout, op.cin, useful);
+    }
     ++used;
     if (w.quant == QuantKind::per_channel) {
       const TensorView f = lookup(with_suffix("/weights.frac"));

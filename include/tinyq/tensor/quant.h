@@ -32,19 +32,19 @@ struct ConvQuant {
 };
 
 // max over rows of sum_k |w[r][k]| for weights laid out [rows][row_len] (pointwise: [cout][cin]),
-// saturated to UINT32_MAX.
+// saturated to UINT32_MAX. With stop_above, it returns UINT32_MAX as soon as a partial row
+// sum passes that value (a caller that can only use a bound up to it scans no further).
 template <typename TW>
-constexpr uint32_t weight_l1_bound(const TW* w, int rows, int row_len) {
+constexpr uint32_t weight_l1_bound(const TW* w, int rows, int row_len, uint64_t stop_above = 0xFFFFFFFFu) {
   uint64_t best = 0;
   for (int r = 0; r < rows; ++r) {
     uint64_t sum = 0;
-    for (int k = 0; k < row_len; ++k) {
-      const int64_t v = w[static_cast<size_t>(r) * row_len + k];
-      sum += static_cast<uint64_t>(v < 0 ? -v : v);
-    }
+    const TW* row = w + static_cast<size_t>(r) * row_len;
+    for (int k = 0; k < row_len; ++k) sum += static_cast<uint64_t>(row[k] < 0 ? -int64_t(row[k]) : int64_t(row[k]));
+    if (sum > stop_above) return 0xFFFFFFFFu;
     if (sum > best) best = sum;
   }
-  return best > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(best);
+  return static_cast<uint32_t>(best);
 }
 
 // Fractional bits of the accumulator of output channel c.

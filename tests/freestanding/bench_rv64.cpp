@@ -96,18 +96,25 @@ int16_t x[kMaxAct], y[kMaxAct], want[kMaxAct], w16[kMaxW];
 int8_t w8[kMaxW], x8[kMaxAct], y8[kMaxAct], want8[kMaxAct];
 int32_t bias[1280];
 
+// The reference on x, then the dispatched kernel timed by minstret; reports and checks.
+template <typename TA, typename TW>
+void measure_pointwise(const char* name, int hw, int cin, int cout, const TA* xs, const TW* w, const ConvQuant& q,
+                       TA* out, TA* expect, uint64_t bound_x100) {
+  const Tensor<const TA> in{xs, hw, hw, cin};
+  pointwise_conv_reference(in, w, bias, q, Tensor<TA>{expect, hw, hw, cout});
+  const uint64_t t0 = instret();
+  pointwise_conv(in, w, bias, q, Tensor<TA>{out, hw, hw, cout});
+  const uint64_t t1 = instret();
+  report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(out, expect, hw * hw * cout));
+}
+
 template <typename TW>
 void pointwise_case(const char* name, int hw, int cin, int cout, const TW* w, uint64_t bound_x100) {
   tinyq_test::Rng rng(7);
   fill(rng, x, hw * hw * cin, -1536, 3072);
   ConvQuant q{9, 9, sizeof(TW) == 2 ? 14 : 6, nullptr, 23, true};
   q.weight_l1_bound = weight_l1_bound(w, cout, cin);  // as Graph::build gives it
-  const Tensor<const int16_t> in{x, hw, hw, cin};
-  pointwise_conv_reference(in, w, bias, q, Tensor<int16_t>{want, hw, hw, cout});
-  const uint64_t t0 = instret();
-  pointwise_conv(in, w, bias, q, Tensor<int16_t>{y, hw, hw, cout});
-  const uint64_t t1 = instret();
-  report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(y, want, hw * hw * cout));
+  measure_pointwise(name, hw, cin, cout, x, w, q, y, want, bound_x100);
 }
 
 // 8-bit activations (Q4: ReLU6 range 0..96) and 8-bit weights: the SWAR path (scalar.h).
@@ -116,12 +123,7 @@ void pointwise_case_a8(const char* name, int hw, int cin, int cout, uint64_t bou
   fill(rng, x8, hw * hw * cin, -48, 96);
   ConvQuant q{4, 4, 6, nullptr, 10, true};
   q.weight_l1_bound = weight_l1_bound(w8, cout, cin);
-  const Tensor<const int8_t> in{x8, hw, hw, cin};
-  pointwise_conv_reference(in, w8, bias, q, Tensor<int8_t>{want8, hw, hw, cout});
-  const uint64_t t0 = instret();
-  pointwise_conv(in, w8, bias, q, Tensor<int8_t>{y8, hw, hw, cout});
-  const uint64_t t1 = instret();
-  report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(y8, want8, hw * hw * cout));
+  measure_pointwise(name, hw, cin, cout, x8, w8, q, y8, want8, bound_x100);
 }
 
 void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100) {

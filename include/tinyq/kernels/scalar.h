@@ -376,7 +376,17 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
   int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;
   if (ox_hi > out_width) ox_hi = out_width;
   if (ox_lo > ox_hi) ox_lo = ox_hi;
-  if (rows[0] == nullptr || rows[1] == nullptr || rows[2] == nullptr) ox_lo = ox_hi = out_width;
+  // Padding rows: the fast loop reads a real row in their place with zero weights, which adds
+  // exact zeros (the reference skips them: the same int64 sums). Only if no row is real does
+  // every output take the generic path.
+  const TA* real = rows[1] != nullptr ? rows[1] : (rows[0] != nullptr ? rows[0] : rows[2]);
+  if (real == nullptr) ox_lo = ox_hi = out_width;
+  const TA* r[3] = {rows[0] != nullptr ? rows[0] : real, rows[1] != nullptr ? rows[1] : real,
+                    rows[2] != nullptr ? rows[2] : real};
+  const int64_t row_on[3] = {rows[0] != nullptr, rows[1] != nullptr, rows[2] != nullptr};
+  // A left padding column (pad_left 1): output 0 runs in the fast loop with that column zero.
+  const bool left_zero = real != nullptr && ox_lo == 1 && pad_left == 1 && ox_hi >= 1;
+  const int ox_fast = left_zero ? 0 : ox_lo;
   const size_t C = static_cast<size_t>(channels);
   for (int c = 0; c < channels; ++c) {
     const detail::PointwiseChannel ch{aligned_bias(bias, q, c), lo, hi, output_shift(q, c)};
@@ -386,18 +396,18 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
       out_row[static_cast<size_t>(ox) * C + c] = fast ? detail::requantize_fast<TA>(v, ch) : requantize_output<TA>(v, ch.shift, lo, hi);
     };
     int ox = 0;
-    for (; ox < ox_lo; ++ox) store(ox, detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c));
+    for (; ox < ox_fast; ++ox) store(ox, detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c));
     if (ox < ox_hi) {
-      const int64_t w00 = weights[0 * C + c], w01 = weights[1 * C + c], w02 = weights[2 * C + c];
-      const int64_t w10 = weights[3 * C + c], w11 = weights[4 * C + c], w12 = weights[5 * C + c];
-      const int64_t w20 = weights[6 * C + c], w21 = weights[7 * C + c], w22 = weights[8 * C + c];
-      const size_t ix0 = static_cast<size_t>(ox * stride - pad_left);
-      const TA* p0 = rows[0] + ix0 * C + c;
-      const TA* p1 = rows[1] + ix0 * C + c;
-      const TA* p2 = rows[2] + ix0 * C + c;
-      // a: column ix, b: ix + 1 (each the three rows)
-      int64_t a0 = p0[0], a1 = p1[0], a2 = p2[0];
-      p0 += C; p1 += C; p2 += C;
+      const int64_t w00 = row_on[0] * weights[0 * C + c], w01 = row_on[0] * weights[1 * C + c], w02 = row_on[0] * weights[2 * C + c];
+      const int64_t w10 = row_on[1] * weights[3 * C + c], w11 = row_on[1] * weights[4 * C + c], w12 = row_on[1] * weights[5 * C + c];
+      const int64_t w20 = row_on[2] * weights[6 * C + c], w21 = row_on[2] * weights[7 * C + c], w22 = row_on[2] * weights[8 * C + c];
+      // a: column ix, b: ix + 1 (each the three rows); ix = -1 is the zero padding column
+      const size_t ix1 = static_cast<size_t>(ox * stride - pad_left + 1);
+      const TA* p0 = r[0] + ix1 * C + c;
+      const TA* p1 = r[1] + ix1 * C + c;
+      const TA* p2 = r[2] + ix1 * C + c;
+      int64_t a0 = 0, a1 = 0, a2 = 0;
+      if (!left_zero) a0 = *(p0 - C), a1 = *(p1 - C), a2 = *(p2 - C);
       int64_t b0 = p0[0], b1 = p1[0], b2 = p2[0];
       p0 += C; p1 += C; p2 += C;
       if (stride == 1) {
@@ -423,6 +433,9 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
           a0 = b0; a1 = b1; a2 = b2;
           b0 = c0; b1 = c1; b2 = c2;
         }
+        // a right padding column: the output after ox_hi reads a, b and a zero column
+        if (ox < out_width && ox - pad_left + 2 == in_width)
+          store(ox++, a0 * w00 + a1 * w10 + a2 * w20 + b0 * w01 + b1 * w11 + b2 * w21);
 #undef TINYQ_DW_COL
 #undef TINYQ_DW_OUT
       } else {

@@ -37,14 +37,20 @@ set(qemu ${TINYQ_QEMU_AARCH64} -L /usr/aarch64-linux-gnu)
 add_test(NAME aarch64.scalar.digest_runs COMMAND ${qemu} ${bin}/tests/freestanding/tinyq_digest)
 set_tests_properties(aarch64.scalar.digest_runs PROPERTIES TIMEOUT 60 PASS_REGULAR_EXPRESSION "digest all [0-9a-f]+")
 
-# One ctest entry per Catch2 program; Catch2 exits non-zero on a failed assertion, and the
-# summary line proves assertions ran.
+# One ctest entry per Catch2 program (test_core in two halves by tag, so that ctest -j runs
+# its exhaustive int16 sweeps side by side); Catch2 exits non-zero on a failed assertion,
+# and the summary line proves assertions ran.
 foreach(suite "scalar.kernels_equality|test_kernels_equality" "kernels_reference|test_kernels_reference"
-              "core|test_core" "scalar.blocks|test_blocks")
+              "core.exp|test_core|[exp]" "core.other|test_core|~[exp]" "scalar.blocks|test_blocks")
   string(REPLACE "|" ";" parts "${suite}")
   list(GET parts 0 test_name)
   list(GET parts 1 program)
-  add_test(NAME aarch64.${test_name} COMMAND ${qemu} ${bin}/tests/aarch64/${program})
+  set(catch_args "")
+  list(LENGTH parts n)
+  if(n GREATER 2)
+    list(GET parts 2 catch_args)
+  endif()
+  add_test(NAME aarch64.${test_name} COMMAND ${qemu} ${bin}/tests/aarch64/${program} ${catch_args})
   set_tests_properties(aarch64.${test_name} PROPERTIES TIMEOUT 120
     PASS_REGULAR_EXPRESSION "All tests passed \\([1-9][0-9]* assertions")
 endforeach()

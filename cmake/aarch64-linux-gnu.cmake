@@ -1,7 +1,7 @@
 # Hosted Linux aarch64 (Debian's g++-aarch64-linux-gnu, glibc in /usr/aarch64-linux-gnu),
 # statically linked so the programs run under `qemu-aarch64 -L /usr/aarch64-linux-gnu`
-# without a target root file system. No -march beyond the armv8-a baseline (which has NEON):
-# tinyq's aarch64 path is the portable scalar kernels (include/tinyq/kernels/kernels.h).
+# without a target root file system. No -march beyond the armv8-a baseline, which has NEON
+# (include/tinyq/kernels/arm/neon.h needs no more).
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)

@@ -13,6 +13,7 @@ packages=(
   catch2 libbenchmark-dev libxsimd-dev                     # tests, benchmarks, SIMD
   libxnnpack-dev libpthreadpool-dev                        # the benchmark peer
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc  # riscv64
+  g++-aarch64-linux-gnu qemu-user                          # aarch64 (hosted Linux, under qemu-aarch64)
   python3-numpy python3-torch python3-opencv opencv-data   # tools/ (training, export, evaluation)
 )
 

@@ -20,6 +20,11 @@
 
 using namespace tinyq;
 
+// An aarch64 build without TINYQ_NO_SIMD must test the NEON variant (kernels/arm/config.h).
+#if defined(__aarch64__) && !defined(TINYQ_NO_SIMD)
+static_assert(TINYQ_HAVE_NEON, "aarch64 build without the NEON variant");
+#endif
+
 namespace {
 
 // How the values are drawn.
@@ -134,6 +139,9 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
     std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
     pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
   });
+#if TINYQ_HAVE_NEON
+  v.emplace_back("neon", [](auto&&... a) { pointwise_conv_neon(a...); });
+#endif
 #if TINYQ_HAVE_SSE2
   v.emplace_back("sse2", [](auto&&... a) { pointwise_conv_sse2(a...); });
 #endif

@@ -1,8 +1,9 @@
-// Dispatching entry points: the best variant compiled in (AVX-512 > AVX2 > SSE2 >
-// portable scalar > reference). Every variant equals the reference bit for bit, so the
-// choice only changes speed. The variants are callable by name too:
+// Dispatching entry points: the best variant compiled in (AVX-512 > AVX2 > SSE2 on x86-64,
+// NEON for the pointwise convolution on aarch64, else portable scalar > reference). Every
+// variant equals the reference bit for bit, so the choice only changes speed. The variants
+// are callable by name too:
 //   conv3x3_reference / _scalar / _im2col, depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512,
-//   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512, add_reference,
+//   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512 / _neon, add_reference,
 //   concat_channels_reference, upsample_bilinear_2x_reference.
 #pragma once
 #include "reference.h"
@@ -10,6 +11,7 @@
 #include "x86/sse2.h"
 #include "x86/avx2.h"
 #include "x86/avx512.h"
+#include "arm/neon.h"
 
 namespace tinyq {
 
@@ -86,6 +88,8 @@ void pointwise_conv(const Tensor<const TA>& in, const TW* weights, const int32_t
   pointwise_conv_avx2(in, weights, bias, q, out);
 #elif TINYQ_HAVE_SSE2
   pointwise_conv_sse2(in, weights, bias, q, out);
+#elif TINYQ_HAVE_NEON
+  pointwise_conv_neon(in, weights, bias, q, out);
 #else
   pointwise_conv_scalar(in, weights, bias, q, out);
 #endif

@@ -255,6 +255,12 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="tinyq_peer_")
     rows = []
     started = time.time()
+
+    def save():  # after every row, so a run stopped early keeps what it measured
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(dict(rows=rows, args=vars(args), wall_s=time.time() - started), f, indent=1)
+
     try:
         for set_name in args.sets.split(","):
             for size in args.sizes.split(","):
@@ -270,6 +276,7 @@ def main(argv=None):
                         dets, ms, _cmd = run_tinyq(args.detect, model, paths, threshold=args.score_thr, threads=t)
                         rows.append(row("tinyq " + os.path.basename(model), t, set_name, size, dets, gts, ms, macs_px))
                         print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+                        save()
                 if yunet:
                     pads = [(-(-w // YUNET_ALIGN) * YUNET_ALIGN, -(-h // YUNET_ALIGN) * YUNET_ALIGN) for w, h in sizes]
                     macs_px = sum(yunet.conv_macs(pw, ph) for pw, ph in pads) / img_px
@@ -288,13 +295,12 @@ def main(argv=None):
                         rows.append(row("YuNet-n 2023 (cv2.dnn %s)" % cv2.__version__, t, set_name, size, dets, gts,
                                         ms, macs_px, dict(median_first_call_ms=median_ms(cold))))
                         print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+                        save()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("\n" + markdown(rows))
     print("\nwall time %.0f s" % (time.time() - started))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(dict(rows=rows, args=vars(args), wall_s=time.time() - started), f, indent=1)
+    save()
     return rows
 
 

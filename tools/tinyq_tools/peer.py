@@ -270,13 +270,6 @@ def main(argv=None):
                 sizes = [wh for _, _, wh in items]
                 img_px = sum(w * h for w, h in sizes)
                 net_px = sum(tinyq_network_pixels(w, h) for w, h in sizes)
-                for model, thread_list in specs:
-                    macs_px = tinyq_macs_per_net_pixel(alpha_of(model)) * net_px / img_px
-                    for t in thread_list:
-                        dets, ms, _cmd = run_tinyq(args.detect, model, paths, threshold=args.score_thr, threads=t)
-                        rows.append(row("tinyq " + os.path.basename(model), t, set_name, size, dets, gts, ms, macs_px))
-                        print(markdown(rows[-1:]).splitlines()[-1], flush=True)
-                        save()
                 if yunet:
                     pads = [(-(-w // YUNET_ALIGN) * YUNET_ALIGN, -(-h // YUNET_ALIGN) * YUNET_ALIGN) for w, h in sizes]
                     macs_px = sum(yunet.conv_macs(pw, ph) for pw, ph in pads) / img_px
@@ -294,6 +287,13 @@ def main(argv=None):
                             ms.append((t2 - t1) * 1e3)
                         rows.append(row("YuNet-n 2023 (cv2.dnn %s)" % cv2.__version__, t, set_name, size, dets, gts,
                                         ms, macs_px, dict(median_first_call_ms=median_ms(cold))))
+                        print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+                        save()
+                for model, thread_list in specs:
+                    macs_px = tinyq_macs_per_net_pixel(alpha_of(model)) * net_px / img_px
+                    for t in thread_list:
+                        dets, ms, _cmd = run_tinyq(args.detect, model, paths, threshold=args.score_thr, threads=t)
+                        rows.append(row("tinyq " + os.path.basename(model), t, set_name, size, dets, gts, ms, macs_px))
                         print(markdown(rows[-1:]).splitlines()[-1], flush=True)
                         save()
     finally:

@@ -35,6 +35,10 @@ namespace {
 
 constexpr int kMaxImageSide = 8192;  // larger images are refused, not resized: state it, don't guess
 constexpr int kMinImageSide = 8;
+// The default --threshold: the best-F1 threshold of the default model on WIDER val-40 at the
+// default scales and NMS (tools/tinyq_tools/threshold.py; curve and command in docs/detector.md).
+// The library's DetectOptions keeps 0.5.
+constexpr double kDefaultThreshold = 0.20;
 
 struct Args {
   std::vector<std::string> images;
@@ -42,7 +46,7 @@ struct Args {
   std::string model;
   std::string format = "auto";
   std::vector<double> scales = {0.5, 1.0, 2.0};
-  double threshold = 0.5;
+  double threshold = kDefaultThreshold;
   double nms = 0.3;
   bool json = false;
   int threads = 0;  // 0: every core
@@ -59,14 +63,15 @@ void usage(FILE* f) {
                "  --format     auto = per-layer calibrated Q formats (default); q9/q8/q7/q6 = uniform 16-bit formats;\n"
                "               float = float reference executor (host only)\n"
                "  --scales     image scales for multi-scale detection (default 0.5,1,2)\n"
-               "  --threshold  minimum face probability (default 0.5)\n"
+               "  --threshold  minimum face probability (default %.2f: best F1 on WIDER val, docs/detector.md)\n"
                "  --nms        IoU above which a lower-scoring box is suppressed (default 0.3)\n"
                "  --json       print one JSON object per image instead of text\n"
                "  --threads N  worker threads for the integer detector (default: every core; results are\n"
                "               bit-identical for any N)\n"
                "  --min-face PX, --max-face PX\n"
                "               run only the scales whose templates find faces of that height (image pixels;\n"
-               "               default range 8 px .. the image's longer side) instead of the --scales list\n");
+               "               default range 8 px .. the image's longer side) instead of the --scales list\n",
+               kDefaultThreshold);
 }
 
 bool parse_number(const char* s, double lo, double hi, double* out) {

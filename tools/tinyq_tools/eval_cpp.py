@@ -14,14 +14,12 @@ its resize is the integer bilinear one at every scale (eval.py uses cv2 INTER_AR
 and its box coordinates are integer pixels.
 """
 import argparse
-import json
 import os
 import subprocess
 
-import numpy as np
-
 from . import DEFAULT_DATA
 from .data import EVAL_SETS, load_items
+from .cli_runner import parse_json
 from .eval import report, write_results_json
 
 
@@ -35,14 +33,7 @@ def run_detector(binary, model, paths, scales, threshold, nms):
     r = subprocess.run(cmd + paths, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed (exit %d): %s" % (" ".join(cmd[:3]), r.returncode, r.stderr.strip()[-2000:]))
-    out = r.stdout
-    by_image = {}
-    for line in out.splitlines():
-        r = json.loads(line)
-        f = r["faces"]
-        boxes = np.array([[d["x0"], d["y0"], d["x1"], d["y1"]] for d in f], np.float32).reshape(-1, 4)
-        scores = np.array([d["score_q30"] / float(1 << 30) for d in f], np.float32)
-        by_image[r["image"]] = (boxes, scores)
+    by_image = parse_json(r.stdout)
     return [by_image[p] for p in paths]
 
 

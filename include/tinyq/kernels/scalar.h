@@ -81,8 +81,6 @@ TINYQ_PW_ASM(1, 2, "lb", "lh")
 #undef TINYQ_PW_LOOP
 #undef TINYQ_PW_STEP
 #undef TINYQ_PW_MAC
-#undef TINYQ_STR
-#undef TINYQ_STR2
 #endif
 
 template <typename TA, typename TW>
@@ -140,8 +138,8 @@ inline void swar_pack_6(const TA* const x[6], int cin, uint64_t* buf) {
 // shared by only two channel blocks there).
 template <typename TA>
 constexpr bool swar_applies(const ConvQuant& q, int cin, int cout) {
-  constexpr uint64_t kMaxAbsInput = uint64_t(1) << (8 * sizeof(TA) - 1);
-  return q.weight_l1_bound != 0 && cin <= kSwarMaxCin && cout >= 16 && kMaxAbsInput * q.weight_l1_bound <= 0x7FFFFFFFu;
+  return q.weight_l1_bound != 0 && cin <= kSwarMaxCin && cout >= 16 &&
+         q.weight_l1_bound <= int32_sum_l1_limit(static_cast<int>(sizeof(TA)));
 }
 
 // a[4j + c] += sum_k P[3k + j] * w_c[k] (mod 2^64), k in [0, n).
@@ -165,8 +163,6 @@ inline void swar_block_3x4_c(const uint64_t* P, const TW* w0, const TW* w1, cons
 // rv64: 4 steps of k per iteration. Per step: 3 `ld` (the packed pairs), 4 weight loads,
 // 12 `mul`, 12 `add` (24 MACs); per iteration + 5 pointer bumps + 1 branch:
 // 130 instructions per 96 MACs = 1.35 per MAC. Accumulators as in PointwiseAsm.
-#define TINYQ_SW_STR2(x) #x
-#define TINYQ_SW_STR(x) TINYQ_SW_STR2(x)
 #define TINYQ_SW_MAC(acc, pr) "mul t4, " pr ", t3\n\tadd " acc ", " acc ", t4\n\t"
 #define TINYQ_SW_STEP(WL, S, SW)                                                                                  \
   "ld t0, (24*" S ")(%[p])\n\tld t1, (24*" S "+8)(%[p])\n\tld t2, (24*" S "+16)(%[p])\n\t"                         \
@@ -193,7 +189,7 @@ template <int SW> struct SwarAsm;
     template <typename TW>                                                                                        \
     static void run(const uint64_t* p, const TW* w0, const TW* w1, const TW* w2, const TW* w3, const uint64_t* end, \
                     uint64_t a[12]) {                                                                             \
-      __asm__ volatile(TINYQ_SW_LOOP(WL, TINYQ_SW_STR(SW))                                                        \
+      __asm__ volatile(TINYQ_SW_LOOP(WL, TINYQ_STR(SW))                                                        \
                        : [p] "+r"(p), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)                 \
                        : [end] "r"(end), [a] "r"(a)                                                               \
                        : "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a6", "a7", "t0", "t1",    \
@@ -206,8 +202,8 @@ TINYQ_SW_ASM(1, "lb")
 #undef TINYQ_SW_LOOP
 #undef TINYQ_SW_STEP
 #undef TINYQ_SW_MAC
-#undef TINYQ_SW_STR
-#undef TINYQ_SW_STR2
+#undef TINYQ_STR
+#undef TINYQ_STR2
 #endif
 
 template <typename TW>
@@ -236,9 +232,20 @@ inline TA requantize_fast(int64_t v, const PointwiseChannel& c) {
   return static_cast<TA>(v < c.lo ? c.lo : (v > c.hi ? c.hi : v));
 }
 
-}  // namespace detail
-
-namespace detail {
+// The 4 weight rows and requantization constants of output channels [c0, c0 + 4) (past
+// nc, the last real channel repeated); returns whether all take requantize_fast.
+template <typename TW>
+inline bool pointwise_channel_block(const TW* weights, const int32_t* bias, const ConvQuant& q, int cin, int c0,
+                                    int nc, int32_t lo, int32_t hi, const TW* w[4], PointwiseChannel ch[4]) {
+  bool fast = true;
+  for (int c = 0; c < 4; ++c) {
+    const int cc = c0 + (c < nc ? c : nc - 1);
+    w[c] = weights + static_cast<size_t>(cc) * cin;
+    ch[c] = PointwiseChannel{aligned_bias(bias, q, cc), lo, hi, output_shift(q, cc)};
+    fast = fast && ch[c].shift >= 1 && ch[c].shift <= 62;
+  }
+  return fast;
+}
 
 // Stores the outputs of a block: acc[p * 4 + c] for np pixels x nc channels at o (row stride
 // cout), with the requantization the reference does.
@@ -277,13 +284,7 @@ void pointwise_conv_swar(const Tensor<const TA>& in, const TW* weights, const in
       const int nc = cout - c0 < CB ? cout - c0 : CB;
       const TW* w[CB];
       PointwiseChannel ch[CB];
-      bool fast = true;
-      for (int c = 0; c < CB; ++c) {
-        const int cc = c0 + (c < nc ? c : nc - 1);
-        w[c] = weights + static_cast<size_t>(cc) * cin;
-        ch[c] = PointwiseChannel{aligned_bias(bias, q, cc), lo, hi, output_shift(q, cc)};
-        fast = fast && ch[c].shift >= 1 && ch[c].shift <= 62;
-      }
+      const bool fast = pointwise_channel_block(weights, bias, q, cin, c0, nc, lo, hi, w, ch);
       uint64_t a[12];
       swar_block_3x4(packed, w[0], w[1], w[2], w[3], cin, a);
       int64_t acc[PB * CB];
@@ -317,13 +318,7 @@ void pointwise_conv_scalar(const Tensor<const TA>& in, const TW* weights, const 
     const int nc = cout - c0 < CB ? cout - c0 : CB;
     const TW* w[CB];
     detail::PointwiseChannel ch[CB];
-    bool fast = true;
-    for (int c = 0; c < CB; ++c) {
-      const int cc = c0 + (c < nc ? c : nc - 1);
-      w[c] = weights + static_cast<size_t>(cc) * cin;
-      ch[c] = detail::PointwiseChannel{aligned_bias(bias, q, cc), lo, hi, output_shift(q, cc)};
-      fast = fast && ch[c].shift >= 1 && ch[c].shift <= 62;
-    }
+    const bool fast = detail::pointwise_channel_block(weights, bias, q, cin, c0, nc, lo, hi, w, ch);
     for (size_t p0 = 0; p0 < pixels; p0 += PB) {
       const int np = pixels - p0 < PB ? static_cast<int>(pixels - p0) : PB;
       const TA* x[PB];

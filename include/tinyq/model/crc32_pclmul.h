@@ -41,7 +41,7 @@ __attribute__((target("pclmul"))) inline __m128i crc_fold(__m128i x, __m128i k, 
 }
 
 // Folds the whole 16-byte blocks of data (size >= 64) into one block and returns, through
-// *rest, how many bytes it consumed; reg is the raw CRC register (not inverted). The return
+// *consumed, how many bytes it took; reg is the raw CRC register (not inverted). The return
 // value is the register after those bytes.
 __attribute__((target("pclmul"))) inline uint32_t crc32_fold_pclmul(uint32_t reg, const uint8_t* data, size_t size,
                                                                      size_t* consumed) {

@@ -423,11 +423,11 @@ class Graph {
     if (w.dtype == DType::int32) return make_error(Error::dtype_mismatch, "weights cannot be int32", w.index);
     op.weights = w;
     // The pointwise L1 bound only matters up to what the activation width can use
-    // (2^31 / 2^(bits - 1): kernels/scalar.h's SWAR test). K * max|w| of the weight type is
+    // (int32_sum_l1_limit: kernels/scalar.h's SWAR test). K * max|w| of the weight type is
     // a bound too: when it is small enough (8-bit weights with K <= 511) no scan is needed;
     // otherwise the scan stops at the first row past the useful limit.
     if (op.kind == OpKind::pointwise && (w.dtype == DType::int8 || w.dtype == DType::int16)) {
-      const uint64_t useful = 0x7FFFFFFFu >> (8 * dtype_bytes(info_.activation_dtype) - 1);
+      const uint64_t useful = int32_sum_l1_limit(static_cast<int>(dtype_bytes(info_.activation_dtype)));
       const uint64_t type_bound = static_cast<uint64_t>(op.cin) << (8 * dtype_bytes(w.dtype) - 1);
       if (type_bound <= useful)
         op.weight_l1_bound = static_cast<uint32_t>(type_bound);

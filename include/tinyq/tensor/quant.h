@@ -26,13 +26,19 @@ struct ConvQuant {
   bool relu6;                              // clamp to [0, 6.0 in the output format] (saturated to its max)
   // Pointwise only, optional: an upper bound of max_c sum_k |w[c][k]| (weight_l1_bound below;
   // Graph::build computes it once per layer). 0: not given. With it, the kernels may prove
-  // from |x| alone that every output's sum fits 32 bits (scalar.h's two-pixels-per-multiply
-  // path). It must not be smaller than the true value.
+  // from the activation type alone that every output's sum fits 32 bits (int32_sum_l1_limit;
+  // scalar.h's two-pixels-per-multiply path). It must not be smaller than the true value.
   uint32_t weight_l1_bound = 0;
 };
 
+// The largest weight L1 bound that proves |sum_k x_k w_k| <= 2^31 - 1 for any activations of
+// activation_bytes bytes (|x| <= 2^(bits - 1)): 2^(bits - 1) * L1 <= 2^31 - 1.
+constexpr uint32_t int32_sum_l1_limit(int activation_bytes) {
+  return activation_bytes >= 1 && activation_bytes <= 4 ? 0x7FFFFFFFu >> (8 * activation_bytes - 1) : 0;
+}
+
 // max over rows of sum_k |w[r][k]| for weights laid out [rows][row_len] (pointwise: [cout][cin]),
-// saturated to UINT32_MAX. With stop_above, it returns UINT32_MAX as soon as a partial row
+// saturated to UINT32_MAX. With stop_above, it returns UINT32_MAX at the first row whose
 // sum passes that value (a caller that can only use a bound up to it scans no further).
 template <typename TW>
 constexpr uint32_t weight_l1_bound(const TW* w, int rows, int row_len, uint64_t stop_above = 0xFFFFFFFFu) {

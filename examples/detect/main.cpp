@@ -62,14 +62,16 @@ void usage(FILE* f) {
                "  --model      weights file (default: " TINYQ_DEFAULT_MODEL_DIR "/face_mnv2_a100_outA.<format>.tqw)\n"
                "  --format     auto = per-layer calibrated Q formats (default); q9/q8/q7/q6 = uniform 16-bit formats;\n"
                "               float = float reference executor (host only)\n"
-               "  --scales     image scales for multi-scale detection (default 0.5,1,2)\n"
+               "  --scales     image scales to run (default: the model's; 0.5,1,2 for the paper's single-head\n"
+               "               models, 1 for multi-exit models, whose exits cover the face sizes in one pass)\n"
                "  --threshold  minimum face probability (default %.2f: best F1 on WIDER val, docs/detector.md)\n"
                "  --nms        IoU above which a lower-scoring box is suppressed (default 0.3)\n"
                "  --json       print one JSON object per image instead of text\n"
                "  --threads N  worker threads for the integer detector (default: every core; results are\n"
                "               bit-identical for any N)\n"
                "  --min-face PX, --max-face PX\n"
-               "               run only the scales whose templates find faces of that height (image pixels;\n"
+               "               run only the scales (single-head models) or exits (multi-exit models) whose\n"
+               "               templates find faces of that height (image pixels;\n"
                "               default range 8 px .. the image's longer side) instead of the --scales list\n",
                kDefaultThreshold);
 }
@@ -350,9 +352,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The model's own default scales (one 1x pass for multi-exit models, Tiny-Face's 0.5x, 1x,
+  // 2x for the paper's single-head ones) unless --scales overrides them.
+  const tinyq::ExitLayouts& exits = use_float ? float_detector.exit_layouts() : detector.exit_layouts();
   tinyq::DetectOptions options;
-  options.num_scales = int(args.scales.size());
-  for (int i = 0; i < options.num_scales; ++i) options.scales_q8[i] = int32_t(std::lround(args.scales[i] * 256));
+  if (args.scales_given || exits.count == 1) {
+    options.num_scales = int(args.scales.size());
+    for (int i = 0; i < options.num_scales; ++i) options.scales_q8[i] = int32_t(std::lround(args.scales[i] * 256));
+  } else {
+    options.scales_q8[0] = 256;
+    options.num_scales = 1;
+  }
   options.threshold_q30 = int32_t(std::lround(args.threshold * (1 << 30)));
   options.nms_iou_q16 = int32_t(std::lround(args.nms * 65536));
   // A host has memory to spare: whole tensors (faster on x86 than the fused row-streamed
@@ -385,19 +395,23 @@ int main(int argc, char** argv) {
     const tinyq::ImageView image{pixels, w, h, w * 3};
     int count = 0;
     tinyq::model::Status s = tinyq::model::ok_status();
-    // Size-driven scales: the model's scales that find faces of the asked heights.
+    // Size-driven: the scales (single-head models) or exits (multi-exit models) that find
+    // faces of the asked heights.
     tinyq::DetectOptions opts = options;
     if (args.min_face > 0 || args.max_face > 0) {
       const int lo = args.min_face > 0 ? args.min_face : 8;
       const int hi = args.max_face > 0 ? args.max_face : std::max(std::max(w, h), lo);
-      const tinyq::HeadLayout& layout = use_float ? float_detector.head_layout() : detector.head_layout();
-      if (tinyq::choose_scales_for_faces(layout, lo, hi, &opts) == 0) {
+      if (tinyq::choose_exits_for_faces(exits, lo, hi, &opts) == 0) {
         s = tinyq::model::make_error(tinyq::model::Error::bad_options,
-                                     "no scale of this model finds faces of the --min-face/--max-face heights");
+                                     "no scale or exit of this model finds faces of the --min-face/--max-face heights");
       } else {
         std::string list;
         for (int sc = 0; sc < opts.num_scales; ++sc) list += (sc ? "," : "") + scale_name(opts.scales_q8[sc]);
-        std::fprintf(stderr, "[%zu/%zu] %s: faces %d..%d px: scales %s\n", k + 1, n, path.c_str(), lo, hi, list.c_str());
+        std::string used;
+        for (int e = 0; exits.count > 1 && e < exits.count; ++e)
+          if (opts.exit_mask & (1u << e)) used += (used.empty() ? ", exits " : ",") + std::to_string(e);
+        std::fprintf(stderr, "[%zu/%zu] %s: faces %d..%d px: scales %s%s\n", k + 1, n, path.c_str(), lo, hi,
+                     list.c_str(), used.c_str());
       }
     }
     uint8_t* arena = nullptr;

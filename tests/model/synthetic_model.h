@@ -24,7 +24,21 @@ struct SyntheticOptions {
   int activation_frac = -1;      // -1: 9 for int16, 4 for int8
   uint64_t seed = 1;
   tinyq::model::PaddingMode padding = tinyq::model::PaddingMode::tf_same;
+  // output exits: exit_count heads, exit k on backbone layer exit_tap[k] with
+  // exit_templates[k] templates (head_templates is then their sum)
+  int exit_count = 0;
+  int16_t exit_tap[4] = {};
+  uint16_t exit_templates[4] = {};
+  int head_frac = -1;  // -1: activation_frac
 };
+
+// Input pixels per output pixel after backbone layer `tap`.
+inline int32_t synthetic_tap_stride(uint16_t width_per_mille, int tap) {
+  int32_t stride = 0;
+  tinyq::model::for_each_backbone_layer(width_per_mille, tap,
+                                        [&](const tinyq::model::ConvLayerSpec& s) { stride = s.total_stride; });
+  return stride;
+}
 
 inline tinyq::model::ModelInfo synthetic_info(const SyntheticOptions& o) {
   using namespace tinyq::model;
@@ -44,10 +58,30 @@ inline tinyq::model::ModelInfo synthetic_info(const SyntheticOptions& o) {
     m.head_values_per_template = 5;
     m.head_stride = o.output == OutputVariant::B ? 32 : 16;
   }
+  if (o.output == OutputVariant::exits) {
+    m.has_head = true;
+    m.head_values_per_template = 5;
+    m.head_exits = static_cast<uint8_t>(o.exit_count);
+    m.head_templates = 0;
+    m.head_stride = 0;
+    for (int k = 0; k < o.exit_count; ++k) {
+      m.head_templates = static_cast<uint16_t>(m.head_templates + o.exit_templates[k]);
+      const int32_t st = synthetic_tap_stride(o.width_per_mille, o.exit_tap[k]);
+      if (st > m.head_stride) m.head_stride = static_cast<uint16_t>(st);
+    }
+  }
   return m;
 }
 
 namespace detail {
+inline const char* join(char* dst, const char* a, const char* b) {
+  int n = 0;
+  for (int i = 0; a[i] != '\0'; ++i) dst[n++] = a[i];
+  for (int i = 0; b[i] != '\0'; ++i) dst[n++] = b[i];
+  dst[n] = '\0';
+  return dst;
+}
+
 inline int ceil_log2(uint32_t v) {
   int n = 0;
   while ((uint32_t(1) << n) < v) ++n;
@@ -87,17 +121,22 @@ inline void fill_weights(tinyq::model::WeightsWriter& w, Rng& rng, const char* n
 inline size_t write_synthetic_model(uint8_t* buffer, size_t capacity, const SyntheticOptions& o) {
   using namespace tinyq::model;
   const ModelInfo info = synthetic_info(o);
+  const bool exits = o.output == OutputVariant::exits;
+  const int last_layer = exits ? o.exit_tap[o.exit_count - 1]
+                               : (o.output == OutputVariant::A ? kOutALayer : kBackboneLayers - 1);
   // pass 1: count tensors and activation points
   uint32_t convs = 0, points = 1;
-  for_each_backbone_layer(o.width_per_mille, o.output, [&](const ConvLayerSpec& s) {
+  for_each_backbone_layer(o.width_per_mille, last_layer, [&](const ConvLayerSpec& s) {
     ++convs;
     points += s.residual ? 2 : 1;
   });
   if (o.output == OutputVariant::C) points += 2;
-  if (info.has_head) { ++convs; points += 1; }
+  const uint32_t heads = exits ? static_cast<uint32_t>(o.exit_count) : (info.has_head ? 1u : 0u);
+  convs += heads;
+  points += heads;
   if (o.classifier) { ++convs; points += 2; }
-  const uint32_t count =
-      convs * (o.per_channel ? 3 : 2) + (info.has_head ? 1 : 0) + (info.has_head && o.template_scales ? 1 : 0) + 1;
+  const uint32_t count = convs * (o.per_channel ? 3 : 2) + heads + (exits ? 1 : 0) +
+                         (info.has_head && !exits && o.template_scales ? 1 : 0) + 1;
   WeightsWriter w(buffer, capacity);
   w.begin(info, count);
   Rng rng(o.seed);
@@ -129,22 +168,42 @@ inline size_t write_synthetic_model(uint8_t* buffer, size_t capacity, const Synt
     if (b)
       for (int c = 0; c < cout; ++c) b[c] = static_cast<int32_t>(rng.uniform(-(1 << act_frac), 1 << act_frac));
   };
-  int32_t last_c = 0, outA_c = 0;
-  for_each_backbone_layer(o.width_per_mille, o.output, [&](const ConvLayerSpec& s) {
-    conv(s.name, s.kind, s.cin, s.cout);
-    last_c = s.cout;
-    if (s.block == 13 && s.kind == OpKind::pointwise && s.relu6) outA_c = s.cout;
-  });
-  int32_t out_c = o.output == OutputVariant::A ? outA_c : o.output == OutputVariant::B ? last_c : outA_c + last_c;
-  if (info.has_head) {
-    conv("head", OpKind::pointwise, out_c, 5 * o.head_templates);
-    const uint32_t tshape[2] = {o.head_templates, 4};
-    int32_t* t = w.add<int32_t>("head/templates", 2, tshape, QuantKind::per_tensor, 4);
+  auto templates = [&](const char* tensor, uint32_t n) {
+    const uint32_t tshape[2] = {n, 4};
+    int32_t* t = w.add<int32_t>(tensor, 2, tshape, QuantKind::per_tensor, 4);
     if (t)
-      for (uint32_t i = 0; i < o.head_templates; ++i) {
+      for (uint32_t i = 0; i < n; ++i) {
         const int32_t hw = static_cast<int32_t>(rng.uniform(80, 1600)), hh = static_cast<int32_t>(rng.uniform(80, 1600));
         t[4 * i] = -hw; t[4 * i + 1] = -hh; t[4 * i + 2] = hw; t[4 * i + 3] = hh;
       }
+  };
+  int32_t last_c = 0, outA_c = 0;
+  int next_exit = 0;
+  for_each_backbone_layer(o.width_per_mille, last_layer, [&](const ConvLayerSpec& s) {
+    conv(s.name, s.kind, s.cin, s.cout);
+    last_c = s.cout;
+    if (s.index == kOutALayer) outA_c = s.cout;
+    if (exits && next_exit < o.exit_count && o.exit_tap[next_exit] == s.index) {
+      char head[8] = {'h', 'e', 'a', 'd', '_', static_cast<char>('0' + next_exit), '\0', '\0'};
+      conv(head, OpKind::pointwise, s.cout, 5 * o.exit_templates[next_exit]);
+      char tname[24];
+      templates(detail::join(tname, head, "/templates"), o.exit_templates[next_exit]);
+      ++next_exit;
+    }
+  });
+  int32_t out_c = o.output == OutputVariant::A ? outA_c : o.output == OutputVariant::B ? last_c : outA_c + last_c;
+  if (exits) {
+    const uint32_t eshape[2] = {static_cast<uint32_t>(o.exit_count), 3};
+    int32_t* e = w.add<int32_t>("head/exits", 2, eshape, QuantKind::per_tensor, 0);
+    if (e)
+      for (int k = 0; k < o.exit_count; ++k) {
+        e[3 * k] = o.exit_tap[k];
+        e[3 * k + 1] = synthetic_tap_stride(o.width_per_mille, o.exit_tap[k]);
+        e[3 * k + 2] = o.exit_templates[k];
+      }
+  } else if (info.has_head) {
+    conv("head", OpKind::pointwise, out_c, 5 * o.head_templates);
+    templates("head/templates", o.head_templates);
     if (o.template_scales) {
       const uint32_t sshape[1] = {o.head_templates};
       int32_t* sc = w.add<int32_t>("head/template_scales", 1, sshape, QuantKind::per_tensor, 8);
@@ -159,6 +218,15 @@ inline size_t write_synthetic_model(uint8_t* buffer, size_t capacity, const Synt
   if (f) {
     for (uint32_t i = 0; i < points; ++i) f[i] = static_cast<int8_t>(act_frac);
     f[0] = static_cast<int8_t>(o.activation_dtype == DType::int8 ? 7 : act_frac);  // input
+    if (o.head_frac >= 0 && info.has_head) {  // the head points: after each tap, or the last (A) / before Logits
+      uint32_t p = 1;
+      int k = 0;
+      for_each_backbone_layer(o.width_per_mille, last_layer, [&](const ConvLayerSpec& s) {
+        p += s.residual ? 2 : 1;
+        if (exits && k < o.exit_count && o.exit_tap[k] == s.index) { f[p++] = static_cast<int8_t>(o.head_frac); ++k; }
+      });
+      if (!exits) f[points - 1] = static_cast<int8_t>(o.head_frac);
+    }
   }
   return w.finish();
 }

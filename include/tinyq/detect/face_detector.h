@@ -38,6 +38,9 @@ struct DetectOptions {
   int32_t nms_iou_q16 = 19661;                  // suppress above IoU 0.3, Q16
   int max_candidates = 4096;                    // best decoded boxes kept before NMS
   model::Schedule schedule = model::Schedule::row_streamed;  // fused inverted residuals: least arena
+  // Multi-exit models: bit k decodes exit k (choose_exits_for_faces picks them by face size);
+  // single-head models have exit 0 only. 1..15, and must name at least one exit the model has.
+  uint8_t exit_mask = 0x0F;
   // Largest network input side of one tile, in network pixels (64..4096; rounded down to
   // a multiple of the head stride). Larger network inputs are tiled (detect/tiling.h).
   int max_tile_side = 2048;
@@ -60,34 +63,52 @@ struct Detection {
 
 constexpr int kMaxHeadTemplates = 64;
 
-// Reads the head description of a face model: a planar 5-value Tiny-Face head and its
-// templates (x1, y1, x2, y2 with `frac` bits) turned into widths/heights in Q8 pixels.
+// The decode layout of every exit of a face model (one for the paper's single-head
+// models), and the multiple every network input is padded to (the largest exit stride).
+struct ExitLayouts {
+  int count;
+  int pad_stride;
+  HeadLayout exit[model::kMaxExits];
+};
+
+// Reads the head description of a face model: planar 5-value Tiny-Face heads and their
+// templates (x1, y1, x2, y2 with `frac` bits) turned into widths/heights in Q8 pixels,
+// exit after exit into template_wh_q8 (at most kMaxHeadTemplates in all).
 inline model::Status parse_head_layout(const model::Graph& g, int32_t* template_wh_q8 /* [2 * 64] */,
-                                       HeadLayout* layout) {
+                                       ExitLayouts* layouts) {
   using model::Error;
   using model::make_error;
   const model::ModelInfo& m = g.info();
-  if (!m.has_head || m.head_values_per_template != 5 || m.head_layout != 0)
+  if (!m.has_head || g.exit_count() < 1 || m.head_values_per_template != 5 || m.head_layout != 0)
     return make_error(Error::bad_metadata, "not a face detector: needs a planar 5-value Tiny-Face head");
   if (m.head_templates < 1 || m.head_templates > kMaxHeadTemplates)
     return make_error(Error::bad_metadata, "face detector: 1..64 head templates supported");
-  const model::TensorView& t = g.templates();
-  const int32_t* box = t.as<int32_t>();
-  for (int i = 0; i < m.head_templates; ++i) {
-    const int64_t w = int64_t(box[4 * i + 2]) - box[4 * i], h = int64_t(box[4 * i + 3]) - box[4 * i + 1];
-    const int64_t w_q8 = shift_round_saturate(w, t.frac - 8, 32), h_q8 = shift_round_saturate(h, t.frac - 8, 32);
-    if (w_q8 <= 0 || h_q8 <= 0 || w_q8 > (int64_t(1) << 24) || h_q8 > (int64_t(1) << 24))
-      return make_error(Error::bad_metadata, "head template with a non-positive or absurd size", t.index);
-    template_wh_q8[2 * i] = static_cast<int32_t>(w_q8);
-    template_wh_q8[2 * i + 1] = static_cast<int32_t>(h_q8);
+  layouts->count = g.exit_count();
+  layouts->pad_stride = m.head_stride;
+  int32_t* wh = template_wh_q8;
+  for (int k = 0; k < g.exit_count(); ++k) {
+    const model::HeadExit& x = g.exit(k);
+    if (x.stride < 1 || m.head_stride % x.stride != 0)
+      return make_error(Error::bad_metadata, "every exit stride must divide head_stride");
+    const model::TensorView& t = x.template_boxes;
+    const int32_t* box = t.as<int32_t>();
+    for (int i = 0; i < x.templates; ++i) {
+      const int64_t w = int64_t(box[4 * i + 2]) - box[4 * i], h = int64_t(box[4 * i + 3]) - box[4 * i + 1];
+      const int64_t w_q8 = shift_round_saturate(w, t.frac - 8, 32), h_q8 = shift_round_saturate(h, t.frac - 8, 32);
+      if (w_q8 <= 0 || h_q8 <= 0 || w_q8 > (int64_t(1) << 24) || h_q8 > (int64_t(1) << 24))
+        return make_error(Error::bad_metadata, "head template with a non-positive or absurd size", t.index);
+      wh[2 * i] = static_cast<int32_t>(w_q8);
+      wh[2 * i + 1] = static_cast<int32_t>(h_q8);
+    }
+    // Anchor centre of cell (0, 0): each stride-2 layer under TF SAME on even sizes pads
+    // only after, so the centre tap moves by 1, 2, 4, 8 px: stride - 1 + 0.5; symmetric
+    // padding keeps it at 0.5 px. (Inputs are multiples of pad_stride, so of every stride.)
+    const model::TensorView& scales = g.template_scales();  // single-head models only
+    layouts->exit[k] = HeadLayout{x.templates, x.stride,
+                                  m.padding == model::PaddingMode::tf_same ? x.stride * 256 - 128 : 128, wh,
+                                  scales.valid() ? scales.as<int32_t>() : nullptr};
+    wh += 2 * x.templates;
   }
-  // Anchor centre of cell (0, 0): each stride-2 layer under TF SAME on even sizes pads
-  // only after, so the centre tap moves by 1, 2, 4, 8 px: stride - 1 + 0.5; symmetric
-  // padding keeps it at 0.5 px.
-  const int32_t stride = m.head_stride;
-  const model::TensorView& scales = g.template_scales();
-  *layout = HeadLayout{m.head_templates, stride, m.padding == model::PaddingMode::tf_same ? stride * 256 - 128 : 128,
-                       template_wh_q8, scales.valid() ? scales.as<int32_t>() : nullptr};
   return model::ok_status();
 }
 
@@ -127,10 +148,15 @@ inline int head_tile_overlap(const HeadLayout& layout, int32_t scale_q8) {
   return static_cast<int>(2 * px > model::kMaxInputSize ? model::kMaxInputSize : 2 * px);
 }
 
-// The tile grid of scale k (detect/tiling.h) for a model's head and valid options.
-inline TileGrid detection_tiles(const HeadLayout& layout, int image_w, int image_h, const DetectOptions& o, int k) {
-  return tile_grid(image_w, image_h, o.scales_q8[k], layout.stride, o.max_tile_side,
-                   head_tile_overlap(layout, o.scales_q8[k]));
+// The tile grid of scale k (detect/tiling.h) for a model's heads and valid options: the
+// overlap of the exit with the largest templates.
+inline TileGrid detection_tiles(const ExitLayouts& layouts, int image_w, int image_h, const DetectOptions& o, int k) {
+  int overlap = 0;
+  for (int e = 0; e < layouts.count; ++e) {
+    const int v = head_tile_overlap(layouts.exit[e], o.scales_q8[k]);
+    if (v > overlap) overlap = v;
+  }
+  return tile_grid(image_w, image_h, o.scales_q8[k], layouts.pad_stride, o.max_tile_side, overlap);
 }
 
 // Size-driven scales: the inference scales whose templates can find faces between min_px
@@ -181,6 +207,29 @@ inline int choose_scales_for_faces(const HeadLayout& layout, int32_t min_px, int
   return n;
 }
 
+// Size-driven exits (multi-exit models): one pass at 1x, decoding only the exits with a
+// template that matches faces between min_px and max_px (face height, image pixels), by
+// the rule of choose_scales_for_faces at s = 1: 2 h_t <= 3 max, 3 h_t >= 2 min. Single-head
+// models get choose_scales_for_faces. Returns the scales chosen (0: nothing covers the
+// range; o unchanged).
+inline int choose_exits_for_faces(const ExitLayouts& layouts, int32_t min_px, int32_t max_px, DetectOptions* o) {
+  if (layouts.count <= 1) return choose_scales_for_faces(layouts.exit[0], min_px, max_px, o);
+  if (min_px < 1 || max_px < min_px) return 0;
+  uint8_t mask = 0;
+  for (int e = 0; e < layouts.count; ++e) {
+    const HeadLayout& l = layouts.exit[e];
+    for (int t = 0; t < l.num_templates; ++t) {
+      const int64_t h = l.template_wh_q8[2 * t + 1];  // Q8 px at 1x
+      if (2 * h <= 3 * 256 * int64_t(max_px) && 3 * h >= 2 * 256 * int64_t(min_px)) mask = uint8_t(mask | (1u << e));
+    }
+  }
+  if (mask == 0) return 0;
+  o->scales_q8[0] = 256;
+  o->num_scales = 1;
+  o->exit_mask = mask;
+  return 1;
+}
+
 class FaceDetector {
  public:
   static constexpr int kMaxTemplates = kMaxHeadTemplates;
@@ -200,7 +249,7 @@ class FaceDetector {
     if (!s.ok()) return s;
     if (!out->graph_.is_integer())
       return make_error(Error::not_integer_model, "FaceDetector runs integer models (float32 models: host tools)");
-    s = parse_head_layout(out->graph_, out->template_wh_q8_, &out->layout_);
+    s = parse_head_layout(out->graph_, out->template_wh_q8_, &out->layouts_);
     if (!s.ok()) return s;
     out->ready_ = true;
     return model::ok_status();
@@ -208,15 +257,28 @@ class FaceDetector {
 
   const model::ModelInfo& info() const { return graph_.info(); }
   const model::Graph& graph() const { return graph_; }
-  const HeadLayout& head_layout() const { return layout_; }
+  const HeadLayout& head_layout() const { return layouts_.exit[0]; }  // exit 0 (the only one of A/B/C models)
+  const ExitLayouts& exit_layouts() const { return layouts_; }
+  bool multi_exit() const { return layouts_.count > 1; }
+
+  // What a model runs by default: one pass at 1x for multi-exit models (the exits cover
+  // the face sizes); Tiny-Face's 0.5x, 1x, 2x for the single-head ones.
+  DetectOptions default_options() const {
+    DetectOptions o;
+    if (multi_exit()) {
+      o.scales_q8[0] = 256;
+      o.num_scales = 1;
+    }
+    return o;
+  }
 
   NetworkInput network_input_for(int image_w, int image_h, int32_t scale_q8) const {
-    return network_input(image_w, image_h, scale_q8, layout_.stride);
+    return network_input(image_w, image_h, scale_q8, layouts_.pad_stride);
   }
 
   // The tiles detect() runs at scale k of `o` for this image size (options valid).
   TileGrid tiles_for(int image_w, int image_h, const DetectOptions& o, int k) const {
-    return detection_tiles(layout_, image_w, image_h, o, k);
+    return detection_tiles(layouts_, image_w, image_h, o, k);
   }
 
   // Exact arena bytes detect() needs for this image size and these options, or why there
@@ -287,18 +349,22 @@ class FaceDetector {
           const DecodeFrame frame{grid.scale_q8, grid.x.origin(ix), grid.y.origin(iy), grid.input.resized_w,
                                   grid.input.resized_h, image.width, image.height};
           resize_tile(image, frame, rgb, tw, th, parallel);
-          model::IntegerOutput head;
-          s = model::run_integer(graph_, *plan, exec_arena, exec_size, rgb, &head, parallel);
+          model::IntegerOutput last;
+          s = model::run_integer(graph_, *plan, exec_arena, exec_size, rgb, &last, parallel);
           if (!s.ok()) return s;
-          const int32_t logit_min = logit_threshold(o.threshold_q30, head.frac);
-          if (head.dtype == model::DType::int16) {
-            decode_head(Tensor<const int16_t>{head.as<int16_t>(), head.shape.height, head.shape.width, head.shape.channels},
-                        head.frac, layout_, logit_min, frame, heap);
-          } else {
-            decode_head(Tensor<const int8_t>{head.as<int8_t>(), head.shape.height, head.shape.width, head.shape.channels},
-                        head.frac, layout_, logit_min, frame, heap);
+          for (int e = 0; e < layouts_.count; ++e) {  // every exit's head has one frac (Graph::build)
+            if ((o.exit_mask & (1u << e)) == 0) continue;
+            const model::IntegerOutput head = model::integer_value(graph_, *plan, exec_arena, graph_.exit(e).value);
+            const int32_t logit_min = logit_threshold(o.threshold_q30, head.frac);
+            if (head.dtype == model::DType::int16) {
+              decode_head(Tensor<const int16_t>{head.as<int16_t>(), head.shape.height, head.shape.width, head.shape.channels},
+                          head.frac, layouts_.exit[e], logit_min, frame, heap);
+            } else {
+              decode_head(Tensor<const int8_t>{head.as<int8_t>(), head.shape.height, head.shape.width, head.shape.channels},
+                          head.frac, layouts_.exit[e], logit_min, frame, heap);
+            }
+            head_frac = head.frac;
           }
-          head_frac = head.frac;
         }
       }
     }
@@ -318,6 +384,8 @@ class FaceDetector {
     if (!ready_) return make_error(Error::not_open, "FaceDetector::open has not succeeded");
     if (!valid_options(o))
       return make_error(Error::bad_options, "invalid DetectOptions (scales, threshold, IoU, capacities, tile side)");
+    if ((o.exit_mask & ((1u << layouts_.count) - 1)) == 0)
+      return make_error(Error::bad_options, "DetectOptions::exit_mask names no exit of this model");
     if (!valid_image_size(image_w, image_h))
       return make_error(Error::bad_image, "image must be 1..8192 px per side");
     return model::ok_status();
@@ -330,7 +398,7 @@ class FaceDetector {
     return o.threshold_q30 >= 0 && o.threshold_q30 <= (1 << 30) && o.nms_iou_q16 >= 0 && o.nms_iou_q16 <= 65536 &&
            o.max_candidates >= 1 && o.max_candidates <= (1 << 20) &&
            (o.schedule == model::Schedule::layer_by_layer || o.schedule == model::Schedule::row_streamed) &&
-           o.max_tile_side >= 64 && o.max_tile_side <= model::kMaxInputSize;
+           o.max_tile_side >= 64 && o.max_tile_side <= model::kMaxInputSize && o.exit_mask >= 1 && o.exit_mask <= 15;
   }
 
  private:
@@ -371,7 +439,7 @@ class FaceDetector {
   model::WeightsFile file_;
   model::Graph graph_;
   int32_t template_wh_q8_[2 * kMaxTemplates] = {};
-  HeadLayout layout_{};
+  ExitLayouts layouts_{};
   bool ready_ = false;
 };
 

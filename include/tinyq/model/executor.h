@@ -255,6 +255,17 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
 
 }  // namespace exec_detail
 
+// Value v after run_integer, for any v with g.is_output(v) (the plan keeps those to the
+// end): e.g. every exit head of a multi-exit model, g.exit(k).value.
+inline IntegerOutput integer_value(const Graph& g, const MemoryPlan& plan, const uint8_t* arena, int v) {
+  IntegerOutput r{};
+  r.dtype = g.info().activation_dtype;
+  r.data = arena + plan.offset[v];
+  r.shape = plan.shape[v];
+  r.frac = g.value_frac(v);
+  return r;
+}
+
 // rgb: input_height x input_width x 3 uint8 pixels (HWC, RGB), the plan's size.
 // parallel (optional): the layers of whole tensors (layer_by_layer, and the unfused ops of
 // row_streamed) run as bands of output rows on it; fused row-streamed blocks stream on

@@ -9,8 +9,9 @@
 //   layer_by_layer  every op writes a whole output tensor (each value materialised once).
 //   row_streamed    every inverted-residual block runs fused, row by row (blocks/inverted_residual.h):
 //                   its expanded (6x) and depthwise tensors never exist, only a scratch of a
-//                   few rows (inverted_residual_scratch_bytes). Block 13 is not fused when
-//                   OutA is an output (its expand output *is* OutA).
+//                   few rows (inverted_residual_scratch_bytes). A block whose inner tensor
+//                   is read outside it (OutA under output A or C, an exit's tap) is not fused
+//                   there (fused_length).
 // Allocation: a value lives from the step that writes it to the last step that reads it (the
 // input from step 0, the output to the end); values are placed greedily, largest first, at the
 // lowest 16-byte-aligned offset not overlapping any value alive at the same time (the classic
@@ -54,20 +55,30 @@ struct MemoryPlan {
   uint64_t largest_value_bytes;
 
   // Ops of the fused inverted residual starting at op i under row_streamed, 0 if none:
-  // expand, depthwise, project[, add] (blocks 1..16), or depthwise, project (block 0, no
-  // expand). Block 13 stays unfused when OutA is an output (its expand output is OutA).
+  // expand, depthwise, project[, add] of one block, or depthwise, project when the block
+  // has no expand (block 0) or its expand output is needed whole anyway (a tap). Read from
+  // the ops' roles; a run fuses only if nothing outside it reads a tensor it keeps inside
+  // (an exit's tap, output A under output C), since fused tensors never exist whole.
   static int fused_length(const Graph& g, int i) {
+    const int n = g.op_count();
     const Op& op = g.op(i);
-    if (op.block < 0) return 0;
-    if (op.block == 0 && op.kind == OpKind::depthwise3x3) {
-      if (i + 1 >= g.op_count() || g.op(i + 1).kind != OpKind::pointwise || g.op(i + 1).block != 0) return 0;
-      return g.op(i + 1).residual ? 3 : 2;
+    auto is = [&](int k, LayerRole r) { return k < n && g.op(k).role == r && g.op(k).block == op.block; };
+    int len = 0;
+    if (op.role == LayerRole::expand && is(i + 1, LayerRole::depthwise) && is(i + 2, LayerRole::project)) {
+      len = g.op(i + 2).residual ? 4 : 3;
+    } else if (op.role == LayerRole::depthwise && is(i + 1, LayerRole::project) &&
+               (op.block == 0 || !g.op(i + 1).residual)) {
+      // without its expand the fused kernel's residual would be the depthwise input, which is
+      // the block input only in block 0 (no expand): elsewhere only non-residual blocks.
+      len = g.op(i + 1).residual ? 3 : 2;
     }
-    if (op.kind != OpKind::pointwise || !op.relu6 || i + 2 >= g.op_count()) return 0;
-    if (g.op(i + 1).kind != OpKind::depthwise3x3 || g.op(i + 2).kind != OpKind::pointwise) return 0;
-    if (g.op(i + 1).block != op.block || g.op(i + 2).block != op.block) return 0;
-    if (op.block == 13 && g.info().output != OutputVariant::B) return 0;
-    return g.op(i + 2).residual ? 4 : 3;
+    if (len == 0) return 0;
+    for (int v = i + 1; v < i + len; ++v) {  // values produced inside the run but its last
+      if (g.is_output(v)) return 0;
+      for (int k = 0; k < n; ++k)
+        if ((k < i || k >= i + len) && (g.op(k).in0 == v || g.op(k).in1 == v)) return 0;
+    }
+    return len;
   }
 
   static Status make(const Graph& g, int height, int width, Schedule schedule, MemoryPlan* out) {
@@ -116,7 +127,7 @@ struct MemoryPlan {
     for (int v = 0; v < nv; ++v) {
       const int first = v == 0 ? 0 : p.step_of_op[v - 1];  // value v is written by op v - 1
       const int lu = last_reader[v];
-      const bool is_output = v == g.output_value();
+      const bool is_output = g.is_output(v);
       // not stored: written and read only inside one fused step, or never read
       const bool internal = !is_output && v != 0 && (lu < 0 || p.step_of_op[lu] == first);
       const int last = (is_output || lu < 0) ? step + 1 : p.step_of_op[lu];

@@ -14,6 +14,13 @@
 // C = concat(A, bilinear 2x upsample of B cropped to A's size) (stride 16).
 // Optional: head (1x1 conv, linear) on the output, or the ImageNet classifier on B
 // (global average pool + Logits/Conv2d_1c_1x1 1x1 conv).
+// Output `exits` (multi-exit detector): `head/exits` lists up to 4 taps (backbone conv
+// layers, by index in execution order); the backbone stops at the deepest tap, and the
+// 1x1 head `head_<k>` runs right after its tap (after the tap's residual add), so a
+// tapped tensor dies as soon as its head has read it.
+//
+// Every op carries its role (LayerRole), so the passes that follow (memory_plan.h's
+// fusion, the executors) read structure from data, never from names.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -39,8 +46,19 @@ constexpr int kMaxInputSize = 4096;
 
 enum class OpKind : uint8_t { conv3x3, depthwise3x3, pointwise, add, upsample2x, concat, global_avgpool };
 
+// What an op is for in the network (kind says how it computes).
+enum class LayerRole : uint8_t { stem, expand, depthwise, project, final_pointwise, residual_add, upsample, concat, head,
+                                 avgpool, classifier };
+
+// Backbone conv layers of the full table (Conv, 17 blocks, Conv_1), indexed 0..51 in
+// execution order; output A ends at index kOutALayer (expanded_conv_13/expand).
+constexpr int kBackboneLayers = 52;
+constexpr int kOutALayer = 39;
+constexpr int kMaxExits = 4;
+
 struct Op {
   OpKind kind;
+  LayerRole role;
   bool relu6;
   uint8_t stride;
   int16_t in0;   // value index (0 = input image)
@@ -84,6 +102,9 @@ struct ConvLayerSpec {
   bool residual;
   int16_t block;
   char name[kOpNameBytes];
+  LayerRole role;
+  int16_t index;         // 0..kBackboneLayers-1, execution order
+  int32_t total_stride;  // input pixels per output pixel after this layer
 };
 
 namespace detail {
@@ -110,17 +131,26 @@ inline void copy_name(char* dst, const char* a, int block = -1, const char* suff
 }
 }  // namespace detail
 
-// Calls visit(const ConvLayerSpec&) for every conv layer of the backbone in execution
-// order (stopping after expanded_conv_13/expand for output A).
+// Calls visit(const ConvLayerSpec&) for the backbone conv layers 0..last_layer in execution
+// order (kBackboneLayers - 1: the whole table).
 template <typename Visit>
-void for_each_backbone_layer(int32_t width_per_mille, OutputVariant output, Visit&& visit) {
+void for_each_backbone_layer(int32_t width_per_mille, int last_layer, Visit&& visit) {
   static constexpr int32_t table[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
                                           {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
-  ConvLayerSpec s{};
+  int16_t index = 0;
+  int32_t total_stride = 1;
+  // false once last_layer has been visited
+  auto emit = [&](OpKind kind, LayerRole role, int32_t cin, int32_t cout, int stride, bool relu6, bool residual,
+                  int16_t block, const char* base, const char* suffix) {
+    if (index > last_layer) return false;
+    ConvLayerSpec s{kind, cin, cout, stride, relu6, residual, block, {}, role, index, total_stride * stride};
+    detail::copy_name(s.name, base, block, suffix);
+    total_stride = s.total_stride;
+    visit(static_cast<const ConvLayerSpec&>(s));
+    return ++index <= last_layer;
+  };
   const int32_t c0 = make_divisible_per_mille(32, width_per_mille);
-  s = ConvLayerSpec{OpKind::conv3x3, 3, c0, 2, true, false, -1, {}};
-  detail::copy_name(s.name, "Conv");
-  visit(s);
+  if (!emit(OpKind::conv3x3, LayerRole::stem, 3, c0, 2, true, false, -1, "Conv", nullptr)) return;
   int32_t cin = c0;
   int16_t bi = 0;
   for (int r0 = 0; r0 < 7; ++r0) {
@@ -129,26 +159,36 @@ void for_each_backbone_layer(int32_t width_per_mille, OutputVariant output, Visi
     for (int r = 0; r < table[r0][2]; ++r) {
       const int stride = r == 0 ? table[r0][3] : 1;
       const int32_t mid = cin * t;
-      if (t != 1) {
-        s = ConvLayerSpec{OpKind::pointwise, cin, mid, 1, true, false, bi, {}};
-        detail::copy_name(s.name, "expanded_conv", bi, "/expand");
-        visit(s);
-        if (output == OutputVariant::A && bi == 13) return;
-      }
-      s = ConvLayerSpec{OpKind::depthwise3x3, mid, mid, stride, true, false, bi, {}};
-      detail::copy_name(s.name, "expanded_conv", bi, "/depthwise");
-      visit(s);
-      s = ConvLayerSpec{OpKind::pointwise, mid, cout, 1, false, stride == 1 && cin == cout, bi, {}};
-      detail::copy_name(s.name, "expanded_conv", bi, "/project");
-      visit(s);
+      if (t != 1 && !emit(OpKind::pointwise, LayerRole::expand, cin, mid, 1, true, false, bi, "expanded_conv", "/expand"))
+        return;
+      if (!emit(OpKind::depthwise3x3, LayerRole::depthwise, mid, mid, stride, true, false, bi, "expanded_conv", "/depthwise"))
+        return;
+      if (!emit(OpKind::pointwise, LayerRole::project, mid, cout, 1, false, stride == 1 && cin == cout, bi,
+                "expanded_conv", "/project"))
+        return;
       cin = cout;
       ++bi;
     }
   }
-  s = ConvLayerSpec{OpKind::pointwise, cin, 1280, 1, true, false, -1, {}};
-  detail::copy_name(s.name, "Conv_1");
-  visit(s);
+  emit(OpKind::pointwise, LayerRole::final_pointwise, cin, 1280, 1, true, false, -1, "Conv_1", nullptr);
 }
+
+// The paper's cuts: output A stops after expanded_conv_13/expand, B and C run the table.
+// (Output exits stops at the deepest tap: Graph::build reads it from head/exits.)
+template <typename Visit>
+void for_each_backbone_layer(int32_t width_per_mille, OutputVariant output, Visit&& visit) {
+  for_each_backbone_layer(width_per_mille, output == OutputVariant::A ? kOutALayer : kBackboneLayers - 1, visit);
+}
+
+// One detection exit: the head op reading a backbone tap, its stride and its templates.
+struct HeadExit {
+  int16_t head_op;       // op index of the 1x1 head
+  int16_t value;         // the head's output value
+  int16_t tap_layer;     // backbone conv layer index it reads (-1: the paper cuts' output)
+  int32_t stride;        // input pixels per head cell
+  uint16_t templates;    // T_k
+  TensorView template_boxes;  // int32 [T_k, 4]: x1, y1, x2, y2, centred on the cell
+};
 
 class Graph {
  public:
@@ -159,25 +199,36 @@ class Graph {
     g.reset();  // no `g = Graph{}`: that would put a ~16 KiB temporary on the (firmware) stack
     g.file_ = &file;
     g.info_ = file.info();
-    g.templates_.index = -1;
     g.template_scales_.index = -1;
     const ModelInfo& m = g.info_;
     g.integer_ = m.activation_dtype != DType::float32;
+    if (m.width_per_mille != 350 && m.width_per_mille != 500 && m.width_per_mille != 750 && m.width_per_mille != 1000)
+      return make_error(Error::unsupported_architecture, "MobileNetV2 width_per_mille must be 350, 500, 750 or 1000");
     uint32_t used = 0;
     Status st = ok_status();
+    int last_layer = m.output == OutputVariant::A ? kOutALayer : kBackboneLayers - 1;
+    if (m.output == OutputVariant::exits) {
+      st = g.read_exits(used);
+      if (!st.ok()) return st;
+      last_layer = g.exits_[g.exit_count_ - 1].tap_layer;
+    } else if (m.has_head && m.head_stride != (m.output == OutputVariant::B ? 32 : 16)) {
+      return make_error(Error::bad_metadata, "head_stride must be 16 (outputs A, C) or 32 (B)");
+    }
     g.value_count_ = 1;  // value 0: the input
+    int16_t x = 0;       // the backbone's current tensor (heads branch off it)
     int16_t block_input = 0;
     int16_t outA = -1;
-    for_each_backbone_layer(m.width_per_mille, m.output, [&](const ConvLayerSpec& s) {
+    int next_exit = 0;
+    for_each_backbone_layer(m.width_per_mille, last_layer, [&](const ConvLayerSpec& s) {
       if (!st.ok()) return;
-      const bool first_of_block = s.block >= 0 && ((s.kind == OpKind::pointwise && !is_project(s.name)) ||
-                                                   (s.block == 0 && s.kind == OpKind::depthwise3x3));
-      if (first_of_block) block_input = static_cast<int16_t>(g.value_count_ - 1);
-      Op& op = g.new_op(s.kind, s.name, static_cast<int16_t>(g.value_count_ - 1), -1);
+      const bool first_of_block = s.role == LayerRole::expand || (s.role == LayerRole::depthwise && s.block == 0);
+      if (first_of_block) block_input = x;
+      Op& op = g.new_op(s.kind, s.name, x, -1);
       if (g.too_many_ops_) {
         st = make_error(Error::graph_too_large, "the backbone needs more than kMaxOps ops");
         return;
       }
+      op.role = s.role;
       op.relu6 = s.relu6;
       op.stride = static_cast<uint8_t>(s.stride);
       op.cin = s.cin;
@@ -186,46 +237,51 @@ class Graph {
       op.residual = s.residual;
       st = g.bind_conv(op, used);
       if (!st.ok()) return;
+      x = static_cast<int16_t>(g.value_count_ - 1);
       if (s.residual) {
         char name[kOpNameBytes];
         detail::copy_name(name, "expanded_conv", s.block, "/add");
-        Op& add = g.new_op(OpKind::add, name, static_cast<int16_t>(g.value_count_ - 1), block_input);
+        Op& add = g.new_op(OpKind::add, name, x, block_input);
+        add.role = LayerRole::residual_add;
         add.cin = add.cout = s.cout;
         add.block = s.block;
+        x = static_cast<int16_t>(g.value_count_ - 1);
       }
-      if (s.block == 13 && s.kind == OpKind::pointwise && !is_project(s.name)) outA = static_cast<int16_t>(g.value_count_ - 1);
+      if (s.index == kOutALayer) outA = x;
+      if (next_exit < g.exit_count_ && m.output == OutputVariant::exits && g.exits_[next_exit].tap_layer == s.index) {
+        if (g.exits_[next_exit].stride != s.total_stride) {
+          st = make_error(Error::bad_metadata, "head/exits: an exit's stride differs from its tap's", g.exits_tensor_);
+          return;
+        }
+        st = g.add_exit_head(next_exit++, x, s.cout, used);
+      }
     });
     if (!st.ok()) return st;
     if (g.too_many_ops_) return make_error(Error::graph_too_large, "the backbone needs more than kMaxOps ops");  // its adds
-    int16_t outv = static_cast<int16_t>(g.value_count_ - 1);
+    int16_t outv = x;
     if (m.output == OutputVariant::A) outv = outA;
     if (m.output == OutputVariant::C) {
       const int32_t cb = g.ops_[g.op_count_ - 1].cout;
       Op& up = g.new_op(OpKind::upsample2x, "upsample", outv, outA);  // in1: only its size is used
+      up.role = LayerRole::upsample;
       up.cin = up.cout = cb;
       const int32_t ca = g.ops_[value_producer(outA)].cout;
       Op& cat = g.new_op(OpKind::concat, "concat", outA, static_cast<int16_t>(g.value_count_ - 1));
+      cat.role = LayerRole::concat;
       cat.cin = ca;
       cat.cout = ca + cb;
       outv = static_cast<int16_t>(g.value_count_ - 1);
     }
     g.backbone_output_ = outv;
-    if (m.has_head) {
-      Op& h = g.new_op(OpKind::pointwise, "head", outv, -1);
-      if (g.too_many_ops_) return make_error(Error::graph_too_large, "the head needs more than kMaxOps ops");
-      h.cin = g.channels_of(outv);
-      h.cout = static_cast<int32_t>(m.head_templates) * m.head_values_per_template;
-      h.stride = 1;
-      st = g.bind_conv(h, used);
-      if (!st.ok()) return st;
+    if (m.output == OutputVariant::exits) {
+      g.backbone_output_ = x;  // the deepest tap
+    } else if (m.has_head) {
       const TensorView t = file.find("head/templates");
       if (!t.valid()) return make_error(Error::missing_tensor, "head/templates is missing");
-      if (t.dtype != DType::int32 || t.quant != QuantKind::per_tensor)
-        return make_error(Error::dtype_mismatch, "head/templates must be int32, per-tensor frac", t.index);
-      if (t.ndim != 2 || t.shape[0] != m.head_templates || t.shape[1] != 4)
-        return make_error(Error::shape_mismatch, "head/templates must be [head_templates, 4]", t.index);
-      g.templates_ = t;
-      ++used;
+      g.exit_count_ = 1;
+      g.exits_[0] = HeadExit{-1, -1, -1, m.head_stride, m.head_templates, TensorView{}};
+      st = g.add_exit_head(0, outv, g.channels_of(outv), used);
+      if (!st.ok()) return st;
       // Optional: the inference scale each template is used at (Tiny-Face's gating).
       const TensorView ts = file.find("head/template_scales");
       if (ts.valid()) {
@@ -243,10 +299,12 @@ class Graph {
     }
     if (m.has_classifier) {
       Op& p = g.new_op(OpKind::global_avgpool, "avgpool", outv, -1);
+      p.role = LayerRole::avgpool;
       p.cin = p.cout = g.channels_of(outv);
       const TensorView w = file.find("Logits/Conv2d_1c_1x1/weights");
       Op& l = g.new_op(OpKind::pointwise, "Logits/Conv2d_1c_1x1", static_cast<int16_t>(g.value_count_ - 1), -1);
       if (g.too_many_ops_) return make_error(Error::graph_too_large, "the classifier needs more than kMaxOps ops");
+      l.role = LayerRole::classifier;
       l.cin = p.cout;
       l.cout = (w.valid() && w.ndim == 4) ? static_cast<int32_t>(w.shape[0]) : 1;
       l.stride = 1;
@@ -255,6 +313,9 @@ class Graph {
     }
     if (g.too_many_ops_) return make_error(Error::graph_too_large, "the graph needs more than kMaxOps ops");
     g.output_ = static_cast<int16_t>(g.value_count_ - 1);
+    for (int i = 0; i < g.op_count_; ++i)  // every op reads the channels it was built for
+      if (g.ops_[i].kind != OpKind::concat && g.channels_of(g.ops_[i].in0) != g.ops_[i].cin)
+        return make_error(Error::shape_mismatch, "internal: an op's input has other channels than it expects", i);
     // activation formats (validated after the leftover check, so a wrong architecture
     // reports the first tensor it does not use)
     const TensorView fr = file.find("activation_frac_bits");
@@ -280,6 +341,10 @@ class Graph {
         if (op.kind == OpKind::upsample2x && op.out_frac != g.value_frac_[op.in0])
           return make_error(Error::bad_frac, "upsample output frac must equal its input frac", fr.index);
       }
+      // One logit format for all exits: candidates of every exit are ranked together.
+      for (int k = 1; k < g.exit_count_; ++k)
+        if (g.value_frac_[g.exits_[k].value] != g.value_frac_[g.exits_[0].value])
+          return make_error(Error::bad_frac, "every exit head must have the same output frac bits", fr.index);
     } else if (g.integer_) {
       return make_error(Error::missing_tensor, "integer models need activation_frac_bits");
     }
@@ -295,7 +360,19 @@ class Graph {
   int output_value() const { return output_; }
   int backbone_output_value() const { return backbone_output_; }
   int value_frac(int v) const { return value_frac_[v]; }
-  const TensorView& templates() const { return templates_; }
+  // Templates of the single-head models (outputs A, B, C): exit 0's; multi-exit models have
+  // one set per exit (exit(k).template_boxes).
+  const TensorView& templates() const { return exits_[0].template_boxes; }
+  int exit_count() const { return exit_count_; }  // 0 without a head
+  const HeadExit& exit(int k) const { return exits_[k]; }
+  // Values the caller reads after a run: the last value and every exit head (memory_plan.h
+  // keeps them alive to the end).
+  bool is_output(int v) const {
+    if (v == output_) return true;
+    for (int k = 0; k < exit_count_; ++k)
+      if (exits_[k].value == v) return true;
+    return false;
+  }
   // [T] int32 Q8 scales, or an invalid view: template t is used only at inference scale
   // template_scales()[t] (0: at every scale); absent, every template is used everywhere.
   const TensorView& template_scales() const { return template_scales_; }
@@ -350,15 +427,15 @@ class Graph {
     output_ = 0;
     backbone_output_ = 0;
     for (int i = 0; i < kMaxValues; ++i) value_frac_[i] = 0;
-    templates_ = TensorView{};
+    exit_count_ = 0;
+    for (int k = 0; k < kMaxExits; ++k) {
+      exits_[k] = HeadExit{-1, -1, -1, 0, 0, TensorView{}};
+      exits_[k].template_boxes.index = -1;
+    }
+    exits_tensor_ = -1;
     template_scales_ = TensorView{};
   }
 
-  static bool is_project(const char* name) {
-    int n = 0;
-    while (name[n] != '\0') ++n;
-    return n >= 8 && name[n - 8] == '/' && name[n - 7] == 'p' && name[n - 1] == 't';  // "/project"
-  }
   int32_t channels_of(int v) const { return v == 0 ? 3 : ops_[v - 1].cout; }
 
   // The next op slot; when all kMaxOps are taken, a spare slot that build() never uses
@@ -390,7 +467,9 @@ class Graph {
       if (ops_[k].weights.index == static_cast<int32_t>(i) || ops_[k].bias.index == static_cast<int32_t>(i) ||
           ops_[k].weight_fracs.index == static_cast<int32_t>(i))
         return true;
-    if (templates_.index == static_cast<int32_t>(i) || template_scales_.index == static_cast<int32_t>(i)) return true;
+    if (template_scales_.index == static_cast<int32_t>(i) || exits_tensor_ == static_cast<int32_t>(i)) return true;
+    for (int k = 0; k < exit_count_; ++k)
+      if (exits_[k].template_boxes.index == static_cast<int32_t>(i)) return true;
     const TensorView fr = file_->find("activation_frac_bits");
     return fr.index == static_cast<int32_t>(i);
   }
@@ -400,6 +479,68 @@ class Graph {
     const TensorView t = file_->find(name, lookup_from_);
     if (t.valid()) lookup_from_ = static_cast<uint32_t>(t.index) + 1;
     return t;
+  }
+
+  // head/exits: int32 [E, 3], rows (tap layer, stride, templates), taps increasing, the
+  // templates adding up to head_templates and the largest stride equal to head_stride.
+  Status read_exits(uint32_t& used) {
+    const ModelInfo& m = info_;
+    const TensorView e = file_->find("head/exits");
+    if (!e.valid()) return make_error(Error::missing_tensor, "output 4 (exits) needs head/exits");
+    if (e.dtype != DType::int32 || e.quant != QuantKind::per_tensor || e.frac != 0)
+      return make_error(Error::dtype_mismatch, "head/exits must be int32 with frac 0", e.index);
+    if (e.ndim != 2 || e.shape[0] != m.head_exits || e.shape[1] != 3)
+      return make_error(Error::shape_mismatch, "head/exits must be [head_exits, 3]", e.index);
+    exits_tensor_ = e.index;
+    ++used;
+    const int32_t* row = e.as<int32_t>();
+    uint32_t templates = 0;
+    int32_t max_stride = 0;
+    for (int k = 0; k < m.head_exits; ++k, row += 3) {
+      const int32_t tap = row[0], stride = row[1], t = row[2];
+      if (tap < 0 || tap >= kBackboneLayers || (k > 0 && tap <= exits_[k - 1].tap_layer))
+        return make_error(Error::bad_metadata, "head/exits: taps must be backbone layers 0..51, increasing", e.index);
+      if (stride < 2 || stride > 64 || t < 1 || t > 1024)
+        return make_error(Error::bad_metadata, "head/exits: stride 2..64 and 1..1024 templates per exit", e.index);
+      exits_[k] = HeadExit{-1, -1, static_cast<int16_t>(tap), stride, static_cast<uint16_t>(t), TensorView{}};
+      templates += static_cast<uint32_t>(t);
+      if (stride > max_stride) max_stride = stride;
+    }
+    exit_count_ = m.head_exits;
+    if (templates != m.head_templates)
+      return make_error(Error::bad_metadata, "head/exits: templates must add up to head_templates", e.index);
+    if (max_stride != m.head_stride)
+      return make_error(Error::bad_metadata, "head_stride must be the largest exit stride", e.index);
+    return ok_status();
+  }
+
+  // The 1x1 head of exit k on value `tap` (cin channels) and its templates: head/* for the
+  // single-head models, head_<k>/* for exits.
+  Status add_exit_head(int k, int16_t tap, int32_t cin, uint32_t& used) {
+    HeadExit& x = exits_[k];
+    const bool multi = info_.output == OutputVariant::exits;
+    char base[8] = {'h', 'e', 'a', 'd', '\0', '\0', '\0', '\0'};
+    if (multi) { base[4] = '_'; base[5] = static_cast<char>('0' + k); }
+    Op& h = new_op(OpKind::pointwise, base, tap, -1);
+    if (too_many_ops_) return make_error(Error::graph_too_large, "the head needs more than kMaxOps ops");
+    h.role = LayerRole::head;
+    h.cin = cin;
+    h.cout = static_cast<int32_t>(x.templates) * info_.head_values_per_template;
+    h.stride = 1;
+    x.head_op = static_cast<int16_t>(op_count_ - 1);
+    x.value = static_cast<int16_t>(value_count_ - 1);
+    Status st = bind_conv(h, used);
+    if (!st.ok()) return st;
+    char name[kOpNameBytes + 16];
+    const TensorView t = file_->find(detail::join_name(name, base, "/templates"));
+    if (!t.valid()) return make_error(Error::missing_tensor, multi ? "head_<k>/templates is missing" : "head/templates is missing");
+    if (t.dtype != DType::int32 || t.quant != QuantKind::per_tensor)
+      return make_error(Error::dtype_mismatch, "head templates must be int32, per-tensor frac", t.index);
+    if (t.ndim != 2 || t.shape[0] != x.templates || t.shape[1] != 4)
+      return make_error(Error::shape_mismatch, "head templates must be [templates, 4]", t.index);
+    x.template_boxes = t;
+    ++used;
+    return ok_status();
   }
 
   Status bind_conv(Op& op, uint32_t& used) {
@@ -475,7 +616,9 @@ class Graph {
   int16_t output_ = 0;
   int16_t backbone_output_ = 0;
   int8_t value_frac_[kMaxValues] = {};
-  TensorView templates_{};
+  HeadExit exits_[kMaxExits] = {};
+  int exit_count_ = 0;
+  int32_t exits_tensor_ = -1;  // head/exits' table index
   TensorView template_scales_{};
 };
 

@@ -21,7 +21,7 @@ namespace model {
 // ---- constants of format version 1 ----------------------------------------------------------
 constexpr uint8_t kMagic[4] = {'T', 'Q', 'W', 'F'};
 constexpr uint16_t kVersionMajor = 1;
-constexpr uint16_t kVersionMinor = 0;
+constexpr uint16_t kVersionMinor = 1;  // 1.1: output variant 4 (exits), header byte 50 (head_exits)
 constexpr uint32_t kHeaderBytes = 64;
 constexpr uint32_t kTableEntryBytes = 96;
 constexpr uint32_t kNameBytes = 60;
@@ -45,7 +45,10 @@ enum class QuantKind : uint8_t {
 };
 
 enum class Architecture : uint16_t { mobilenet_v2 = 1 };
-enum class OutputVariant : uint8_t { A = 1, B = 2, C = 3 };
+// Where the backbone ends. A, B, C: the paper's cuts (one head on that output). exits: the
+// backbone runs up to its deepest tapped layer and every exit has its own head
+// (`head/exits`, model/mobilenet_v2.h).
+enum class OutputVariant : uint8_t { A = 1, B = 2, C = 3, exits = 4 };
 enum class PaddingMode : uint8_t { tf_same = 0, symmetric = 1 };
 
 constexpr uint8_t kFlagHead = 1u << 0;
@@ -54,7 +57,7 @@ constexpr uint8_t kFlagClassifier = 1u << 1;
 // Model metadata, decoded from header bytes 28..63.
 struct ModelInfo {
   Architecture architecture;
-  uint16_t width_per_mille;  // 350, 500, 750, 1000
+  uint16_t width_per_mille;  // the graph checks it (MobileNetV2: 350, 500, 750, 1000)
   OutputVariant output;
   PaddingMode padding;
   DType activation_dtype;    // int8 / int16 (quantized) or float32 (float model)
@@ -68,7 +71,8 @@ struct ModelInfo {
   uint16_t head_templates;     // T (0 without head)
   uint8_t head_values_per_template;  // 5: score logit, tx, ty, tw, th
   uint8_t head_layout;         // 0: planar, channel = value * T + template
-  uint16_t head_stride;        // pixels per head cell (16 for A and C, 32 for B; 0 without head)
+  uint16_t head_stride;        // head cell in input pixels (the largest exit's); inputs are padded to a multiple of it
+  uint8_t head_exits;          // output exits: heads on 1..4 backbone taps (head/exits); else 0
 };
 
 struct TensorView {
@@ -248,9 +252,8 @@ class WeightsFile {
     m.width_per_mille = detail::le16(h + 30);
     if (m.architecture != Architecture::mobilenet_v2)
       return make_error(Error::unsupported_architecture, "architecture must be 1 (MobileNetV2)");
-    if (m.width_per_mille != 350 && m.width_per_mille != 500 && m.width_per_mille != 750 && m.width_per_mille != 1000)
-      return make_error(Error::unsupported_architecture, "width_per_mille must be 350, 500, 750 or 1000");
-    if (h[32] < 1 || h[32] > 3) return make_error(Error::bad_metadata, "output_variant must be 1 (A), 2 (B) or 3 (C)");
+    if (h[32] < 1 || h[32] > 4)
+      return make_error(Error::bad_metadata, "output_variant must be 1 (A), 2 (B), 3 (C) or 4 (exits)");
     m.output = static_cast<OutputVariant>(h[32]);
     if (h[33] > 1) return make_error(Error::bad_metadata, "padding must be 0 (tf_same) or 1 (symmetric)");
     m.padding = static_cast<PaddingMode>(h[33]);
@@ -278,17 +281,22 @@ class WeightsFile {
     m.head_values_per_template = h[46];
     m.head_layout = h[47];
     m.head_stride = detail::le16(h + 48);
+    m.head_exits = h[50];
+    // The container checks the fields' form; which stride a head has is the graph's business
+    // (model/mobilenet_v2.h derives it from the layers and checks it).
+    const bool stride_pow2 = m.head_stride >= 8 && m.head_stride <= 64 && (m.head_stride & (m.head_stride - 1)) == 0;
     if (m.has_head) {
-      const uint16_t stride = m.output == OutputVariant::B ? 32 : 16;
       if (m.head_templates == 0 || m.head_templates > 1024 || m.head_values_per_template != 5 || m.head_layout != 0 ||
-          m.head_stride != stride)
+          !stride_pow2)
         return make_error(Error::bad_metadata,
-                          "head: templates must be 1..1024, values_per_template 5, layout 0, stride 16 (A, C) or 32 (B)");
+                          "head: templates must be 1..1024, values_per_template 5, layout 0, stride 8, 16, 32 or 64");
     } else if (m.head_templates != 0 || m.head_values_per_template != 0 || m.head_layout != 0 || m.head_stride != 0) {
       return make_error(Error::bad_metadata, "head fields must be 0 without a head");
     }
-    for (uint32_t i = 50; i < kHeaderBytes; ++i)
-      if (h[i] != 0) return make_error(Error::bad_metadata, "reserved header bytes 50..63 must be 0");
+    if (m.output == OutputVariant::exits ? (!m.has_head || m.head_exits < 1 || m.head_exits > 4) : m.head_exits != 0)
+      return make_error(Error::bad_metadata, "head_exits (byte 50): 1..4 with output 4 (exits, needs the head flag), else 0");
+    for (uint32_t i = 51; i < kHeaderBytes; ++i)
+      if (h[i] != 0) return make_error(Error::bad_metadata, "reserved header bytes 51..63 must be 0");
     if (detail::le16(h + 6) > 0xFF) return make_error(Error::bad_metadata, "version_minor out of range");
     info_ = m;
     return ok_status();

@@ -50,6 +50,7 @@ class WeightsWriter {
     buf_[46] = m.head_values_per_template;
     buf_[47] = m.head_layout;
     put16(48, m.head_stride);
+    buf_[50] = m.head_exits;
   }
 
   // Appends a table entry and reserves its payload; returns where to write it (zeroed),

@@ -31,18 +31,30 @@ class FloatFaceDetector {
     if (!s.ok()) return s;
     s = model::Graph::build(out->file_, &out->graph_);
     if (!s.ok()) return s;
-    s = parse_head_layout(out->graph_, out->template_wh_q8_, &out->layout_);
+    s = parse_head_layout(out->graph_, out->template_wh_q8_, &out->layouts_);
     if (!s.ok()) return s;
     out->executor_.reset(new model::FloatExecutor(out->graph_));
     return s;
   }
 
   const model::Graph& graph() const { return graph_; }
-  const HeadLayout& head_layout() const { return layout_; }
+  const HeadLayout& head_layout() const { return layouts_.exit[0]; }
+  const ExitLayouts& exit_layouts() const { return layouts_; }
 
-  // The head of one network input (uint8 RGB, net_h x net_w), as float.
+  // The head of one network input (uint8 RGB, net_h x net_w), as float (the last exit's).
   model::Status run_head(const uint8_t* rgb, int net_h, int net_w, model::FloatTensor* head) const {
     return executor_->run(model::normalise_input(graph_.info(), rgb, net_h, net_w), head);
+  }
+
+  // Every exit's head of one network input.
+  model::Status run_heads(const uint8_t* rgb, int net_h, int net_w, std::vector<model::FloatTensor>* heads) const {
+    model::FloatTensor last;
+    std::vector<model::FloatTensor> values;
+    model::Status s = executor_->run(model::normalise_input(graph_.info(), rgb, net_h, net_w), &last, &values);
+    if (!s.ok()) return s;
+    heads->clear();
+    for (int e = 0; e < layouts_.count; ++e) heads->push_back(values[static_cast<size_t>(graph_.exit(e).value)]);
+    return s;
   }
 
   // Same tiles, decode and NMS as FaceDetector::detect.
@@ -50,14 +62,15 @@ class FloatFaceDetector {
     out->clear();
     if (image.data == nullptr || image.row_stride < 3 * image.width)
       return model::make_error(model::Error::bad_image, "image data null or row_stride < 3 * width");
-    if (!FaceDetector::valid_options(o)) return model::make_error(model::Error::bad_options, "invalid DetectOptions");
+    if (!FaceDetector::valid_options(o) || (o.exit_mask & ((1u << layouts_.count) - 1)) == 0)
+      return model::make_error(model::Error::bad_options, "invalid DetectOptions");
     if (image.width < 1 || image.height < 1 || image.width > kMaxImageSide || image.height > kMaxImageSide)
       return model::make_error(model::Error::bad_image, "image must be 1..8192 px per side");
     std::vector<Candidate> storage(static_cast<size_t>(o.max_candidates));
     CandidateHeap heap(storage.data(), o.max_candidates);
     const int32_t logit_min = logit_threshold(o.threshold_q30, kHeadFrac);
     for (int k = 0; k < o.num_scales; ++k) {
-      const TileGrid grid = detection_tiles(layout_, image.width, image.height, o, k);
+      const TileGrid grid = detection_tiles(layouts_, image.width, image.height, o, k);
       const int tw = grid.x.length, th = grid.y.length;
       std::vector<uint8_t> rgb(static_cast<size_t>(tw) * th * 3);
       for (int iy = 0; iy < grid.y.tiles; ++iy) {
@@ -66,16 +79,20 @@ class FloatFaceDetector {
                                   grid.input.resized_h, image.width, image.height};
           resize_bilinear_rgb_window(image, frame.resized_w, frame.resized_h, frame.origin_x, frame.origin_y,
                                      rgb.data(), tw, th, static_cast<uint8_t>(graph_.info().input_offset));
-          model::FloatTensor head;
-          model::Status s = run_head(rgb.data(), th, tw, &head);
+          std::vector<model::FloatTensor> heads;
+          model::Status s = run_heads(rgb.data(), th, tw, &heads);
           if (!s.ok()) return s;
-          std::vector<int32_t> q(head.data.size());
-          for (size_t i = 0; i < q.size(); ++i) {
-            const double v = floor(static_cast<double>(head.data[i]) * (1 << kHeadFrac) + 0.5);
-            q[i] = static_cast<int32_t>(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
+          for (int e = 0; e < layouts_.count; ++e) {
+            if ((o.exit_mask & (1u << e)) == 0) continue;
+            const model::FloatTensor& head = heads[static_cast<size_t>(e)];
+            std::vector<int32_t> q(head.data.size());
+            for (size_t i = 0; i < q.size(); ++i) {
+              const double v = floor(static_cast<double>(head.data[i]) * (1 << kHeadFrac) + 0.5);
+              q[i] = static_cast<int32_t>(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
+            }
+            decode_head(Tensor<const int32_t>{q.data(), head.shape.height, head.shape.width, head.shape.channels},
+                        kHeadFrac, layouts_.exit[e], logit_min, frame, heap);
           }
-          decode_head(Tensor<const int32_t>{q.data(), head.shape.height, head.shape.width, head.shape.channels},
-                      kHeadFrac, layout_, logit_min, frame, heap);
         }
       }
     }
@@ -89,7 +106,7 @@ class FloatFaceDetector {
   model::WeightsFile file_;
   model::Graph graph_;
   int32_t template_wh_q8_[2 * kMaxHeadTemplates] = {};
-  HeadLayout layout_{};
+  ExitLayouts layouts_{};
   std::unique_ptr<model::FloatExecutor> executor_;
 };
 

@@ -63,6 +63,7 @@ inline T sat(double x) {
 // Returns the integer file (8-byte aligned storage); empty on failure.
 inline std::vector<uint64_t> quantize_model(const Graph& g, const QuantizeOptions& o, size_t* file_size) {
   using namespace quant_detail;
+  if (g.info().output == OutputVariant::exits) return {};  // single-head and classifier models only (tools/ exports exits)
   const int nv = g.value_count();
   std::vector<int> afr = o.activation_fracs;
   afr.resize(nv, 9);

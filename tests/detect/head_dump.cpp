@@ -1,7 +1,8 @@
 // tinyq-head-dump MODEL.tqw INPUT.rgb HEIGHT WIDTH OUT.f32
 // Runs one network input (uint8 RGB, HEIGHT x WIDTH, already padded) through the
 // model's graph and writes the head (NHWC) as float32: the float reference executor for
-// float32 models, the integer executor (dequantized output) for integer ones. Used by
+// float32 models, the integer executor (dequantized output) for integer ones. A multi-exit
+// model writes every exit's head, exit 0 first, one after the other. Used by
 // tools/tests/test_cpp_head.py to hold the C++ paths against PyTorch.
 #include <cstdio>
 #include <cstdlib>
@@ -37,23 +38,32 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "model rejected: %s\n", s.message);
     return 1;
   }
+  if (graph.exit_count() == 0) {
+    std::fprintf(stderr, "model has no head\n");
+    return 1;
+  }
   std::vector<float> out;
   if (graph.is_integer()) {
     static MemoryPlan plan;
     s = MemoryPlan::make(graph, h, w, Schedule::row_streamed, &plan);
     std::vector<uint64_t> arena(s.ok() ? plan.arena_bytes / 8 + 2 : 0);
-    IntegerOutput head{};
-    if (s.ok()) s = run_integer(graph, plan, reinterpret_cast<uint8_t*>(arena.data()), arena.size() * 8, rgb.data(), &head);
-    if (s.ok()) {
-      out.resize(head.shape.elements());
-      for (size_t i = 0; i < out.size(); ++i)
-        out[i] = float((head.dtype == DType::int16 ? head.as<int16_t>()[i] : head.as<int8_t>()[i]) *
-                       std::ldexp(1.0, -head.frac));
+    IntegerOutput last{};
+    uint8_t* a = reinterpret_cast<uint8_t*>(arena.data());
+    if (s.ok()) s = run_integer(graph, plan, a, arena.size() * 8, rgb.data(), &last);
+    for (int k = 0; s.ok() && k < graph.exit_count(); ++k) {
+      const IntegerOutput head = integer_value(graph, plan, a, graph.exit(k).value);
+      for (uint64_t i = 0; i < head.shape.elements(); ++i)
+        out.push_back(float((head.dtype == DType::int16 ? head.as<int16_t>()[i] : head.as<int8_t>()[i]) *
+                            std::ldexp(1.0, -head.frac)));
     }
   } else {
-    FloatTensor head;
-    s = FloatExecutor(graph).run(normalise_input(graph.info(), rgb.data(), h, w), &head);
-    out = head.data;
+    FloatTensor last;
+    std::vector<FloatTensor> values;
+    s = FloatExecutor(graph).run(normalise_input(graph.info(), rgb.data(), h, w), &last, &values);
+    for (int k = 0; s.ok() && k < graph.exit_count(); ++k) {
+      const std::vector<float>& d = values[size_t(graph.exit(k).value)].data;
+      out.insert(out.end(), d.begin(), d.end());
+    }
   }
   if (!s.ok()) {
     std::fprintf(stderr, "run failed: %s\n", s.message);

@@ -1,5 +1,6 @@
 // Digest section: the whole detector — FaceDetector on a synthetic face model (random
-// weights, width 0.35, 5 templates, int16 and int8 activations, both paddings) and a
+// weights, width 0.35, 5 templates, int16 and int8 activations, both paddings; and a
+// three-exit model) and a
 // deterministic synthetic image, multi-scale, low threshold so decode, the candidate
 // heap and NMS all see many boxes. The complete box list (coordinates, logits, Q30
 // scores) is digested: host at every SIMD level == rv64imac == rv64imafc.
@@ -71,5 +72,18 @@ inline void digest_detect(tinyq_test::Digest& d) {
   o.activation_dtype = DType::int16;
   o.padding = PaddingMode::symmetric;
   o.seed = 23;
+  digest_detect_detail::run_one(d, o);
+  // A multi-exit model (output exits): heads at strides 8, 16, 32 (taps 18, 39, 40),
+  // row-streamed plan with a fused depthwise + project after a tapped expand.
+  o = tinyq_test::SyntheticOptions{};
+  o.output = tinyq::model::OutputVariant::exits;
+  o.exit_count = 3;
+  o.exit_tap[0] = 18;
+  o.exit_tap[1] = 39;
+  o.exit_tap[2] = 40;
+  o.exit_templates[0] = 3;
+  o.exit_templates[1] = 2;
+  o.exit_templates[2] = 2;
+  o.seed = 24;
   digest_detect_detail::run_one(d, o);
 }

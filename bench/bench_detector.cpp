@@ -6,8 +6,10 @@
 // sums, pre-shifted epilogues), so a synthetic model would time other code. Without the
 // files a synthetic model of the same structure is used (label "synthetic"). The integer
 // detector runs both memory schedules (0 = layer by layer, 1 = row-streamed fused blocks).
-// BM_detect_photo times what tinyq-detect runs per photo: the default 0.5x/1x/2x scales
-// (tiled past 2048 px), layer by layer, on a real photo resized to 640x480 and 1280x720
+// BM_detect_photo times what tinyq-detect runs per photo: each model's default scales
+// (0.5x/1x/2x for the paper-mode models, one 1x pass for the multi-exit
+// models/face_mnv2_a050_multi.auto.tqw; tiled past 2048 px), layer by layer, on a real
+// photo resized to 640x480 and 1280x720
 // (TINYQ_BENCH_PHOTO, default the first WIDER val image of ../shared; noise without it,
 // label "noise"), with 1 thread and every core (examples/detect/thread_pool.h).
 //   bench_detector --benchmark_min_time=0.5
@@ -74,6 +76,32 @@ std::vector<uint8_t> image(int side) {
   return img;
 }
 
+// Models of BM_detect_photo: 0 = a100 OutA, 1 = a050 OutA (paper mode, 3 scales),
+// 2 = a050 multi-exit (one pass). Without the file, the multi-exit one is synthetic too.
+const char* const kPhotoModelNames[3] = {"a100_outA", "a050_outA", "a050_multi"};
+bool multi_synthetic = false;
+const Buffer& photo_model(int id) {
+  if (id < 2) return model(id == 0 ? 1000 : 500);
+  static Buffer b;
+  if (b.size == 0 && !read_model(TINYQ_MODEL_DIR "/face_mnv2_a050_multi.auto.tqw", b)) {
+    multi_synthetic = true;
+    tinyq_test::SyntheticOptions o;
+    o.width_per_mille = 500;
+    o.output = tinyq::model::OutputVariant::exits;
+    o.weight_dtype = tinyq::model::DType::int16;
+    o.exit_count = 3;
+    o.exit_tap[0] = 18;  // expanded_conv_6/expand, stride 8
+    o.exit_tap[1] = tinyq::model::kOutALayer;
+    o.exit_tap[2] = 40;  // expanded_conv_13/depthwise, stride 32
+    o.exit_templates[0] = 13;
+    o.exit_templates[1] = 8;
+    o.exit_templates[2] = 4;
+    b = tinyq_test::synthetic_buffer(o, 16u << 20);
+  }
+  return b;
+}
+bool photo_model_synthetic(int id) { return id < 2 ? synthetic[id] : multi_synthetic; }
+
 tinyq::DetectOptions one_scale(int schedule = 1) {
   tinyq::DetectOptions o;
   o.num_scales = 1;
@@ -129,13 +157,13 @@ std::vector<uint8_t> photo(int w, int h) {
 }
 
 void BM_detect_photo(benchmark::State& state) {
-  const int w = int(state.range(0)), h = w == 640 ? 480 : 720, width = int(state.range(1));
+  const int w = int(state.range(0)), h = w == 640 ? 480 : 720, id = int(state.range(1));
   const int threads = state.range(2) == 0 ? std::max(1, int(std::thread::hardware_concurrency())) : int(state.range(2));
-  const Buffer& b = model(width);
+  const Buffer& b = photo_model(id);
   static tinyq::FaceDetector det;
   if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
   const auto img = photo(w, h);
-  tinyq::DetectOptions o;  // the CLI's: 0.5x, 1x, 2x
+  tinyq::DetectOptions o = det.default_options();  // the CLI's scales for this model
   o.schedule = tinyq::model::Schedule::layer_by_layer;
   size_t need = 0;
   if (!det.arena_bytes(w, h, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }
@@ -151,7 +179,7 @@ void BM_detect_photo(benchmark::State& state) {
   }
   state.counters["threads"] = threads;
   state.counters["faces"] = count;
-  state.SetLabel(std::string(synthetic[width == 1000 ? 0 : 1] ? "synthetic model" : "shipped model") +
+  state.SetLabel(std::string(kPhotoModelNames[id]) + (photo_model_synthetic(id) ? " synthetic" : " shipped") +
                  (photo_noise ? ", noise" : ", photo"));
 }
 
@@ -176,8 +204,8 @@ BENCHMARK(BM_integer_frame)
     ->ArgsProduct({{224, 500}, {1000, 500}, {0, 1}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_detect_photo)
-    ->ArgNames({"w", "width", "threads"})
-    ->ArgsProduct({{640, 1280}, {1000, 500}, {1, 0}})  // threads 0 = every core
+    ->ArgNames({"w", "model", "threads"})
+    ->ArgsProduct({{640, 1280}, {0, 1, 2}, {1, 0}})  // model: kPhotoModelNames; threads 0 = every core
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_float_reference_frame)

@@ -119,6 +119,9 @@ class TestYuNetDecoder(unittest.TestCase):
             peer.decode_yunet_n_grid(self.outputs(64, 32), 32, 64 + 32)
 
 
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models")
+
+
 class TestMacs(unittest.TestCase):
     def test_conv_macs_from_layer_shapes(self):
         layers = [("Convolution", [np.zeros((16, 3, 3, 3))], [(1, 16, 10, 10)]),
@@ -136,11 +139,14 @@ class TestMacs(unittest.TestCase):
         self.assertEqual(peer.tinyq_network_pixels(100, 50), 64 * 32 + 112 * 64 + 208 * 112)
         self.assertEqual(peer.tinyq_network_pixels(512, 512), 256 ** 2 + 512 ** 2 + 1024 ** 2)
 
-    def test_alpha_from_name(self):
-        self.assertEqual(peer.alpha_of("x/face_mnv2_a050_outA.auto.tqw"), 0.5)
-        self.assertEqual(peer.alpha_of("face_mnv2_a100_outA.q9.tqw"), 1.0)
-        with self.assertRaises(SystemExit):
-            peer.alpha_of("other.tqw")
+    def test_model_cost_of_the_shipped_files_equals_the_layer_table(self):
+        # The per-file count (weight shapes) agrees with the layer-table count for the paper-mode models,
+        # and a paper-mode file runs the three scales at stride 16.
+        for alpha, name in ((1.0, "face_mnv2_a100_outA.auto.tqw"), (0.5, "face_mnv2_a050_outA.auto.tqw")):
+            per_px, scales, stride = peer.tinyq_model_cost(os.path.join(MODELS, name))
+            self.assertAlmostEqual(per_px, peer.tinyq_macs_per_net_pixel(alpha), delta=1e-6 * per_px)
+            self.assertEqual(scales, (0.5, 1.0, 2.0))
+            self.assertEqual(stride, 16)
 
     @unittest.skipUnless(os.path.exists(os.path.join(DEFAULT_DATA, "teachers", "yunet_n_2023")),
                          "../shared/data/teachers absent: YuNet-n cv2.dnn MAC count not checked")

@@ -5,7 +5,8 @@ each size (--sizes: `native`, or `640` = resized so the longer side is 640 px, c
 INTER_AREA down, written as PNG so both detectors read the same pixels; GT boxes scaled per axis):
 
   tinyq  `tinyq-detect --model M --threads T --threshold S --json` (every other option at the CLI default:
-         scales 0.5,1,2, NMS 0.3). Time per image: the CLI's own timer around detect() (cli_runner.py).
+         the model's scales (0.5,1,2 for paper-mode models, one 1x pass for multi-exit ones), NMS 0.3).
+         Time per image: the CLI's own timer around detect() (cli_runner.py).
   YuNet  teachers/yunet_n_2023/yunet_n_640_640.onnx through cv2.dnn with cv2.setNumThreads(T). Input sized
          to the image as OpenCV's FaceDetectorYN does: the picture itself, zero-padded bottom/right to a
          multiple of 32 (cv2.dnn reshapes the 640x640 graph; each stride's grid is then (W/s) x (H/s)).
@@ -15,9 +16,10 @@ INTER_AREA down, written as PNG so both detectors read the same pixels; GT boxes
 AP: eval.py's voc_ap (VOC all-point, IoU >= 0.5, invalid boxes don't care) over the detections >= S
 (default 0.03, as eval.py / eval_cpp.py). Median ms over the images of a set and size.
 MACs per pixel (multiply-accumulates of the convolutions per pixel of the image given to the detector):
-  tinyq  layer_table.py's MobileNetV2 to output A + the 1x1 head, per network-input pixel (exact for
-         sides that are multiples of 16: the counts of model::graph_macs), times the network pixels of
-         the three scales (tiling.h's network_input: round(side * s), padded up to 16, at least 32).
+  tinyq  every conv of the weights file (its weight shapes; each layer's stride from layer_table.py, each
+         exit head's from head/exits), per network-input pixel (exact for sides that are multiples of the
+         head stride: the counts of model::graph_macs), times the network pixels of the model's scales
+         (tiling.h's network_input: round(side * s), padded up to the head stride, at least 32).
   YuNet  from the ONNX graph's Convolution layers as cv2.dnn loads them: sum over layers of output
          elements x (weights per output channel), shapes from net.getLayersShapes at the padded input.
 
@@ -42,6 +44,7 @@ from .detector import nms
 from .eval import voc_ap
 from .layer_table import layers
 from .teachers import FILES as TEACHER_FILES
+from .weights_file import read_weights_file
 
 YUNET_STRIDES = (8, 16, 32)
 YUNET_ALIGN = 32
@@ -188,25 +191,42 @@ def tinyq_macs_per_net_pixel(alpha):
     return total + HEAD_OUTPUTS * head_cin / (stride * stride)
 
 
-def tinyq_network_pixels(w, h, scales=TINYQ_SCALES):
+def tinyq_model_cost(model_path):
+    """(conv MACs per network-input pixel, default scales, padding stride) of a weights file: every
+    `<layer>/weights` (OHWI conv: cout*kh*kw*cin per output pixel; 1HWC depthwise: 9*C) over its stride^2."""
+    meta, tensors = read_weights_file(model_path)
+    stride, strides = 1, {}
+    for l in layers(meta["width"] / 1000.0, "B"):
+        stride *= l["stride"]
+        strides[l["name"]] = stride
+    exits = int(meta.get("head_exits", 0))
+    head_stride = int(meta.get("head_stride") or (32 if meta["output"] == "B" else 16))
+    if exits:
+        for k, row in enumerate(np.asarray(tensors["head/exits"][0]).reshape(exits, 3)):
+            strides["head_%d" % k] = int(row[1])
+    else:
+        strides["head"] = head_stride
+    total = 0.0
+    for name, (arr, _quant, _frac) in tensors.items():
+        if not name.endswith("/weights"):
+            continue
+        layer = name[:-len("/weights")]
+        o, kh, kw, i = arr.shape
+        per_pixel = 9 * i if layer.endswith("/depthwise") else o * kh * kw * i
+        total += per_pixel / float(strides[layer] ** 2)
+    return total, ((1.0,) if exits else TINYQ_SCALES), head_stride
+
+
+def tinyq_network_pixels(w, h, scales=TINYQ_SCALES, stride=TINYQ_STRIDE):
     """Network-input pixels of one detect() at the given scales (tiling.h's network_input; no tiling
     below 2048 px a side, which every image here stays under)."""
     def scaled(v, s):
         return max(1, (v * int(round(s * 256)) + 128) >> 8)
 
     def padded(v):
-        return max(32, -(-v // TINYQ_STRIDE) * TINYQ_STRIDE)
+        return max(32, -(-v // stride) * stride)
 
     return sum(padded(scaled(w, s)) * padded(scaled(h, s)) for s in scales)
-
-
-def alpha_of(model_path):
-    name = os.path.basename(model_path)
-    if "_a050_" in name:
-        return 0.5
-    if "_a100_" in name:
-        return 1.0
-    raise SystemExit("cannot tell the width of '%s' (expected _a050_ or _a100_ in the name)" % name)
 
 
 # ---- the run ----------------------------------------------------------------------------------------------
@@ -269,7 +289,6 @@ def main(argv=None):
                 gts = [g for _, g, _ in items]
                 sizes = [wh for _, _, wh in items]
                 img_px = sum(w * h for w, h in sizes)
-                net_px = sum(tinyq_network_pixels(w, h) for w, h in sizes)
                 if yunet:
                     pads = [(-(-w // YUNET_ALIGN) * YUNET_ALIGN, -(-h // YUNET_ALIGN) * YUNET_ALIGN) for w, h in sizes]
                     macs_px = sum(yunet.conv_macs(pw, ph) for pw, ph in pads) / img_px
@@ -290,7 +309,9 @@ def main(argv=None):
                         print(markdown(rows[-1:]).splitlines()[-1], flush=True)
                         save()
                 for model, thread_list in specs:
-                    macs_px = tinyq_macs_per_net_pixel(alpha_of(model)) * net_px / img_px
+                    per_net_px, scales, pad = tinyq_model_cost(model)
+                    net_px = sum(tinyq_network_pixels(w, h, scales, pad) for w, h in sizes)
+                    macs_px = per_net_px * net_px / img_px
                     for t in thread_list:
                         dets, ms, _cmd = run_tinyq(args.detect, model, paths, threshold=args.score_thr, threads=t)
                         rows.append(row("tinyq " + os.path.basename(model), t, set_name, size, dets, gts, ms, macs_px))

@@ -27,7 +27,8 @@ import torch
 
 from . import DEFAULT_DATA, REPO_ROOT
 from .data import EVAL_SETS, image_of, load_items
-from .detector import anchors_for, decode, head_to_flat, load_npz, nms, pad_to_multiple
+from .detector import anchors_for, decode, head_to_flat, nms, pad_to_multiple
+from .multi_exit import detect_single_pass, load_any as load_npz
 from .templates import HR_RES101_TEMPLATES, NUM_TEMPLATES
 
 SUBSETS = (("all", 0.0), ("w>=10", 10.0), ("w>=16", 16.0))
@@ -45,6 +46,9 @@ def template_gate(scale, gate):
 
 
 def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_scale=3000, gate="none"):
+    """A multi-exit model (multi_exit.py) ignores scales and gate: one pass at 1x over all its exits."""
+    if getattr(model, "is_multi_exit", False):
+        return detect_single_pass(model, img, score_thr, nms_thr, max_per_scale)
     h, w = img.shape[:2]
     all_b, all_s = [], []
     for s in scales:
@@ -248,6 +252,8 @@ def main(argv=None):
         model = load_npz(mp)
         tagm = os.path.splitext(os.path.basename(mp))[0]
         name = "%s float scales %s gate %s" % (tagm, args.scales, args.gate)
+        if getattr(model, "is_multi_exit", False):
+            name = "%s float single pass 1x, %d exits" % (tagm, len(model.exits))
         if not args.no_float:
             results[name] = report(name, evaluate_model(model, items, scales, args.score_thr, args.nms), gts)
         for mode in [m for m in args.wq.split(",") if m]:

@@ -107,9 +107,9 @@ class MultiExitDetector(nn.Module):
             outs.append(o)
         return (outs, taps) if return_taps else outs
 
-    def init_from_single(self, d):
-        """Backbone from a FaceDetector npz dict (OutA cut), exits whose templates are Tiny-Face templates at
-        scale 1 (stride 16) take the rows of that head; a backbone layer missing from `d` (after OutA) that is
+    def init_from_single(self, d, copy_rows=None):
+        """Backbone from a FaceDetector npz dict (OutA cut); the exits in `copy_rows` (default: the exit on
+        OutA) take the rows of its head for their Tiny-Face templates (score rows t, tx rows 25 + t, ...); a backbone layer missing from `d` (after OutA) that is
         a depthwise becomes a 3x3 mean filter with zero bias (it then averages OutA cells). Exits with other
         templates keep N(0, 0.01) weights and get score bias log(0.01/0.99) (prior 1 %, so the fresh exits do
         not start with 0.5 on every anchor). Returns the names of the layers initialised as mean filters."""
@@ -126,10 +126,12 @@ class MultiExitDetector(nn.Module):
         hw = np.asarray(d["head/weights"], np.float32)[:, 0, 0, :]  # (125, C)
         hb = np.asarray(d["head/biases"], np.float32)
         T = hw.shape[0] // 5
+        if copy_rows is None:
+            copy_rows = [k for k, e in enumerate(self.exits) if e["name"] == "expanded_conv_13/expand"]
         with torch.no_grad():
-            for e, h in zip(self.exits, self.heads):
+            for k, (e, h) in enumerate(zip(self.exits, self.heads)):
                 rows = [v * T + int(t) for v in range(5) for t in e["source"]]
-                if e["name"] == "expanded_conv_13/expand" and min(e["source"]) >= 0:
+                if k in copy_rows and min(e["source"]) >= 0 and hw.shape[1] == h.weight.shape[1]:
                     h.weight.copy_(torch.from_numpy(hw[rows])[:, :, None, None])
                     h.bias.copy_(torch.from_numpy(hb[rows]))
                 else:

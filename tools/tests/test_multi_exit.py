@@ -133,6 +133,22 @@ class SinglePassDecode(unittest.TestCase):
         self.assertEqual(float(reg[1, (0 * 2 + 1) * 3 + 1, 3]), float(out[1, 4 * 3 + 1, 0, 1]))
 
 
+class MacCount(unittest.TestCase):
+    def test_analytic_macs_match_the_modules(self):
+        """conv_macs against a count taken from the torch convs' actual output shapes."""
+        from tinyq_tools.multi_exit import macs_multi_exit
+        m = MultiExitDetector(0.5)
+        counted = []
+
+        def hook(mod, inp, out):
+            counted.append(out.numel() * mod.weight.shape[1] * mod.weight.shape[2] * mod.weight.shape[3])
+        for mod in list(m.backbone.convs.values()) + list(m.heads):
+            mod.register_forward_hook(hook)
+        with torch.no_grad():
+            m(torch.zeros(1, 3, 96, 128))
+        self.assertEqual(macs_multi_exit(m, 90, 110), sum(counted))  # 90 x 110 pads to 96 x 128
+
+
 class PerExitAssignment(unittest.TestCase):
     def test_small_face_is_positive_on_exit0_only(self):
         ex = default_exits(0.5)

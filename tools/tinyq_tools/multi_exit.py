@@ -243,3 +243,38 @@ def detect_single_pass(model, img, score_thr=0.03, nms_thr=0.3, max_per_exit=300
     b, s = b[ok], s[ok]
     keep = nms(b, s, nms_thr)
     return b[keep], s[keep]
+
+
+def conv_macs(alpha, h, w, last_layer, heads):
+    """Multiply-accumulates of the convolutions of Conv .. `last_layer` on an h x w input (TF SAME sizes,
+    out = ceil(in / stride)) plus 1x1 heads `heads` = [(layer name it reads, output channels)]."""
+    total, size, at = 0, (h, w), {}
+    for l in layer_table.layers(alpha, "B"):
+        size = (-(-size[0] // l["stride"]), -(-size[1] // l["stride"]))
+        per_out = l["k"] * l["k"] * (1 if l["kind"] == "dw" else l["cin"])
+        total += size[0] * size[1] * l["cout"] * per_out
+        at[l["name"]] = (size, l["cout"])
+        if l["name"] == last_layer:
+            break
+    for name, cout in heads:
+        (fh, fw), cin = at[name]
+        total += fh * fw * cin * cout
+    return total
+
+
+def macs_multi_exit(model, h, w):
+    """One pass of `model` (MultiExitDetector) on an h x w image padded to its largest stride."""
+    m = model.pad_multiple
+    H, W = -(-h // m) * m, -(-w // m) * m
+    return conv_macs(model.alpha, H, W, model.tap_names[-1],
+                     [(e["name"], 5 * len(e["templates"])) for e in model.exits])
+
+
+def macs_outA_scales(alpha, h, w, scales=(0.5, 1.0, 2.0), templates=25):
+    """The OutA detector run at every scale (eval.py: resize, pad to 16), all 125 head channels."""
+    total = 0
+    for s in scales:
+        nh, nw = max(16, int(round(h * s))), max(16, int(round(w * s)))
+        total += conv_macs(alpha, -(-nh // 16) * 16, -(-nw // 16) * 16, "expanded_conv_13/expand",
+                           [("expanded_conv_13/expand", 5 * templates)])
+    return total

@@ -257,6 +257,46 @@ class TestResume(unittest.TestCase):
                         moved |= k in i0.files and not np.array_equal(a[k], i0[k])
                 self.assertTrue(moved, "training changed no weight")
 
+    def test_multi_exit_with_teacher_stop_and_resume(self):
+        """train.py --multi (eq. (4) on every exit + 3-scale distillation): stop + resume = uninterrupted, and
+        the result is a multi-exit npz whose every head moved."""
+        import torch
+        from tinyq_tools.detector import FaceDetector, save_npz
+        from tinyq_tools import train
+        with tempfile.TemporaryDirectory() as d:
+            wd = os.path.join(d, "data", "wider_val_200")
+            os.makedirs(wd)
+            ann, split = "", ""
+            rng = np.random.default_rng(1)
+            for k in range(3):
+                cv2.imwrite(os.path.join(wd, "i%d.jpg" % k), rng.integers(0, 255, (96, 128, 3), dtype=np.uint8))
+                ann += "i%d.jpg\n2\n%d 20 40 44 0 0 0 0 0 0\n30 30 12 14 0 0 0 0 0 0\n" % (k, 20 + 10 * k)
+                split += "i%d.jpg train\n" % k
+            write(os.path.join(wd, "annotations.txt"), ann)
+            write(os.path.join(wd, "split.txt"), split)
+            torch.manual_seed(0)
+            init = os.path.join(d, "init.npz")
+            save_npz(FaceDetector(alpha=0.35), init)
+            common = ["--data", os.path.join(d, "data"), "--mix", "wider_train:1", "--alpha", "0.35", "--multi",
+                      "--init", init, "--teacher", init, "--epochs", "2", "--iters-per-epoch", "2", "--batch", "2",
+                      "--size", "64", "--threads", "1"]
+            train.main(common + ["--out", os.path.join(d, "a.npz"), "--state-dir", os.path.join(d, "sa"), "--tag", "t"])
+            sb = os.path.join(d, "sb")
+            train.main(common + ["--out", os.path.join(d, "b.npz"), "--state-dir", sb, "--tag", "t",
+                                 "--stop-after-batches", "3"])
+            train.main(common + ["--out", os.path.join(d, "b.npz"), "--state-dir", sb, "--tag", "t", "--resume"])
+            with np.load(os.path.join(d, "a.npz")) as a, np.load(os.path.join(d, "b.npz")) as b:
+                self.assertEqual(sorted(a.files), sorted(b.files))
+                self.assertIn("meta/exits", a.files)
+                for k in a.files:
+                    np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+                m0 = train.MultiExitDetector(0.35)
+                with np.load(init) as i0:
+                    m0.init_from_single({k: i0[k] for k in i0.files})
+                d0 = m0.to_npz_dict()
+                for k in range(3):
+                    self.assertFalse(np.array_equal(a["head_%d/weights" % k], d0["head_%d/weights" % k]), k)
+
 
 if __name__ == "__main__":
     unittest.main()

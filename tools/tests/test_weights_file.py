@@ -148,5 +148,117 @@ class WeightsFileTest(unittest.TestCase):
                 wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "x.tqw"), "auto")
 
 
+
+class MultiExitFileTest(unittest.TestCase):
+    """The 'exits' variant (output_variant 4, version 1.1): header bytes, tensor names and order, activation
+    points, one head frac, round trip of the values."""
+    TAPS = (18, 39, 40)  # expanded_conv_6/expand (s8), expanded_conv_13/expand (s16), expanded_conv_13/depthwise (s32)
+
+    def make(self, tmp):
+        import json
+        import torch
+        from tinyq_tools.multi_exit import MultiExitDetector, save_npz
+        torch.manual_seed(0)
+        m = MultiExitDetector(0.5)
+        with torch.no_grad():
+            for p in m.parameters():
+                p.normal_(0, 0.1)
+        save_npz(m, os.path.join(tmp, "m.npz"))
+        acts = {"input": {"maxabs": 1.0}}
+        for n, k, ci, co, st, r6, res in wf.conv_layers(500, "exits", self.TAPS):
+            acts[n] = {"maxabs": 3.0}
+            if res:
+                acts[n + "/add"] = {"maxabs": 5.0}
+        acts.update({"head_0": {"maxabs": 7.0}, "head_1": {"maxabs": 20.0}, "head_2": {"maxabs": 2.0}})
+        with open(os.path.join(tmp, "q.json"), "w") as f:
+            json.dump({"activations": acts}, f)
+        return m
+
+    def test_activation_point_order(self):
+        pts = wf.activation_points(500, "exits", exit_taps=self.TAPS)
+        self.assertEqual(pts[0], "input")
+        i0 = pts.index("expanded_conv_6/expand")
+        self.assertEqual(pts[i0 + 1], "head_0")
+        self.assertEqual(pts[pts.index("expanded_conv_13/expand") + 1], "head_1")
+        self.assertEqual(pts[-2:], ["expanded_conv_13/depthwise", "head_2"])
+        self.assertEqual(pts[pts.index("expanded_conv_5/project") + 1], "expanded_conv_5/add")
+        # 41 conv layers (Conv .. expanded_conv_13/depthwise), the adds of blocks 2, 4, 5, 7, 8, 9, 11, 12, 3 heads
+        self.assertEqual(len(pts), 1 + 41 + 8 + 3)
+        # a tapped residual project: its head follows the add
+        p2 = wf.activation_points(500, "exits", exit_taps=(8,))  # expanded_conv_2/project, residual
+        self.assertEqual(p2[-3:], ["expanded_conv_2/project", "expanded_conv_2/add", "head_0"])
+
+    def test_round_trip(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            m = self.make(tmp)
+            n = wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "a.tqw"), "auto",
+                                   os.path.join(tmp, "q.json"))
+            with open(os.path.join(tmp, "a.tqw"), "rb") as f:
+                b = f.read()
+            self.assertEqual(len(b), n)
+            self.assertEqual(struct.unpack_from("<HH", b, 4), (1, 1))
+            self.assertEqual(b[32], 4)
+            self.assertEqual(b[35] & 1, 1)
+            self.assertEqual(struct.unpack_from("<HBB", b, 44), (25, 5, 0))
+            self.assertEqual(struct.unpack_from("<H", b, 48)[0], 32)
+            self.assertEqual(b[50], 3)
+            self.assertEqual(b[51:64], bytes(13))
+            meta, t = wf.read_weights_file(b)
+            self.assertEqual((meta["output"], meta["head_exits"], meta["head_stride"]), ("exits", 3, 32))
+            names = list(t)
+            for gone in ("head/weights", "head/biases", "head/templates", "head/template_scales",
+                         "expanded_conv_13/project/weights"):
+                self.assertNotIn(gone, names)
+            self.assertEqual(names.index("head_0/weights"), names.index("expanded_conv_6/expand/biases") + 1)
+            self.assertEqual(names.index("head_1/weights"), names.index("expanded_conv_13/expand/biases") + 1)
+            self.assertEqual(names.index("head_2/weights"), names.index("expanded_conv_13/depthwise/biases") + 1)
+            self.assertEqual(names[-5:], ["head_0/templates", "head_1/templates", "head_2/templates", "head/exits",
+                                          "activation_frac_bits"])
+            np.testing.assert_array_equal(t["head/exits"][0], [[18, 8, 13], [39, 16, 8], [40, 32, 4]])
+            self.assertEqual(t["head/exits"][0].dtype, np.int32)
+            self.assertEqual(t["head/exits"][1:], (1, 0))
+            self.assertEqual(t["head_0/weights"][0].shape, (65, 1, 1, 96))
+            self.assertEqual(t["head_2/biases"][0].shape, (20,))
+            tp, _, frac = t["head_0/templates"]
+            self.assertEqual(frac, 4)
+            np.testing.assert_allclose(tp / 16.0, m.exits[0]["templates"], atol=1 / 32)
+            w, _, wfr = t["head_1/weights"]
+            ref = m.heads[1].weight.detach().numpy().transpose(0, 2, 3, 1)
+            self.assertLessEqual(np.abs(w * 2.0 ** -wfr - ref).max(), 2.0 ** -wfr)
+            fr = t["activation_frac_bits"][0]
+            pts = wf.activation_points(500, "exits", exit_taps=self.TAPS)
+            self.assertEqual(len(fr), len(pts))
+            heads = [int(fr[pts.index("head_%d" % k)]) for k in range(3)]
+            self.assertEqual(heads, [wf.frac_for_range(20.0, 16, 0, 15)] * 3)  # the smallest: max |head_1| = 20
+            self.assertEqual(int(fr[pts.index("expanded_conv_5/add")]), wf.frac_for_range(5.0, 16, 0, 15))
+            # head_0's bias frac is at most the frac of its input (expanded_conv_6/expand) + its weight frac
+            _, _, bfr = t["head_0/biases"]
+            self.assertLessEqual(bfr, int(fr[pts.index("expanded_conv_6/expand")]) + t["head_0/weights"][2])
+            # an old-style file keeps version 1.0 and byte 50 = 0
+            ob = wf.weights_file_bytes(dict(width=500, head_templates=25), [("x", np.zeros(2, np.float32), None)])
+            self.assertEqual((struct.unpack_from("<HH", ob, 4), ob[50]), ((1, 0), 0))
+
+    def test_rejects_bad_exits(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            self.make(tmp)
+            with np.load(os.path.join(tmp, "m.npz")) as z:
+                d = {k: z[k] for k in z.files}
+            d["meta/exits"] = d["meta/exits"].copy()
+            d["meta/exits"][0, 1] = 16  # stride does not match the tap
+            np.savez(os.path.join(tmp, "bad.npz"), **d)
+            with self.assertRaises(ValueError):
+                wf.export_detector(os.path.join(tmp, "bad.npz"), os.path.join(tmp, "x.tqw"), "q8")
+            with self.assertRaises(ValueError):  # no gating for multi-exit
+                wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "x.tqw"), "q8", gate="tinyface")
+            with self.assertRaises(ValueError):  # auto without the calibrated head ranges
+                import json
+                with open(os.path.join(tmp, "q2.json"), "w") as f:
+                    json.dump({"activations": {"input": {"maxabs": 1.0}}}, f)
+                wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "x.tqw"), "auto",
+                                   os.path.join(tmp, "q2.json"))
+
+
 if __name__ == "__main__":
     unittest.main()

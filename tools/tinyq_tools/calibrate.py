@@ -12,8 +12,10 @@ Q formats (the paper's notation Q<m,n>: m integer bits, n fraction bits, 1 sign 
   (max|v| = 0 gives the largest n.)  A value v is stored as q = clamp(round(v * 2^n), -2^(w-1), 2^(w-1)-1).
 
 Activation ranges are measured over the training images (wider_val_200 train split + dlib) at
-inference scale 1x (images padded to a multiple of 16), every layer output after ReLU6, each
-project output of a residual block before the add, the add output, the input and the head.
+inference scale 1x (images padded to a multiple of 16; of the largest exit stride for a multi-exit model),
+every layer output after ReLU6, each project output of a residual block before the add, the add output,
+the input and the head (every `head_<k>` of a multi-exit model; weights_file.py then gives all heads the
+smallest of their fracs).
 
 Simulations (PyTorch, float arithmetic):
   weights-only (the paper's mode): weights and biases rounded/saturated to the format, float
@@ -32,7 +34,8 @@ import torch
 
 from . import DEFAULT_DATA
 from .data import load_set
-from .detector import load_npz, pad_to_multiple
+from .detector import pad_to_multiple
+from .multi_exit import load_any as load_npz
 
 UNIFORM = {"Q9": 9, "Q8": 8, "Q7": 7, "Q6": 6}
 
@@ -53,7 +56,10 @@ def quantize_tensor(v, frac, word=16):
 def _conv_modules(model):
     """(name, nn.Conv2d) for every conv incl. the head, TF-slim names."""
     out = [(s["name"], model.backbone.conv(s["name"])) for s in model.backbone.specs]
-    out.append(("head", model.head))
+    if getattr(model, "is_multi_exit", False):
+        out += [("head_%d" % k, h) for k, h in enumerate(model.heads)]
+    else:
+        out.append(("head", model.head))
     return out
 
 
@@ -93,6 +99,8 @@ def install_act_quant(model, mode, act_ranges):
             n = auto_frac_bits(act_ranges[name]["maxabs"], word)
         return quantize_tensor(x, n, word)
     model.backbone.act_hook = hook
+    if getattr(model, "is_multi_exit", False):
+        return model  # the multi-exit forward applies act_hook to every head_<k> itself
     orig_head = model.head.forward
 
     def head_fwd(x):
@@ -121,7 +129,7 @@ def activation_ranges(model, items, scale=1.0, max_images=0):
         img = it["img"]
         if scale != 1.0:
             img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-        img = pad_to_multiple(img)
+        img = pad_to_multiple(img, getattr(model, "pad_multiple", 16))
         x = torch.from_numpy(img).float().sub_(128).div_(128).permute(2, 0, 1)[None].contiguous()
         with torch.no_grad():
             _, taps = model(x, return_taps=True)
@@ -215,7 +223,7 @@ def main(argv=None):
     ar = activation_ranges(model, items, args.scale, args.max_images)
     out = dict(model=os.path.basename(args.model), calibration=dict(
         images="wider_val_200 train split + dlib_faces_train (%d images)" % (args.max_images or len(items)),
-        scale=args.scale, padding="bottom/right to a multiple of 16 with pixel 128"),
+        scale=args.scale, padding="bottom/right to a multiple of %d with pixel 128" % getattr(model, "pad_multiple", 16)),
         rule=dict(auto16="n = clip(15 - ceil(log2(max|v|)), 0, 15)", auto8="n = clip(7 - ceil(log2(max|v|)), 0, 7)",
                   uniform="Q9=Q<6,9>, Q8=Q<7,8>, Q7=Q<8,7>, Q6=Q<9,6>"),
         weights={}, activations={})

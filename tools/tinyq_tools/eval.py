@@ -20,6 +20,7 @@ of 16 at the bottom/right with pixel 128, run through the detector; detections (
 import argparse
 import json
 import os
+import time
 
 import cv2
 import numpy as np
@@ -27,7 +28,8 @@ import torch
 
 from . import DEFAULT_DATA, REPO_ROOT
 from .data import EVAL_SETS, image_of, load_items
-from .detector import anchors_for, decode, head_to_flat, load_npz, nms, pad_to_multiple
+from .detector import anchors_for, decode, head_to_flat, nms, pad_to_multiple
+from .multi_exit import detect_single_pass, load_any as load_npz
 from .templates import HR_RES101_TEMPLATES, NUM_TEMPLATES
 
 SUBSETS = (("all", 0.0), ("w>=10", 10.0), ("w>=16", 16.0))
@@ -45,6 +47,9 @@ def template_gate(scale, gate):
 
 
 def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_scale=3000, gate="none"):
+    """A multi-exit model (multi_exit.py) ignores scales and gate: one pass at 1x over all its exits."""
+    if getattr(model, "is_multi_exit", False):
+        return detect_single_pass(model, img, score_thr, nms_thr, max_per_scale)
     h, w = img.shape[:2]
     all_b, all_s = [], []
     for s in scales:
@@ -201,10 +206,13 @@ def report(name, dets, gts):
     return res
 
 
-def write_results_json(results, args, path):
-    """AP figures per detector and subset (no PR arrays), plus the command-line arguments."""
+def write_results_json(results, args, path, timing=None):
+    """AP figures per detector and subset (no PR arrays), plus the command-line arguments and, if given, the
+    Python float wall time per image of each detector (a sanity number, not a benchmark)."""
     out = {n: {s: dict(ap=v["ap"], npos=v["npos"], max_recall=v["max_recall"]) for s, v in r.items()}
            for n, r in results.items()}
+    if timing:
+        out["_python_float_ms_per_image"] = timing
     out["_args"] = vars(args)
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
@@ -244,12 +252,20 @@ def main(argv=None):
     items = load_items(args.set, args.data, eager=True)
     gts = [(it["boxes"], it["invalid"]) for it in items]
     results = {}
+    timing = {}
     for mp in args.model:
         model = load_npz(mp)
         tagm = os.path.splitext(os.path.basename(mp))[0]
         name = "%s float scales %s gate %s" % (tagm, args.scales, args.gate)
+        if getattr(model, "is_multi_exit", False):
+            name = "%s float single pass 1x, %d exits" % (tagm, len(model.exits))
         if not args.no_float:
-            results[name] = report(name, evaluate_model(model, items, scales, args.score_thr, args.nms), gts)
+            t0 = time.time()
+            dets = evaluate_model(model, items, scales, args.score_thr, args.nms)
+            timing[name] = 1000.0 * (time.time() - t0) / max(len(items), 1)
+            results[name] = report(name, dets, gts)
+            print("  python float: %.1f ms per image (%d images, %d threads)" % (timing[name], len(items),
+                                                                                args.threads), flush=True)
         for mode in [m for m in args.wq.split(",") if m]:
             from .calibrate import quantize_weights_only
             qm = load_npz(mp)
@@ -291,7 +307,7 @@ def main(argv=None):
         draw_pr(curves, args.plot, "PR, %s, %s, IoU 0.5" % (args.set, faces))
         print("wrote", args.plot)
     if args.json:
-        write_results_json(results, args, args.json)
+        write_results_json(results, args, args.json, timing)
     return results
 
 

@@ -52,16 +52,23 @@ def _mod_name(name):
 
 class MobileNetV2(nn.Module):
     """Backbone. `cut` = 'A' (stop after expanded_conv_13/expand, OutA), 'B' (Conv_1, OutB),
-    'C' (both, concatenated), 'classifier' (adds 7x7 avgpool + Logits 1x1 conv; returns logits)."""
+    'C' (both, concatenated), 'classifier' (adds 7x7 avgpool + Logits 1x1 conv; returns logits),
+    or `last_layer=<layer name>` (cut 'taps': the layers up to and including that one; use `run_taps`)."""
 
-    def __init__(self, alpha=1.0, cut="A", padding="same", num_classes=1001):
+    def __init__(self, alpha=1.0, cut="A", padding="same", num_classes=1001, last_layer=None):
         super().__init__()
         assert padding in ("same", "symmetric")
         self.alpha = alpha
         self.cut = cut
         self.padding = padding
         specs = layer_specs(alpha)
-        if cut == "A":
+        if last_layer is not None:
+            names = [sp["name"] for sp in specs]
+            if last_layer not in names:
+                raise ValueError("unknown layer %r" % (last_layer,))
+            self.cut = cut = "taps"
+            specs = specs[:names.index(last_layer) + 1]
+        elif cut == "A":
             idx = [i for i, s in enumerate(specs) if s["name"] == "expanded_conv_13/expand"][0]
             specs = specs[:idx + 1]
         self.specs = specs
@@ -96,14 +103,13 @@ class MobileNetV2(nn.Module):
             x = torch.clamp(x, 0.0, 6.0)
         return x
 
-    def forward(self, x, return_taps=False):
-        """x: N,3,H,W float, already normalised ((p-128)/128, RGB).
-        return_taps=True also returns a dict name->activation (for calibration)."""
-        taps = {} if return_taps else None
+    def _layers(self, x, taps, wanted=(), stop_after=None):
+        """Runs the layers in execution order; returns {name: block output} for the names in `wanted`
+        (a residual project's entry is its block output, after the add). Stops after `stop_after`."""
+        got = {}
+        block_in = None
         if taps is not None:
             taps["input"] = x
-        outA = None
-        block_in = None
         if self.act_hook is not None:
             x = self.act_hook("input", x)
         for s in self.specs:
@@ -121,10 +127,25 @@ class MobileNetV2(nn.Module):
                 x = self.act_hook(n + ("/add" if s.get("residual") else ""), x)
             if taps is not None:
                 taps[n + ("/add" if s.get("residual") else "")] = x
-            if n == "expanded_conv_13/expand":
-                outA = x
-                if self.cut == "A":
-                    break
+            if n in wanted:
+                got[n] = x
+            if n == stop_after:
+                break
+        return x, got
+
+    def run_taps(self, x, names, taps=None):
+        """Block outputs of the layers `names` (list, any order; list of tensors in that order).
+        `taps`: optional dict filled with every activation point (calibration)."""
+        _, got = self._layers(x, taps, set(names), stop_after=self.specs[-1]["name"])
+        return [got[n] for n in names]
+
+    def forward(self, x, return_taps=False):
+        """x: N,3,H,W float, already normalised ((p-128)/128, RGB).
+        return_taps=True also returns a dict name->activation (for calibration)."""
+        taps = {} if return_taps else None
+        x, got = self._layers(x, taps, ("expanded_conv_13/expand",),
+                              stop_after="expanded_conv_13/expand" if self.cut == "A" else None)
+        outA = got.get("expanded_conv_13/expand")
         if self.cut == "A":
             out = outA
         elif self.cut == "B":

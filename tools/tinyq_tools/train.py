@@ -49,6 +49,7 @@ import torch.nn.functional as F
 from . import DEFAULT_DATA, REPO_ROOT
 from .augment import augment  # noqa: F401  (re-exported: the single-image augmentation)
 from .detector import FaceDetector, anchors_for, head_to_flat, save_npz, load_npz
+from .multi_exit import MultiExitDetector, exit_anchors, exit_to_flat, load_multi_npz_dict
 from .imagenet_init import load_imagenet_dict, slice_to_alpha
 from .mobilenet_v2 import layer_specs
 from .sampling import DEFAULT_MIX, MixSampler, load_mix, parse_mix
@@ -96,6 +97,80 @@ def teacher_slice_dict(teacher_npz, alpha):
     return d
 
 
+def eq4_loss(score, reg, lab_l, tgt_l, rng, hard_frac, n=256):
+    """Paper eq. (4) for one map, averaged over the batch: (cls, reg, positives sampled)."""
+    cls_loss = 0.0
+    reg_loss = 0.0
+    npos_tot = 0
+    sc_np = score.detach().numpy()
+    for b in range(len(lab_l)):
+        pos, neg = sample(lab_l[b], rng, n, sc_np[b], hard_frac)
+        idx = np.concatenate([pos, neg])
+        y = torch.zeros(len(idx))
+        y[:len(pos)] = 1
+        cls_loss = cls_loss + F.binary_cross_entropy_with_logits(score[b, idx], y, reduction="sum") / max(len(idx), 1)
+        if len(pos):
+            t = torch.from_numpy(tgt_l[b][pos])
+            reg_loss = reg_loss + ((reg[b, pos] - t) ** 2).sum() / (len(pos) * 4)
+        npos_tot += len(pos)
+    return cls_loss / len(lab_l), reg_loss / len(lab_l), npos_tot
+
+
+def dense_distill(score, reg, t_score, t_reg, reg_thr):
+    """Dense score BCE against the teacher's probabilities + regression MSE where the teacher is confident."""
+    t_prob = torch.sigmoid(t_score)
+    d_cls = F.binary_cross_entropy_with_logits(score, t_prob, reduction="none").sum(1) / (1.0 + t_prob.sum(1))
+    m = (t_prob > reg_thr).float()
+    d_reg = (((reg - t_reg) ** 2).sum(2) * m).sum(1) / (4.0 * m.sum(1).clamp(min=1.0))
+    return (d_cls + d_reg).mean()
+
+
+def rescale_batch(x, scale):
+    """The eval.py resize on a normalised batch: 2x bilinear (cv2 INTER_LINEAR, half-pixel centres),
+    0.5x 2x2 mean (cv2 INTER_AREA at an exact factor 2), 1x as is."""
+    if scale == 1.0:
+        return x
+    if scale == 2.0:
+        return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    if scale == 0.5:
+        return F.avg_pool2d(x, 2)
+    raise ValueError("teacher scale must be 0.5, 1 or 2, got %g" % scale)
+
+
+def multi_exit_batch_loss(model, teacher, x, boxes_l, anchors_l, rng, args):
+    """Eq. (4) per exit (each exit's own anchors and Tiny-Face assignment, its own N = 256 sample), summed
+    over exits; with a teacher, + distill_weight * the dense distillation of each exit against the OutA
+    teacher run at scale 16/stride_k, restricted to exit k's Tiny-Face templates (the 3-scale inference)."""
+    outs = model(x)
+    cls_t, reg_t, dist_t = 0.0, 0.0, torch.zeros(())
+    npos = []
+    for k, (e, out, anchors) in enumerate(zip(model.exits, outs, anchors_l)):
+        T = len(e["templates"])
+        score, reg = exit_to_flat(out, T)
+        lab_l, tgt_l = [], []
+        for bx, ig in boxes_l:
+            lab, tgt = assign(anchors, bx, ig)
+            lab_l.append(lab)
+            tgt_l.append(tgt)
+        c, r, n = eq4_loss(score, reg, lab_l, tgt_l, rng, args.hard_frac)
+        cls_t, reg_t = cls_t + c, reg_t + r
+        npos.append(n)
+        if teacher is not None:
+            scale = 16.0 / e["stride"]
+            with torch.no_grad():
+                t_out = teacher.head(teacher.backbone(rescale_batch(x, scale)))
+            if t_out.shape[2:] != out.shape[2:]:
+                raise ValueError("teacher map %s at scale %g != exit %d map %s" % (
+                    tuple(t_out.shape[2:]), scale, k, tuple(out.shape[2:])))
+            n_, _, h, w = t_out.shape
+            src = torch.from_numpy(np.asarray(e["source"], np.int64))
+            t_sel = t_out.view(n_, 5, -1, h, w)[:, :, src].reshape(n_, 5 * T, h, w)
+            t_score, t_reg = exit_to_flat(t_sel, T)
+            dist_t = dist_t + dense_distill(score, reg, t_score, t_reg, args.distill_reg_thr)
+    loss = cls_t + args.lam * reg_t + args.distill_weight * dist_t
+    return loss, cls_t, reg_t, dist_t, npos
+
+
 def save_state(path, model, opt, epoch, it, elapsed, rng, args, counts):
     """Checkpoint written atomically (tmp + rename), so a kill during the write keeps the previous one."""
     torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, it=it, elapsed=elapsed,
@@ -130,6 +205,9 @@ def main(argv=None):
                     help="weight of the OutA feature hint (student OutA vs the teacher's first channels)")
     ap.add_argument("--init-teacher-slice", action="store_true",
                     help="init the student from the first-channels slice of --teacher instead of ImageNet")
+    ap.add_argument("--multi", action="store_true",
+                    help="train the multi-exit single-pass detector (multi_exit.py, default exits); needs --init; "
+                         "--teacher is then the OutA model run at 16/stride of each exit (its 3-scale inference)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default=None)
     ap.add_argument("--resume", action="store_true")
@@ -144,6 +222,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if (args.init_teacher_slice or args.hint_weight > 0) and not args.teacher:
         ap.error("--init-teacher-slice and --hint-weight need --teacher")
+    if args.multi and (args.init_teacher_slice or args.hint_weight > 0):
+        ap.error("--multi takes neither --init-teacher-slice nor --hint-weight")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     try:
@@ -167,9 +247,25 @@ def main(argv=None):
     say("%s  start: mix %s; images %s (%.1fs)" % (utc_now(), " ".join("%s %.3f" % kv for kv in sorted(mix.items())),
                                                   " ".join("%s %d" % (k, len(v)) for k, v in sets.items()),
                                                   time.time() - t0))
-    model = FaceDetector(alpha=args.alpha)
+    multi = args.multi
+    model = MultiExitDetector(alpha=args.alpha) if multi else FaceDetector(alpha=args.alpha)
     hint_channels = None  # teacher OutA channels the student's OutA stands for (None: the first C_s)
-    if args.init_teacher_slice:
+    if multi:
+        if not args.init:
+            ap.error("--multi needs --init (an OutA detector npz of the same width, or a multi-exit npz)")
+        with np.load(args.init) as z:
+            d = {k: z[k] for k in z.files}
+        if "meta/exits" in d:
+            model.load_state_dict(load_multi_npz_dict(d).state_dict())
+            say("init from the multi-exit npz", args.init)
+        else:
+            mf = model.init_from_single(d)
+            say("init from", args.init, "(backbone; exit 1 head = its rows t=%s; mean-filter init: %s)" % (
+                ",".join(str(t) for t in model.exits[1]["source"]), ", ".join(mf) or "none"))
+        say("exits: " + "; ".join("%d: %s stride %d, %d templates (Tiny-Face %s)" % (
+            k, e["name"], e["stride"], len(e["templates"]), ",".join(str(t) for t in e["source"]))
+            for k, e in enumerate(model.exits)))
+    elif args.init_teacher_slice:
         model.load_npz_dict(teacher_slice_dict(args.teacher, args.alpha))
         say("init from the first-channels slice of the teacher", args.teacher)
     elif args.init:
@@ -224,6 +320,11 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     fh = fw = -(-args.size // 16)
     anchors = anchors_for(fh, fw)
+    if multi:
+        if args.size % model.pad_multiple:
+            ap.error("--size must be a multiple of the largest exit stride (%d)" % model.pad_multiple)
+        anchors_l = [exit_anchors(e["stride"], e["templates"], args.size // e["stride"], args.size // e["stride"])
+                     for e in model.exits]
     total_steps = args.epochs * args.iters_per_epoch
     model.train()
     epoch = start_epoch
@@ -231,6 +332,7 @@ def main(argv=None):
     for epoch in range(start_epoch, args.epochs):
         te = time.time()
         stats = np.zeros(6)
+        pos_exit = 0.0
         first_it = start_it if epoch == start_epoch else 0
         next_it = first_it  # the first batch of this epoch not yet trained
         for it in range(first_it, args.iters_per_epoch):
@@ -246,53 +348,41 @@ def main(argv=None):
             cos = 0.5 * (1 + math.cos(math.pi * progress))
             for g in opt.param_groups:
                 g["lr"] = g["base_lr"] * warm * (0.02 + 0.98 * cos)
-            imgs, lab_l, tgt_l = [], [], []
+            imgs, lab_l, tgt_l, boxes_l = [], [], [], []
             for b in range(args.batch):
                 im, bx, ig, src = sampler.make_sample(args.size, rng)
                 counts[src] = counts.get(src, 0) + 1
-                lab, tgt = assign(anchors, bx, ig)
                 imgs.append(im)
-                lab_l.append(lab)
-                tgt_l.append(tgt)
+                boxes_l.append((bx, ig))
+                if not multi:
+                    lab, tgt = assign(anchors, bx, ig)
+                    lab_l.append(lab)
+                    tgt_l.append(tgt)
             x = torch.from_numpy(np.stack(imgs)).float().sub_(128).div_(128).permute(0, 3, 1, 2).contiguous()
-            f_s = model.backbone(x)
-            out = model.head(f_s)
-            score, reg = head_to_flat(out)
-            cls_loss = 0.0
-            reg_loss = 0.0
-            npos_tot = 0
-            sc_np = score.detach().numpy()
-            for b in range(args.batch):
-                pos, neg = sample(lab_l[b], rng, 256, sc_np[b], args.hard_frac)
-                idx = np.concatenate([pos, neg])
-                y = torch.zeros(len(idx))
-                y[:len(pos)] = 1
-                cls_loss = cls_loss + F.binary_cross_entropy_with_logits(score[b, idx], y, reduction="sum") / max(len(idx), 1)
-                if len(pos):
-                    t = torch.from_numpy(tgt_l[b][pos])
-                    reg_loss = reg_loss + ((reg[b, pos] - t) ** 2).sum() / (len(pos) * 4)
-                npos_tot += len(pos)
-            cls_loss = cls_loss / args.batch
-            reg_loss = reg_loss / args.batch
-            loss = cls_loss + args.lam * reg_loss
-            dist_loss = torch.zeros(())
-            if teacher is not None:
-                with torch.no_grad():
-                    f_t = teacher.backbone(x)
-                    t_score, t_reg = head_to_flat(teacher.head(f_t))
-                    t_prob = torch.sigmoid(t_score)
-                d_cls = F.binary_cross_entropy_with_logits(score, t_prob, reduction="none").sum(1) / (1.0 + t_prob.sum(1))
-                m = (t_prob > args.distill_reg_thr).float()
-                d_reg = (((reg - t_reg) ** 2).sum(2) * m).sum(1) / (4.0 * m.sum(1).clamp(min=1.0))
-                dist_loss = (d_cls + d_reg).mean()
-                if args.hint_weight > 0:
-                    f_h = f_t[:, :f_s.shape[1]] if hint_channels is None else f_t[:, hint_channels]
-                    dist_loss = dist_loss + args.hint_weight * ((f_s - f_h) ** 2).mean()
-                loss = loss + args.distill_weight * dist_loss
+            if multi:
+                loss, cls_loss, reg_loss, dist_loss, npos_tot = multi_exit_batch_loss(
+                    model, teacher, x, boxes_l, anchors_l, rng, args)
+            else:
+                f_s = model.backbone(x)
+                out = model.head(f_s)
+                score, reg = head_to_flat(out)
+                cls_loss, reg_loss, npos_tot = eq4_loss(score, reg, lab_l, tgt_l, rng, args.hard_frac)
+                loss = cls_loss + args.lam * reg_loss
+                dist_loss = torch.zeros(())
+                if teacher is not None:
+                    with torch.no_grad():
+                        f_t = teacher.backbone(x)
+                        t_score, t_reg = head_to_flat(teacher.head(f_t))
+                    dist_loss = dense_distill(score, reg, t_score, t_reg, args.distill_reg_thr)
+                    if args.hint_weight > 0:
+                        f_h = f_t[:, :f_s.shape[1]] if hint_channels is None else f_t[:, hint_channels]
+                        dist_loss = dist_loss + args.hint_weight * ((f_s - f_h) ** 2).mean()
+                    loss = loss + args.distill_weight * dist_loss
             opt.zero_grad()
             loss.backward()
             opt.step()
-            stats += [float(loss), float(cls_loss), float(reg_loss), npos_tot / args.batch, 1, float(dist_loss)]
+            stats += [float(loss), float(cls_loss), float(reg_loss), np.sum(npos_tot) / args.batch, 1, float(dist_loss)]
+            pos_exit = pos_exit + np.asarray(npos_tot, np.float64) / args.batch
             next_it = it + 1
             batches_run += 1
             if args.stop_after_batches and batches_run >= args.stop_after_batches and stop["signal"] is None:
@@ -309,10 +399,12 @@ def main(argv=None):
         if stats[4] == 0:
             break
         s = stats / max(stats[4], 1)
-        say("%s  epoch %d/%d loss %.4f cls %.4f reg %.4f%s pos/img %.1f  %.1fs/epoch  total %.1f min  lr_head %.2e"
+        say("%s  epoch %d/%d loss %.4f cls %.4f reg %.4f%s pos/img %.1f%s  %.1fs/epoch  total %.1f min  lr_head %.2e"
             "  crops %s" % (
                 utc_now(), epoch + 1, args.epochs, s[0], s[1], s[2],
-                (" distill %.4f" % s[5]) if teacher is not None else "", s[3], time.time() - te, elapsed / 60,
+                (" distill %.4f" % s[5]) if teacher is not None else "", s[3],
+                (" (exits %s)" % "/".join("%.1f" % v for v in pos_exit / stats[4])) if multi else "",
+                time.time() - te, elapsed / 60,
                 opt.param_groups[2]["lr"], ",".join("%s=%d" % kv for kv in sorted(counts.items()))))
         save_state(ckpt, model, opt, epoch + 1, 0, elapsed, rng, args, counts)
         save_npz(model, os.path.join(args.state_dir, tag + ".latest.npz"))

@@ -33,6 +33,12 @@ such as 0.5 is accepted too), ``output`` "A"/"B"/"C", ``padding`` ["tf_same"] or
 ``activation_dtype`` ["float32"], "int16" or "int8", ``head_templates`` [0 = no head],
 ``classifier`` [False] (ImageNet Logits on output B), ``input_size`` [(0, 0) = any],
 ``input_offset`` [128], ``input_shift`` [7] (real input = (pixel - offset) / 2**shift).
+
+Multi-exit detectors (multi_exit.py): ``output`` "exits" (header byte 32 = 4), ``head_exits`` E (byte 50),
+``head_stride`` the largest exit stride (the input padding multiple), ``head_templates`` the total over the
+exits, version 1.1 (other files stay 1.0, byte 50 = 0). Per exit k: ``head_<k>/weights`` (OHWI
+[5 T_k, 1, 1, C_tap]), ``head_<k>/biases``, ``head_<k>/templates`` (int32 frac 4), and ``head/exits`` (int32 frac 0,
+[E, 3] rows (tap, stride, T_k), tap = index in layer_table.layers()). The backbone runs Conv .. the deepest tap.
 """
 import struct
 import zlib
@@ -43,13 +49,14 @@ from . import layer_table
 
 MAGIC = b"TQWF"
 VERSION = (1, 0)
+VERSION_EXITS = (1, 1)  # the multi-exit variant
 HEADER_BYTES = 64
 ENTRY_BYTES = 96
 NAME_BYTES = 60
 DTYPES = {np.dtype(np.int8): 1, np.dtype(np.int16): 2, np.dtype(np.int32): 3, np.dtype(np.float32): 4}
 DTYPE_FROM_CODE = {v: k for k, v in DTYPES.items()}
 ACT_DTYPES = {"int8": 1, "int16": 2, "float32": 4}
-OUTPUTS = {"A": 1, "B": 2, "C": 3}
+OUTPUTS = {"A": 1, "B": 2, "C": 3, "exits": 4}
 PADDINGS = {"tf_same": 0, "same": 0, "symmetric": 1}
 BLOCK_TABLE = layer_table.BLOCK_TABLE
 make_divisible = layer_table.make_divisible
@@ -64,21 +71,31 @@ def _width_per_mille(w):
     return w
 
 
-def conv_layers(width, output):
+def conv_layers(width, output, exit_taps=None):
     """(name, kind, cin, cout, stride, relu6, residual) in execution order; kind 'conv3x3'|'dw'|'pw'.
-    Stops after expanded_conv_13/expand for output 'A' (layer_table.py)."""
+    Stops after expanded_conv_13/expand for output 'A' (layer_table.py), after the deepest of `exit_taps`
+    (layer indices) for output 'exits'."""
     alpha = _width_per_mille(width) / 1000.0
-    return [(l["name"], l["kind"], l["cin"], l["cout"], l["stride"], l["relu6"], l["residual"])
-            for l in layer_table.layers(alpha, "A" if output == "A" else "B")]
+    ls = [(l["name"], l["kind"], l["cin"], l["cout"], l["stride"], l["relu6"], l["residual"])
+          for l in layer_table.layers(alpha, "A" if output == "A" else "B")]
+    if output == "exits":
+        if not exit_taps:
+            raise ValueError("output 'exits' needs the exit taps")
+        ls = ls[:max(exit_taps) + 1]
+    return ls
 
 
-def activation_points(width, output, head=False, classifier=False):
-    """Names of the activations, in the order of the int8 tensor `activation_frac_bits`."""
+def activation_points(width, output, head=False, classifier=False, exit_taps=None):
+    """Names of the activations, in the order of the int8 tensor `activation_frac_bits`. For output 'exits':
+    each tapped layer (after its add if residual) is followed by its `head_<k>`."""
     pts = ["input"]
-    for name, kind, cin, cout, stride, relu6, residual in conv_layers(width, output):
+    taps = list(exit_taps or [])
+    for i, (name, kind, cin, cout, stride, relu6, residual) in enumerate(conv_layers(width, output, taps)):
         pts.append(name)
         if residual:
             pts.append(name.rsplit("/", 1)[0] + "/add")
+        if output == "exits" and i in taps:
+            pts.append("head_%d" % taps.index(i))
     if output == "C":
         pts += ["upsample", "concat"]
     if head:
@@ -102,6 +119,14 @@ def weights_file_bytes(metadata, tensors, alignment=64):
     ih, iw = md.get("input_size", (0, 0))
     flags = (1 if head_t else 0) | (2 if classifier else 0)
     head_stride = 0 if not head_t else (32 if output == "B" else 16)
+    head_exits = 0
+    version = VERSION
+    if output == "exits":
+        head_exits = int(md.get("head_exits", 0))
+        head_stride = int(md.get("head_stride", 0))
+        if not 1 <= head_exits <= 4 or head_t <= 0 or head_stride <= 0:
+            raise ValueError("output 'exits' needs head_exits 1..4, head_templates > 0 and head_stride")
+        version = VERSION_EXITS
     entries = []  # name, array, quant, frac
     for item in tensors:
         name, arr, frac = item
@@ -144,11 +169,12 @@ def weights_file_bytes(metadata, tensors, alignment=64):
     file_size = payload[-1][0] + len(payload[-1][1]) if payload else table_end
     header = bytearray(HEADER_BYTES)
     header[0:4] = MAGIC
-    struct.pack_into("<HHIIIII", header, 4, VERSION[0], VERSION[1], file_size, 0, n, HEADER_BYTES, alignment)
+    struct.pack_into("<HHIIIII", header, 4, version[0], version[1], file_size, 0, n, HEADER_BYTES, alignment)
     struct.pack_into("<HHBBBBHHhBBHBBH", header, 28, 1, width, OUTPUTS[output],
                      PADDINGS[md.get("padding", "tf_same")], ACT_DTYPES[md.get("activation_dtype", "float32")],
                      flags, ih, iw, int(md.get("input_offset", 128)), int(md.get("input_shift", 7)), 3,
                      head_t, 5 if head_t else 0, 0, head_stride)
+    header[50] = head_exits
     buf = bytearray(file_size)
     buf[:HEADER_BYTES] = header
     buf[HEADER_BYTES:table_end] = table
@@ -188,7 +214,8 @@ def read_weights_file(path_or_bytes):
     meta = dict(architecture=arch, width=width, output=inv(OUTPUTS, output),
                 padding="symmetric" if padding else "tf_same", activation_dtype=inv(ACT_DTYPES, act),
                 head_templates=ht, classifier=bool(flags & 2), input_size=(ih, iw), input_offset=ioff,
-                input_shift=ishift, alignment=alignment, version=(major, minor))
+                input_shift=ishift, alignment=alignment, version=(major, minor), head_stride=hs,
+                head_exits=b[50], flags=flags)
     tensors = {}
     for i in range(n):
         e = table_off + i * ENTRY_BYTES
@@ -247,10 +274,18 @@ def detector_activation_fracs(width, fmt, qformats=None):
     def frac_of(tap):
         return frac_for_range(float(acts[tap]["maxabs"]), 16, 0, 15)
 
+    fr = _residual_fracs(conv_layers(width, "A"), frac_of)
+    fr["head"] = frac_of("head")
+    return [fr[p] for p in pts]
+
+
+def _residual_fracs(layers, frac_of):
+    """Activation fracs of the backbone points from calibrated ranges: a residual block's add gets its own
+    range's frac and the project output before it min(frac(add), frac(block input)) - 1 (the OutA rule)."""
     fr = {"input": frac_for_range(1.0, 16, 0, 15)}
     prev = "input"
     block_input = {}
-    for name, kind, cin, cout, stride, relu6, residual in conv_layers(width, "A"):
+    for name, kind, cin, cout, stride, relu6, residual in layers:
         block = name.rsplit("/", 1)[0]
         block_input.setdefault(block, prev)
         if residual:  # calibrate.py records the sum as "<block>/project/add"
@@ -260,8 +295,88 @@ def detector_activation_fracs(width, fmt, qformats=None):
         else:
             fr[name] = frac_of(name)
             prev = name
-    fr["head"] = frac_of("head")
+    return fr
+
+
+def multi_exit_activation_fracs(width, exit_taps, fmt, qformats=None):
+    """Activation fracs (one per activation_points(width, 'exits', exit_taps=...)): uniform q9..q6, or 'auto'
+    from calibrate.py's --json; every head_<k> gets the same frac, the smallest of the calibrated ones, so
+    the logits of all exits are comparable in the integer domain."""
+    pts = activation_points(width, "exits", exit_taps=exit_taps)
+    if fmt in UNIFORM_FORMATS:
+        return [int(fmt[1])] * len(pts)
+    if fmt != "auto" or qformats is None:
+        raise ValueError("format auto needs the calibrate.py --json file (qformats)")
+    import json
+    with open(qformats) if isinstance(qformats, str) else qformats as f:
+        acts = json.load(f)["activations"]
+
+    def frac_of(tap):
+        if tap not in acts:
+            raise ValueError("qformats has no activation range for %r (calibrate the multi-exit model)" % tap)
+        return frac_for_range(float(acts[tap]["maxabs"]), 16, 0, 15)
+
+    fr = _residual_fracs(conv_layers(width, "exits", exit_taps), frac_of)
+    head = min(frac_of("head_%d" % k) for k in range(len(exit_taps)))
+    for k in range(len(exit_taps)):
+        fr["head_%d" % k] = head
     return [fr[p] for p in pts]
+
+
+def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, uniform_weights=False):
+    """Multi-exit detector npz (multi_exit.py layout) -> weights file variant 'exits' (module doc). Tensor
+    order: each backbone layer's weights/biases, each head_<k>'s right after its tap layer, then the
+    templates, head/exits, activation_frac_bits."""
+    width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000))
+    exits = np.asarray(npz["meta/exits"], np.int64)
+    taps = [int(t) for t in exits[:, 0]]
+    if any(b <= a for a, b in zip(taps, taps[1:])):
+        raise ValueError("exit taps must be strictly increasing: %s" % taps)
+    layers = conv_layers(width, "exits", taps)
+    alpha = width / 1000.0
+    for k, (tap, stride, t) in enumerate(exits):
+        st = 1
+        for l in layer_table.layers(alpha, "B")[:tap + 1]:
+            st *= l["stride"]
+        if st != stride:
+            raise ValueError("exit %d: stride %d but layers 0..%d give %d" % (k, stride, tap, st))
+        if npz["head_%d/weights" % k].shape != (5 * t, 1, 1, layers[tap][3]):
+            raise ValueError("head_%d/weights has shape %s" % (k, npz["head_%d/weights" % k].shape))
+        if npz["head_%d/templates" % k].shape != (t, 4):
+            raise ValueError("head_%d/templates has shape %s" % (k, npz["head_%d/templates" % k].shape))
+    meta = dict(width=width, output="exits", padding="tf_same", head_templates=int(exits[:, 2].sum()),
+                head_exits=len(exits), head_stride=int(exits[:, 1].max()), input_offset=128, input_shift=7,
+                activation_dtype="float32" if fmt == "float" else "int16")
+    order = []  # (tensor prefix, point its input is at) in file order
+    prev = "input"
+    for i, (name, kind, cin, cout, stride, relu6, residual) in enumerate(layers):
+        order.append((name, prev))
+        prev = name.rsplit("/", 1)[0] + "/add" if residual else name
+        if i in taps:
+            order.append(("head_%d" % taps.index(i), prev))
+    tensors = []
+    if fmt == "float":
+        for name, _ in order:
+            tensors.append((name + "/weights", np.asarray(npz[name + "/weights"], np.float32), None))
+            tensors.append((name + "/biases", np.asarray(npz[name + "/biases"], np.float32), None))
+    else:
+        afr = multi_exit_activation_fracs(width, taps, fmt, qformats)
+        point_frac = dict(zip(activation_points(width, "exits", exit_taps=taps), afr))
+        wdt = np.int16 if weight_bits == 16 else np.int8
+        for name, src in order:
+            w = np.asarray(npz[name + "/weights"], np.float64)
+            b = np.asarray(npz[name + "/biases"], np.float64)
+            wf = int(fmt[1]) if uniform_weights else frac_for_range(float(np.abs(w).max()), weight_bits)
+            bf = min(point_frac[src] + wf, 31, frac_for_range(float(np.abs(b).max()), 32))
+            tensors.append((name + "/weights", _quantize(w, wf, wdt), wf))
+            tensors.append((name + "/biases", _quantize(b, bf, np.int32), bf))
+    for k in range(len(exits)):
+        tensors.append(("head_%d/templates" % k, _quantize(np.asarray(npz["head_%d/templates" % k], np.float64),
+                                                            4, np.int32), 4))
+    tensors.append(("head/exits", exits.astype(np.int32), 0))
+    if fmt != "float":
+        tensors.append(("activation_frac_bits", np.asarray(afr, np.int8), 0))
+    return write_weights_file(out_path, meta, tensors)
 
 
 def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16, gate="none",
@@ -279,6 +394,10 @@ def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=1
     if uniform_weights and fmt not in UNIFORM_FORMATS:
         raise ValueError("uniform_weights needs a uniform format (q9, q8, q7, q6)")
     npz = np.load(npz_path)
+    if "meta/exits" in npz.files:
+        if gate != "none":
+            raise ValueError("a multi-exit detector has no template gating (its exits replace the scales)")
+        return export_multi_exit(npz, out_path, fmt, qformats, weight_bits, uniform_weights)
     width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000)) if "meta/alpha" in npz.files else 1000
     templates = np.asarray(npz["templates"], np.float64)
     t = templates.shape[0]
@@ -344,6 +463,18 @@ def main(argv=None):
     else:
         meta, tensors = read_weights_file(a.file)
         print(meta)
+        if meta["output"] == "exits" and "head/exits" in tensors:
+            ex = tensors["head/exits"][0]
+            alpha = meta["width"] / 1000.0
+            names = [l["name"] for l in layer_table.layers(alpha, "B")]
+            for k, (tap, stride, t) in enumerate(ex):
+                print("exit %d: tap %d (%s) stride %d, %d templates" % (k, tap, names[tap] if 0 <= tap < len(names)
+                                                                       else "?", stride, t))
+            if "activation_frac_bits" in tensors:
+                pts = activation_points(meta["width"], "exits", exit_taps=[int(v) for v in ex[:, 0]])
+                fr = tensors["activation_frac_bits"][0]
+                print("activation points (%d, %d fracs): %s" % (len(pts), len(fr), " ".join(
+                    "%s=%d" % pf for pf in zip(pts, fr))))
         for k, (arr, quant, frac) in tensors.items():
             print("%-48s %-8s %-20s quant=%d frac=%d" % (k, arr.dtype, arr.shape, quant, frac))
 

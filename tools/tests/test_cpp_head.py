@@ -3,8 +3,9 @@ equals PyTorch, max relative error <= 1e-4). A detector npz is exported to tinyq
 files, one padded network input goes through PyTorch and through `tinyq-head-dump`
 (the C++ float reference executor / integer executor), and the heads are compared.
 
-Runs on a freshly initialised width-0.5 detector (always) and on the committed trained
-model when present. Needs the TINYQ_HEAD_DUMP binary (set by ctest); skips without it."""
+Runs on a freshly initialised width-0.5 detector (always), a freshly initialised multi-exit
+one (every exit's head, in exit order: the multi-exit graph of the C++ side) and on the committed
+trained models when present. Needs the TINYQ_HEAD_DUMP binary (set by ctest); skips without it."""
 import os
 import subprocess
 import tempfile
@@ -13,18 +14,24 @@ import unittest
 import numpy as np
 import torch
 
+from tinyq_tools import multi_exit
 from tinyq_tools.detector import FaceDetector, load_npz, save_npz
 from tinyq_tools.weights_file import export_detector
 
 HEAD_DUMP = os.environ.get("TINYQ_HEAD_DUMP", "")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAINED = os.path.join(REPO, "models", "face_mnv2_a100_outA.npz")
+TRAINED_MULTI = os.path.join(REPO, "models", "face_mnv2_a050_multi.npz")
 
 
 def torch_head(model, rgb):
+    """NHWC head; a multi-exit model's heads flattened one after the other (tinyq-head-dump's order)."""
     x = torch.from_numpy(rgb).float().sub_(128).div_(128).permute(2, 0, 1)[None].contiguous()
     with torch.no_grad():
-        return model(x)[0].permute(1, 2, 0).numpy()  # NHWC
+        out = model(x)
+    if isinstance(out, (list, tuple)):
+        return np.concatenate([o[0].permute(1, 2, 0).numpy().ravel() for o in out])
+    return out[0].permute(1, 2, 0).numpy()  # NHWC
 
 
 def cpp_head(tqw, rgb, work):
@@ -69,6 +76,21 @@ class CppHeadMatchesPyTorch(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(TRAINED), "no committed trained model at models/face_mnv2_a100_outA.npz")
     def test_trained_detector(self):
         self.check(TRAINED, load_npz(TRAINED).eval(), "trained width 1.0")
+
+    def test_fresh_multi_exit_detector(self):
+        torch.manual_seed(4)
+        model = multi_exit.MultiExitDetector(alpha=0.5).eval()
+        with torch.no_grad():
+            for p in model.parameters():
+                p.normal_(0, 0.05)
+        with tempfile.TemporaryDirectory() as work:
+            npz = os.path.join(work, "fresh_multi.npz")
+            multi_exit.save_npz(model, npz)
+            self.check(npz, model, "fresh multi-exit width 0.5")
+
+    @unittest.skipUnless(os.path.exists(TRAINED_MULTI), "no committed model at models/face_mnv2_a050_multi.npz")
+    def test_trained_multi_exit_detector(self):
+        self.check(TRAINED_MULTI, multi_exit.load_any(TRAINED_MULTI).eval(), "trained multi-exit width 0.5")
 
 
 if __name__ == "__main__":

@@ -146,6 +146,23 @@ class WeightsFileTest(unittest.TestCase):
             self.assertEqual(fr[1], 13)   # max |x| = 3 -> 15 - 2
             with self.assertRaises(ValueError):
                 wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "x.tqw"), "auto")
+            # 8-bit: per-channel weight formats (each channel's own range) and int8 activations
+            wf.export_detector(os.path.join(tmp, "m.npz"), os.path.join(tmp, "p.tqw"), "auto", os.path.join(tmp, "q.json"),
+                               weight_bits=8, per_channel=True, activation_bits=8)
+            m, t = wf.read_weights_file(os.path.join(tmp, "p.tqw"))
+            self.assertEqual(m["activation_dtype"], "int8")
+            fr = t["activation_frac_bits"][0]
+            self.assertEqual((fr[0], fr[1]), (6, 5))  # 8 bits: input 7 - 1, max |x| = 3 -> 7 - 2
+            w, quant, _ = t["expanded_conv_1/expand/weights"]
+            self.assertEqual((w.dtype, quant), (np.int8, 2))
+            cf = t["expanded_conv_1/expand/weights.frac"][0]
+            ref = d["expanded_conv_1/expand/weights"]
+            for c in range(w.shape[0]):  # every channel uses its range: max |raw| in [64, 127]
+                self.assertTrue(64 <= np.abs(w[c]).max() <= 127)
+                self.assertLessEqual(np.abs(w[c] * 2.0 ** -cf[c] - ref[c]).max(), 2.0 ** -(cf[c] + 1) + 1e-12)
+            dw, quant, _ = t["expanded_conv_1/depthwise/weights"]
+            self.assertEqual(quant, 2)
+            self.assertEqual(len(t["expanded_conv_1/depthwise/weights.frac"][0]), dw.shape[-1])  # 1HWC: last axis
 
 
 

@@ -29,7 +29,8 @@ def set_items(set_name, data_dir):
 
 
 def run_detector(binary, model, paths, scales, threshold, nms):
-    cmd = [binary, "--model", model, "--scales", scales, "--threshold", str(threshold), "--nms", str(nms), "--json"]
+    cmd = [binary, "--model", model] + (["--scales", scales] if scales else []) + [
+        "--threshold", str(threshold), "--nms", str(nms), "--json"]
     r = subprocess.run(cmd + paths, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed (exit %d): %s" % (" ".join(cmd[:3]), r.returncode, r.stderr.strip()[-2000:]))
@@ -43,7 +44,8 @@ def main(argv=None):
     ap.add_argument("--model", action="append", required=True, help="weights file (repeatable)")
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--set", default="wider_val", choices=EVAL_SETS)
-    ap.add_argument("--scales", default="0.5,1,2")
+    ap.add_argument("--scales", default=None,
+                    help="e.g. 0.5,1,2 (default: the model's own: 0.5,1,2 paper-mode, 1 for multi-exit models)")
     ap.add_argument("--threshold", type=float, default=0.03)
     ap.add_argument("--nms", type=float, default=0.3)
     ap.add_argument("--json", default=None)

@@ -250,6 +250,33 @@ def frac_for_range(max_abs, bits, lo=0, hi=31):
     return int(min(max(n, lo), hi))
 
 
+def quantize_conv(name, w, b, in_frac, weight_bits=16, uniform_frac=None, per_channel=False):
+    """One conv layer as integer tensors: weights int16/int8 with fractional bits from their range (per
+    tensor, or per output channel: axis 0 of OHWI, the last axis of a 1HWC depthwise), or uniform_frac;
+    the int32 bias with as many fractional bits as the accumulator can use (input frac + the largest
+    weight frac), fewer if its range needs it. Returns the (name, array, frac) entries."""
+    w = np.asarray(w, np.float64)
+    b = np.asarray(b, np.float64)
+    wdt = np.int16 if weight_bits == 16 else np.int8
+    if uniform_frac is not None:
+        wf = int(uniform_frac)
+        qw, top = _quantize(w, wf, wdt), wf
+    elif per_channel:
+        depthwise = w.ndim == 4 and w.shape[0] == 1
+        axis_max = np.abs(w).max(axis=(0, 1, 2)) if depthwise else np.abs(w).reshape(w.shape[0], -1).max(axis=1)
+        wf = [frac_for_range(float(m), weight_bits) for m in axis_max]
+        scale = np.asarray([2.0 ** f for f in wf])
+        scale = scale.reshape(1, 1, 1, -1) if depthwise else scale.reshape(-1, 1, 1, 1)
+        info = np.iinfo(wdt)
+        qw = np.clip(np.floor(w * scale + 0.5), info.min, info.max).astype(wdt)
+        top = max(wf)
+    else:
+        wf = frac_for_range(float(np.abs(w).max()), weight_bits)
+        qw, top = _quantize(w, wf, wdt), wf
+    bf = min(in_frac + top, 31, frac_for_range(float(np.abs(b).max()), 32))
+    return [(name + "/weights", qw, wf), (name + "/biases", _quantize(b, bf, np.int32), bf)]
+
+
 def _quantize(x, frac, dtype):
     info = np.iinfo(dtype)
     return np.clip(np.floor(np.asarray(x, np.float64) * 2.0 ** frac + 0.5), info.min, info.max).astype(dtype)
@@ -258,7 +285,7 @@ def _quantize(x, frac, dtype):
 UNIFORM_FORMATS = ("q9", "q8", "q7", "q6")  # the paper's 16-bit Q<6,9>, Q<7,8>, Q<8,7>, Q<9,6>
 
 
-def detector_activation_fracs(width, fmt, qformats=None):
+def detector_activation_fracs(width, fmt, qformats=None, bits=16):
     """Activation fracs (one per activation_points(width, 'A', head=True)) for a format:
     'q9'/'q8'/'q7'/'q6' uniform; 'auto' from a calibrate.py --json file (its `activations` ranges;
     a residual block's pre-add project output gets min(frac(add), frac(block input)) - 1)."""
@@ -272,17 +299,17 @@ def detector_activation_fracs(width, fmt, qformats=None):
         acts = json.load(f)["activations"]
 
     def frac_of(tap):
-        return frac_for_range(float(acts[tap]["maxabs"]), 16, 0, 15)
+        return frac_for_range(float(acts[tap]["maxabs"]), bits, 0, 15)
 
-    fr = _residual_fracs(conv_layers(width, "A"), frac_of)
+    fr = _residual_fracs(conv_layers(width, "A"), frac_of, bits)
     fr["head"] = frac_of("head")
     return [fr[p] for p in pts]
 
 
-def _residual_fracs(layers, frac_of):
+def _residual_fracs(layers, frac_of, bits=16):
     """Activation fracs of the backbone points from calibrated ranges: a residual block's add gets its own
     range's frac and the project output before it min(frac(add), frac(block input)) - 1 (the OutA rule)."""
-    fr = {"input": frac_for_range(1.0, 16, 0, 15)}
+    fr = {"input": frac_for_range(1.0, bits, 0, 15)}
     prev = "input"
     block_input = {}
     for name, kind, cin, cout, stride, relu6, residual in layers:
@@ -298,7 +325,7 @@ def _residual_fracs(layers, frac_of):
     return fr
 
 
-def multi_exit_activation_fracs(width, exit_taps, fmt, qformats=None):
+def multi_exit_activation_fracs(width, exit_taps, fmt, qformats=None, bits=16):
     """Activation fracs (one per activation_points(width, 'exits', exit_taps=...)): uniform q9..q6, or 'auto'
     from calibrate.py's --json; every head_<k> gets the same frac, the smallest of the calibrated ones, so
     the logits of all exits are comparable in the integer domain."""
@@ -314,16 +341,17 @@ def multi_exit_activation_fracs(width, exit_taps, fmt, qformats=None):
     def frac_of(tap):
         if tap not in acts:
             raise ValueError("qformats has no activation range for %r (calibrate the multi-exit model)" % tap)
-        return frac_for_range(float(acts[tap]["maxabs"]), 16, 0, 15)
+        return frac_for_range(float(acts[tap]["maxabs"]), bits, 0, 15)
 
-    fr = _residual_fracs(conv_layers(width, "exits", exit_taps), frac_of)
+    fr = _residual_fracs(conv_layers(width, "exits", exit_taps), frac_of, bits)
     head = min(frac_of("head_%d" % k) for k in range(len(exit_taps)))
     for k in range(len(exit_taps)):
         fr["head_%d" % k] = head
     return [fr[p] for p in pts]
 
 
-def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, uniform_weights=False):
+def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, uniform_weights=False,
+                      per_channel=False, activation_bits=16):
     """Multi-exit detector npz (multi_exit.py layout) -> weights file variant 'exits' (module doc). Tensor
     order: each backbone layer's weights/biases, each head_<k>'s right after its tap layer, then the
     templates, head/exits, activation_frac_bits."""
@@ -346,7 +374,7 @@ def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, 
             raise ValueError("head_%d/templates has shape %s" % (k, npz["head_%d/templates" % k].shape))
     meta = dict(width=width, output="exits", padding="tf_same", head_templates=int(exits[:, 2].sum()),
                 head_exits=len(exits), head_stride=int(exits[:, 1].max()), input_offset=128, input_shift=7,
-                activation_dtype="float32" if fmt == "float" else "int16")
+                activation_dtype="float32" if fmt == "float" else "int%d" % activation_bits)
     order = []  # (tensor prefix, point its input is at) in file order
     prev = "input"
     for i, (name, kind, cin, cout, stride, relu6, residual) in enumerate(layers):
@@ -360,16 +388,11 @@ def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, 
             tensors.append((name + "/weights", np.asarray(npz[name + "/weights"], np.float32), None))
             tensors.append((name + "/biases", np.asarray(npz[name + "/biases"], np.float32), None))
     else:
-        afr = multi_exit_activation_fracs(width, taps, fmt, qformats)
+        afr = multi_exit_activation_fracs(width, taps, fmt, qformats, activation_bits)
         point_frac = dict(zip(activation_points(width, "exits", exit_taps=taps), afr))
-        wdt = np.int16 if weight_bits == 16 else np.int8
         for name, src in order:
-            w = np.asarray(npz[name + "/weights"], np.float64)
-            b = np.asarray(npz[name + "/biases"], np.float64)
-            wf = int(fmt[1]) if uniform_weights else frac_for_range(float(np.abs(w).max()), weight_bits)
-            bf = min(point_frac[src] + wf, 31, frac_for_range(float(np.abs(b).max()), 32))
-            tensors.append((name + "/weights", _quantize(w, wf, wdt), wf))
-            tensors.append((name + "/biases", _quantize(b, bf, np.int32), bf))
+            tensors += quantize_conv(name, npz[name + "/weights"], npz[name + "/biases"], point_frac[src], weight_bits,
+                                     int(fmt[1]) if uniform_weights else None, per_channel)
     for k in range(len(exits)):
         tensors.append(("head_%d/templates" % k, _quantize(np.asarray(npz["head_%d/templates" % k], np.float64),
                                                             4, np.int32), 4))
@@ -380,7 +403,7 @@ def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, 
 
 
 def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16, gate="none",
-                    uniform_weights=False):
+                    uniform_weights=False, per_channel=False, activation_bits=16):
     """Face detector npz (tools/tinyq_tools/detector.py layout: float32 `<layer>/weights` OHWI /
     1HWC, `<layer>/biases`, `head/*`, `templates` (T, 4), `meta/alpha`) -> tinyq weights file.
     fmt: 'float' (float32 tensors), 'q9'/'q8'/'q7'/'q6' (int16 activations at that uniform format),
@@ -397,31 +420,27 @@ def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=1
     if "meta/exits" in npz.files:
         if gate != "none":
             raise ValueError("a multi-exit detector has no template gating (its exits replace the scales)")
-        return export_multi_exit(npz, out_path, fmt, qformats, weight_bits, uniform_weights)
+        return export_multi_exit(npz, out_path, fmt, qformats, weight_bits, uniform_weights, per_channel,
+                                 activation_bits)
     width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000)) if "meta/alpha" in npz.files else 1000
     templates = np.asarray(npz["templates"], np.float64)
     t = templates.shape[0]
     layers = [(n, res) for n, k, ci, co, st, r6, res in conv_layers(width, "A")] + [("head", False)]
     meta = dict(width=width, output="A", padding="tf_same", head_templates=t, input_offset=128, input_shift=7,
-                activation_dtype="float32" if fmt == "float" else "int16")
+                activation_dtype="float32" if fmt == "float" else "int%d" % activation_bits)
     tensors = []
     if fmt == "float":
         for name, _ in layers:
             tensors.append((name + "/weights", np.asarray(npz[name + "/weights"], np.float32), None))
             tensors.append((name + "/biases", np.asarray(npz[name + "/biases"], np.float32), None))
     else:
-        afr = detector_activation_fracs(width, fmt, qformats)
+        afr = detector_activation_fracs(width, fmt, qformats, activation_bits)
         pts = activation_points(width, "A", head=True)
         point_frac = dict(zip(pts, afr))
-        wdt = np.int16 if weight_bits == 16 else np.int8
         prev = "input"
         for name, residual in layers:
-            w = np.asarray(npz[name + "/weights"], np.float64)
-            b = np.asarray(npz[name + "/biases"], np.float64)
-            wf = int(fmt[1]) if uniform_weights else frac_for_range(float(np.abs(w).max()), weight_bits)
-            bf = min(point_frac[prev] + wf, 31, frac_for_range(float(np.abs(b).max()), 32))
-            tensors.append((name + "/weights", _quantize(w, wf, wdt), wf))
-            tensors.append((name + "/biases", _quantize(b, bf, np.int32), bf))
+            tensors += quantize_conv(name, npz[name + "/weights"], npz[name + "/biases"], point_frac[prev], weight_bits,
+                                     int(fmt[1]) if uniform_weights else None, per_channel)
             prev = name.rsplit("/", 1)[0] + "/add" if residual else name
         tensors.append(("activation_frac_bits", np.asarray(afr, np.int8), 0))
     tensors.append(("head/templates", _quantize(templates, 4, np.int32), 4))
@@ -448,6 +467,10 @@ def main(argv=None):
                    help="with q9..q6: weights in that format too (the paper's uniform quantization)")
     e.add_argument("--qformats", default=None, help="calibrate.py --json output (needed by --format auto)")
     e.add_argument("--weight-bits", type=int, default=16, choices=[8, 16])
+    e.add_argument("--per-channel", action="store_true",
+                   help="weight fractional bits per output channel (the epilogue stays a shift per channel)")
+    e.add_argument("--activation-bits", type=int, default=16, choices=[8, 16],
+                   help="8: int8 activations (auto: fracs from the calibrated ranges for 8 bits)")
     e.add_argument("--gate", default="none", choices=["none", "tinyface"],
                    help="tinyface: use each template only at its Tiny-Face inference scale (head/template_scales)")
     d = sub.add_parser("dump", help="print metadata and the tensor table")
@@ -459,7 +482,7 @@ def main(argv=None):
         print(write_weights_file(a.out, meta, imagenet_npz_to_tensors(npz)), "bytes ->", a.out)
     elif a.cmd == "export-detector":
         print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits, a.gate,
-                                  a.uniform_weights), "bytes ->", a.out)
+                              a.uniform_weights, a.per_channel, a.activation_bits), "bytes ->", a.out)
     else:
         meta, tensors = read_weights_file(a.file)
         print(meta)

@@ -72,6 +72,24 @@ Buffer model(OutputVariant output, DType act, bool per_channel, uint16_t templat
   return synthetic_buffer(o);
 }
 
+// A multi-exit face model (output exits: heads at strides 8, 16, 32 on taps 18, 39, 40).
+Buffer exits_model(DType act, bool per_channel, uint64_t seed) {
+  SyntheticOptions o;
+  o.width_per_mille = 350;
+  o.output = OutputVariant::exits;
+  o.activation_dtype = act;
+  o.per_channel = per_channel;
+  o.exit_count = 3;
+  o.exit_tap[0] = 18;
+  o.exit_tap[1] = 39;
+  o.exit_tap[2] = 40;
+  o.exit_templates[0] = 2;
+  o.exit_templates[1] = 2;
+  o.exit_templates[2] = 1;
+  o.seed = seed;
+  return synthetic_buffer(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,10 +106,11 @@ int main(int argc, char** argv) {
   const Buffer face_b8 = model(OutputVariant::B, DType::int8, false, 1);
   const Buffer plain_a8 = model(OutputVariant::A, DType::int8, false, 0);
   const Buffer classifier_b = model(OutputVariant::B, DType::int16, false, 0, false, true);
+  const Buffer face_x16 = exits_model(DType::int16, true, 3);
 
   struct Named { const char* name; const Buffer* b; };
   const Named faces[] = {{"face_a_int8", &face_a8}, {"face_a_int16_pc_scales_sym", &face_a16},
-                         {"face_c_int16_pc", &face_c16}, {"face_b_int8", &face_b8}};
+                         {"face_c_int16_pc", &face_c16}, {"face_b_int8", &face_b8}, {"face_exits_int16_pc", &face_x16}};
   // Verifying modes cost a CRC pass over the file: the 430 KB OutB/OutC models get one
   // verified seed (with the detector checks), the OutA ones two; the rest skip the CRCs.
   for (const Named& m : faces) {
@@ -134,5 +153,9 @@ int main(int argc, char** argv) {
   save(detector + "/b8_one_scale", detector_header(0, 40, 30, 1, one, 1 << 25), face_b8.data(), face_b8.size, pixels);
   save(detector + "/c16_one_scale", detector_header(4, 32, 32, 1, one, 1 << 25), face_c16.data(), face_c16.size,
        pixels);
+  save(detector + "/exits16_one_scale", detector_header(2, 48, 40, 1, one, 1 << 24), face_x16.data(), face_x16.size,
+       pixels);
+  save(detector + "/exits16_defaults_16px", detector_header(0, 16, 16, 3, defaults, 1 << 28), face_x16.data(),
+       face_x16.size, pixels);
   return 0;
 }

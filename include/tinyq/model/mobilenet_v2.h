@@ -276,8 +276,6 @@ class Graph {
     if (m.output == OutputVariant::exits) {
       g.backbone_output_ = x;  // the deepest tap
     } else if (m.has_head) {
-      const TensorView t = file.find("head/templates");
-      if (!t.valid()) return make_error(Error::missing_tensor, "head/templates is missing");
       g.exit_count_ = 1;
       g.exits_[0] = HeadExit{-1, -1, -1, m.head_stride, m.head_templates, TensorView{}};
       st = g.add_exit_head(0, outv, g.channels_of(outv), used);

@@ -139,6 +139,21 @@ class TestMacs(unittest.TestCase):
         self.assertEqual(peer.tinyq_network_pixels(100, 50), 64 * 32 + 112 * 64 + 208 * 112)
         self.assertEqual(peer.tinyq_network_pixels(512, 512), 256 ** 2 + 512 ** 2 + 1024 ** 2)
 
+    def test_model_cost_of_a_multi_exit_file_equals_its_module_count(self):
+        # A multi-exit file: one 1x pass, padding to its largest stride (32), MACs from the weight shapes equal
+        # to multi_exit.macs_multi_exit (the module's own count) on an input whose sides are multiples of 32.
+        import tempfile
+        from tinyq_tools import multi_exit
+        from tinyq_tools.weights_file import export_detector
+        model = multi_exit.MultiExitDetector(alpha=0.5)
+        with tempfile.TemporaryDirectory() as work:
+            npz, tqw = os.path.join(work, "m.npz"), os.path.join(work, "m.q9.tqw")
+            multi_exit.save_npz(model, npz)
+            export_detector(npz, tqw, "q9")
+            per_px, scales, stride = peer.tinyq_model_cost(tqw)
+        self.assertEqual((scales, stride), ((1.0,), 32))
+        self.assertAlmostEqual(per_px * 256 * 320, multi_exit.macs_multi_exit(model, 256, 320), delta=1.0)
+
     def test_model_cost_of_the_shipped_files_equals_the_layer_table(self):
         # The per-file count (weight shapes) agrees with the layer-table count for the paper-mode models,
         # and a paper-mode file runs the three scales at stride 16.

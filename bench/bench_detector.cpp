@@ -183,6 +183,39 @@ void BM_detect_photo(benchmark::State& state) {
                  (photo_noise ? ", noise" : ", photo"));
 }
 
+// One 1x frame of each shipped weight format, same run: 16-bit (`.auto.tqw`), 8-bit
+// per-channel weights with 16-bit activations (`.w8.tqw`) and 8-bit weights and activations
+// (`.w8a8.tqw`, when present). Layer by layer, one thread, noise image (the weights decide
+// the kernel paths). Skipped for files that are not there.
+const char* const kFormatFiles[6] = {"face_mnv2_a100_outA.auto.tqw", "face_mnv2_a100_outA.w8.tqw",
+                                     "face_mnv2_a100_outA.w8a8.tqw", "face_mnv2_a050_outA.auto.tqw",
+                                     "face_mnv2_a050_outA.w8.tqw",  "face_mnv2_a050_outA.w8a8.tqw"};
+void BM_frame_format(benchmark::State& state) {
+  const int side = int(state.range(0)), id = int(state.range(1));
+  static Buffer files[6];
+  Buffer& b = files[id];
+  if (b.size == 0 && !read_model((std::string(TINYQ_MODEL_DIR "/") + kFormatFiles[id]).c_str(), b)) {
+    state.SkipWithError("model file not found");
+    return;
+  }
+  static tinyq::FaceDetector det;
+  if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
+  const auto img = image(side);
+  const tinyq::DetectOptions o = one_scale(0);
+  size_t need = 0;
+  if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }
+  std::vector<uint64_t> arena(need / 8 + 1);
+  tinyq::Detection boxes[256];
+  int count = 0;
+  for (auto _ : state) {
+    det.detect(tinyq::ImageView{img.data(), side, side, side * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need,
+               boxes, 256, &count);
+    benchmark::DoNotOptimize(count);
+  }
+  state.counters["arena_MiB"] = double(need) / (1 << 20);
+  state.SetLabel(kFormatFiles[id]);
+}
+
 void BM_float_reference_frame(benchmark::State& state) {
   const int side = int(state.range(0)), width = int(state.range(1));
   const Buffer& b = model(width);
@@ -208,6 +241,10 @@ BENCHMARK(BM_detect_photo)
     ->ArgsProduct({{640, 1280}, {0, 1, 2}, {1, 0}})  // model: kPhotoModelNames; threads 0 = every core
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_frame_format)
+    ->ArgNames({"side", "file"})
+    ->ArgsProduct({{224, 500}, {0, 1, 2, 3, 4, 5}})  // file: kFormatFiles
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_float_reference_frame)
     ->ArgNames({"side", "width"})
     ->ArgsProduct({{224, 500}, {1000, 500}})

@@ -477,7 +477,8 @@ struct DepthwiseSpans {
 
 // The spans of every channel: the taps and requantization set up once per channel, then one
 // of the four loops. Not inlined: in its own function the loop's live set gets the registers
-// (inlined next to the generic border code, GCC spilled two weights).
+// (inlined next to the generic border code, GCC reloaded two to four weights from the stack
+// per output).
 template <typename TA, typename TW>
 #if defined(__GNUC__)
 __attribute__((noinline))

@@ -492,9 +492,22 @@ void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int chan
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
   TA* const out_base = out_row + static_cast<size_t>(g.ox_first) * C;
+  // Per-tensor formats (no per-channel weight fracs): one accumulator format, so every channel
+  // has the same output shift and the same bias alignment. When that alignment is a left
+  // shift by L <= 16 or a right shift by R <= 62, align_bias(b) is exactly
+  // (b 2^L + rounding) >> R, rounding = 2^(R-1) (0 for R = 0): |b| < 2^31, so b 2^L lies in
+  // [-2^47, 2^47) (the 48-bit saturation never acts) and the right shift rounds as
+  // rounding_shift_right (see DepthwiseShiftClamp). 4 instructions instead of align_bias's ~17.
+  const bool per_tensor = q.weight_frac_per_channel == nullptr;
+  const int shift_all = per_tensor ? output_shift(q, 0) : 0;
+  const int bias_right = per_tensor ? q.bias_frac - accumulator_frac(q, 0) : 0;
+  const bool simple_bias = per_tensor && bias != nullptr && bias_right >= -16 && bias_right <= 62;
+  const int64_t bias_scale = simple_bias && bias_right < 0 ? int64_t(1) << -bias_right : 1;
+  const int bias_shift = simple_bias && bias_right > 0 ? bias_right : 0;
+  const int64_t bias_rounding = bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0;
   for (int c_seen = 0; c_seen < channels; ++c_seen) {
     const int c = opaque(c_seen);
-    const int shift = output_shift(q, c);
+    const int shift = per_tensor ? shift_all : output_shift(q, c);
     // the nine weights [ky * 3 + kx][c], C apart: one pointer walked along them
     const TW* w = weights + c;
     DepthwiseTaps k;
@@ -506,7 +519,7 @@ void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int chan
       k.w10 *= row_on[1], k.w11 *= row_on[1], k.w12 *= row_on[1];
       k.w20 *= row_on[2], k.w21 *= row_on[2], k.w22 *= row_on[2];
     }
-    k.bias = aligned_bias(bias, q, c);
+    k.bias = simple_bias ? (bias[c] * bias_scale + bias_rounding) >> bias_shift : aligned_bias(bias, q, c);
     const TA* p0 = base0 + c;
     const TA* p1 = base1 + c;
     const TA* p2 = base2 + c;

@@ -338,9 +338,18 @@ void pointwise_conv_scalar(const Tensor<const TA>& in, const TW* weights, const 
 
 // ---------------------------------------------------------------------------
 // Depthwise 3x3, one output row (the riscv64 path): channel by channel, the nine weights
-// in registers, the 3x3 window sliding along the row so that each input value is loaded
-// once per channel (stride 1: 3 loads, 9 mul, 9 add per output). Border columns and
-// padding rows take the reference arithmetic per pixel.
+// in registers, one input column (3 values, one per kernel row) loaded per step. Each
+// column i feeds the three outputs whose windows hold it: with
+//   col_k(i) = x0[i] w0k + x1[i] w1k + x2[i] w2k        (kernel column k, rows 0..2)
+//   out(ox) = bias + col_0(ix) + col_1(ix + 1) + col_2(ix + 2),  ix = ox * stride - pad_left,
+// stride 1 keeps two open sums (the next two outputs) and per column finishes one output,
+// adds to the other and opens a new one: 3 loads, 9 mul, 9 add (the bias included), per
+// output. Stride 2 keeps one open sum (column ix + 2 is column 0 of the next output): 6
+// loads, 9 mul, 9 add. The live set (9 weights, 2 sums, 3 row pointers, requantization
+// constants) fits the registers, so nothing is reloaded per output. (The previous form, a
+// 3x3 window of values over 3 outputs per step, held 15 values: GCC spilled the weights.)
+// Padding rows take zero weights on a real row (exact zeros added: the reference's sums),
+// a left or right padding column a zero column; other borders the reference arithmetic.
 // ---------------------------------------------------------------------------
 namespace detail {
 
@@ -359,6 +368,180 @@ inline int64_t depthwise_pixel_generic(const TA* const rows[3], int in_width, in
   return acc;
 }
 
+// The requantization, chosen once per channel (not per output). Shift s in [1, 62]: the
+// caller has added 2^(s-1) to the bias, and rounding_shift_right(v, s) = floor((v + 2^(s-1))
+// / 2^s) is one arithmetic shift. (With v = q 2^s + r, 0 <= r < 2^s, the rounding adds 1
+// exactly when r >= 2^(s-1): when bit s-1 of v is set, the reference's form.) No overflow:
+// |acc| <= 9 * 2^30, |bias'| < 2^48 (kBiasBits) and 2^(s-1) <= 2^61. [lo, hi] lies inside
+// TA's range, so the clamp is also the saturation.
+template <typename TA>
+struct DepthwiseShiftClamp {
+  int shift;
+  int32_t lo, hi;
+  static constexpr bool applies(int s) { return s >= 1 && s <= 62; }
+  static constexpr int64_t rounding(int s) { return int64_t(1) << (s - 1); }
+  // the value stays int64 (the store narrows it): a TA result made GCC sign-extend it first
+  int64_t operator()(int64_t v) const {
+    v >>= shift;
+    if (v < lo) v = lo;  // lo <= hi
+    if (v > hi) v = hi;
+    return v;
+  }
+};
+// Any other shift (0, left shifts, >= 63): requantize_output itself (bias not rounded).
+template <typename TA>
+struct DepthwiseRequantOutput {
+  int shift;
+  int32_t lo, hi;
+  int64_t operator()(int64_t v) const { return requantize_output<TA>(v, shift, lo, hi); }
+};
+
+// One channel's weights, w[ky][kx] (zero for a padding row), and its bias (with the rounding
+// term under DepthwiseShiftClamp).
+struct DepthwiseTaps {
+  int64_t w00, w01, w02, w10, w11, w12, w20, w21, w22, bias;
+};
+
+// Stride 1, one channel: outputs o[0], o[C], ... Their first window column ix0 is padding
+// (zero) when left_pad; p0..p2 point at column ix0 + 1 of the three rows. n_full outputs
+// read columns up to ix0 + 1 + n_full; with right_pad one more output follows whose third
+// column is padding. Returns the next output.
+template <typename TA, typename Requant>
+inline TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t C, bool left_pad, int n_full,
+                             bool right_pad, const DepthwiseTaps& k, Requant rq, TA* o) {
+  int64_t x0 = 0, x1 = 0, x2 = 0;
+  if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
+  int64_t mid = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // open sum of the first output
+  x0 = *p0, x1 = *p1, x2 = *p2;
+  p0 += C, p1 += C, p2 += C;
+  mid += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
+  int64_t next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // of the second
+  for (TA* const end = o + static_cast<size_t>(n_full) * C; o != end; o += C) {
+    x0 = *p0, x1 = *p1, x2 = *p2;
+    p0 += C, p1 += C, p2 += C;
+    const int64_t done = mid + x0 * k.w02 + x1 * k.w12 + x2 * k.w22;
+    mid = next + x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
+    next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
+    *o = static_cast<TA>(rq(done));
+  }
+  if (right_pad) *o = static_cast<TA>(rq(mid)), o += C;
+  return o;
+}
+
+// Stride 2, one channel: as depthwise_span_s1; output j reads columns ix0 + 2j .. ix0 + 2j + 2,
+// and the right padding output only its first two columns.
+template <typename TA, typename Requant>
+inline TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t C, bool left_pad, int n_full,
+                             bool right_pad, const DepthwiseTaps& k, Requant rq, TA* o) {
+  int64_t x0 = 0, x1 = 0, x2 = 0;
+  if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
+  int64_t open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
+  for (TA* const end = o + static_cast<size_t>(n_full) * C; o != end; o += C) {
+    x0 = *p0, x1 = *p1, x2 = *p2;
+    p0 += C, p1 += C, p2 += C;
+    open += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
+    x0 = *p0, x1 = *p1, x2 = *p2;
+    p0 += C, p1 += C, p2 += C;
+    const int64_t done = open + x0 * k.w02 + x1 * k.w12 + x2 * k.w22;
+    open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
+    *o = static_cast<TA>(rq(done));
+  }
+  if (right_pad) {
+    x0 = *p0, x1 = *p1, x2 = *p2;
+    *o = static_cast<TA>(rq(open + x0 * k.w01 + x1 * k.w11 + x2 * k.w21)), o += C;
+  }
+  return o;
+}
+
+// v, its origin hidden from the optimizer (an empty asm). In the channel loop below, without
+// it GCC turned each of the ~ten addresses derived from the channel into an induction variable
+// of its own, kept them on the stack (the span loop needs the registers) and spent ~30
+// instructions per channel advancing them; with it, each address is one add from a base.
+template <typename T>
+inline T opaque(T v) {
+#if defined(__GNUC__)
+  __asm__("" : "+r"(v));
+#endif
+  return v;
+}
+
+// Where the spans of a row lie (the same for every channel).
+struct DepthwiseSpans {
+  int stride;      // 1 or 2
+  int ox_first;    // first output of the span
+  int n_full;      // outputs with the whole window inside the row (>= 1), the first one
+  bool left_pad;   //   reading the left padding column as zero when left_pad
+  bool right_pad;  // one more output whose third column is the right padding
+  size_t ix1;      // column ix0 + 1 (ix0: the first output's first column)
+};
+
+// The spans of every channel: the taps and requantization set up once per channel, then one
+// of the four loops. Not inlined: in its own function the loop's live set gets the registers
+// (inlined next to the generic border code, GCC reloaded two to four weights from the stack
+// per output).
+template <typename TA, typename TW>
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                         const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  const size_t C = static_cast<size_t>(channels);
+  const bool all_rows = row_on[0] != 0 && row_on[1] != 0 && row_on[2] != 0;
+  const TA* const base0 = r[0] + g.ix1 * C;
+  const TA* const base1 = r[1] + g.ix1 * C;
+  const TA* const base2 = r[2] + g.ix1 * C;
+  TA* const out_base = out_row + static_cast<size_t>(g.ox_first) * C;
+  // Per-tensor formats (no per-channel weight fracs): one accumulator format, so every channel
+  // has the same output shift and the same bias alignment. When that alignment is a left
+  // shift by L <= 16 or a right shift by R <= 62, align_bias(b) is exactly
+  // (b 2^L + rounding) >> R, rounding = 2^(R-1) (0 for R = 0): |b| < 2^31, so b 2^L lies in
+  // [-2^47, 2^47) (the 48-bit saturation never acts) and the right shift rounds as
+  // rounding_shift_right (see DepthwiseShiftClamp). 4 instructions instead of align_bias's ~17.
+  const bool per_tensor = q.weight_frac_per_channel == nullptr;
+  const int shift_all = per_tensor ? output_shift(q, 0) : 0;
+  const int bias_right = per_tensor ? q.bias_frac - accumulator_frac(q, 0) : 0;
+  const bool simple_bias = per_tensor && bias != nullptr && bias_right >= -16 && bias_right <= 62;
+  const int64_t bias_scale = simple_bias && bias_right < 0 ? int64_t(1) << -bias_right : 1;
+  const int bias_shift = simple_bias && bias_right > 0 ? bias_right : 0;
+  const int64_t bias_rounding = bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0;
+  for (int c_seen = 0; c_seen < channels; ++c_seen) {
+    const int c = opaque(c_seen);
+    const int shift = per_tensor ? shift_all : output_shift(q, c);
+    // the nine weights [ky * 3 + kx][c], C apart: one pointer walked along them
+    const TW* w = weights + c;
+    DepthwiseTaps k;
+    k.w00 = *w, w = opaque(w + C), k.w01 = *w, w = opaque(w + C), k.w02 = *w, w = opaque(w + C);
+    k.w10 = *w, w = opaque(w + C), k.w11 = *w, w = opaque(w + C), k.w12 = *w, w = opaque(w + C);
+    k.w20 = *w, w = opaque(w + C), k.w21 = *w, w = opaque(w + C), k.w22 = *w;
+    if (!all_rows) {  // the first or last output rows only
+      k.w00 *= row_on[0], k.w01 *= row_on[0], k.w02 *= row_on[0];
+      k.w10 *= row_on[1], k.w11 *= row_on[1], k.w12 *= row_on[1];
+      k.w20 *= row_on[2], k.w21 *= row_on[2], k.w22 *= row_on[2];
+    }
+    k.bias = simple_bias ? (bias[c] * bias_scale + bias_rounding) >> bias_shift : aligned_bias(bias, q, c);
+    const TA* p0 = base0 + c;
+    const TA* p1 = base1 + c;
+    const TA* p2 = base2 + c;
+    TA* o = out_base + c;
+    using Fast = DepthwiseShiftClamp<TA>;
+    if (Fast::applies(shift)) {
+      k.bias += Fast::rounding(shift);
+      const Fast rq{shift, lo, hi};
+      if (g.stride == 1)
+        depthwise_span_s1(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+      else
+        depthwise_span_s2(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+    } else {
+      const DepthwiseRequantOutput<TA> rq{shift, lo, hi};
+      if (g.stride == 1)
+        depthwise_span_s1(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+      else
+        depthwise_span_s2(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+    }
+  }
+}
+
 }  // namespace detail
 
 template <typename TA, typename TW>
@@ -366,88 +549,42 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
                                   const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
                                   int out_width, uint32_t max_abs_input = 0) {
   (void)max_abs_input;
-  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  // Outputs [ox_lo, ox_hi) have their whole window inside the row.
   int ox_lo = (pad_left + stride - 1) / stride;
   int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;
   if (ox_hi > out_width) ox_hi = out_width;
   if (ox_lo > ox_hi) ox_lo = ox_hi;
-  // Padding rows: the fast loop reads a real row in their place with zero weights, which adds
-  // exact zeros (the reference skips them: the same int64 sums). Only if no row is real does
-  // every output take the generic path.
+  // Padding rows: the spans read a real row in their place with zero weights. If no row is
+  // real, or the stride is not 1 or 2, every output takes the generic path.
   const TA* real = rows[1] != nullptr ? rows[1] : (rows[0] != nullptr ? rows[0] : rows[2]);
-  if (real == nullptr) ox_lo = ox_hi = out_width;
-  const TA* r[3] = {rows[0] != nullptr ? rows[0] : real, rows[1] != nullptr ? rows[1] : real,
-                    rows[2] != nullptr ? rows[2] : real};
-  const int64_t row_on[3] = {rows[0] != nullptr, rows[1] != nullptr, rows[2] != nullptr};
-  // A left padding column (pad_left 1): output 0 runs in the fast loop with that column zero.
-  const bool left_zero = real != nullptr && ox_lo == 1 && pad_left == 1 && ox_hi >= 1;
-  const int ox_fast = left_zero ? 0 : ox_lo;
+  const bool spans = real != nullptr && (stride == 1 || stride == 2);
+  // A left padding column (pad_left 1): output 0 runs in the span with that column zero. A
+  // right padding column: output ox_hi when its third column is the first past the row.
+  detail::DepthwiseSpans g{};
+  g.stride = stride;
+  g.left_pad = spans && ox_lo == 1 && pad_left == 1 && ox_hi >= 1;
+  g.ox_first = g.left_pad ? 0 : ox_lo;
+  g.n_full = spans ? ox_hi - g.ox_first : 0;
+  g.right_pad = g.n_full > 0 && ox_hi < out_width && ox_hi * stride - pad_left + 2 == in_width;
+  g.ix1 = static_cast<size_t>(g.ox_first * stride - pad_left + 1);
+  if (g.n_full > 0) {
+    const TA* r[3] = {rows[0] != nullptr ? rows[0] : real, rows[1] != nullptr ? rows[1] : real,
+                      rows[2] != nullptr ? rows[2] : real};
+    const int64_t row_on[3] = {rows[0] != nullptr, rows[1] != nullptr, rows[2] != nullptr};
+    detail::depthwise_row_spans(r, row_on, channels, weights, bias, q, g, out_row);
+  }
+  // The rest (borders the spans do not cover): the reference arithmetic, pixel by pixel.
+  const int ox_rest = g.n_full > 0 ? ox_hi + (g.right_pad ? 1 : 0) : g.ox_first;
+  if (g.ox_first == 0 && ox_rest == out_width) return;
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
   const size_t C = static_cast<size_t>(channels);
-  for (int c = 0; c < channels; ++c) {
-    const detail::PointwiseChannel ch{aligned_bias(bias, q, c), lo, hi, output_shift(q, c)};
-    const bool fast = ch.shift >= 1 && ch.shift <= 62;
-    auto store = [&](int ox, int64_t acc) {
-      const int64_t v = acc + ch.bias;
-      out_row[static_cast<size_t>(ox) * C + c] = fast ? detail::requantize_fast<TA>(v, ch) : requantize_output<TA>(v, ch.shift, lo, hi);
-    };
-    int ox = 0;
-    for (; ox < ox_fast; ++ox) store(ox, detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c));
-    if (ox < ox_hi) {
-      const int64_t w00 = row_on[0] * weights[0 * C + c], w01 = row_on[0] * weights[1 * C + c], w02 = row_on[0] * weights[2 * C + c];
-      const int64_t w10 = row_on[1] * weights[3 * C + c], w11 = row_on[1] * weights[4 * C + c], w12 = row_on[1] * weights[5 * C + c];
-      const int64_t w20 = row_on[2] * weights[6 * C + c], w21 = row_on[2] * weights[7 * C + c], w22 = row_on[2] * weights[8 * C + c];
-      // a: column ix, b: ix + 1 (each the three rows); ix = -1 is the zero padding column
-      const size_t ix1 = static_cast<size_t>(ox * stride - pad_left + 1);
-      const TA* p0 = r[0] + ix1 * C + c;
-      const TA* p1 = r[1] + ix1 * C + c;
-      const TA* p2 = r[2] + ix1 * C + c;
-      int64_t a0 = 0, a1 = 0, a2 = 0;
-      if (!left_zero) a0 = *(p0 - C), a1 = *(p1 - C), a2 = *(p2 - C);
-      int64_t b0 = p0[0], b1 = p1[0], b2 = p2[0];
-      p0 += C; p1 += C; p2 += C;
-      if (stride == 1) {
-        // three outputs per step, the column roles rotating (no register moves)
-#define TINYQ_DW_COL(x0, x1, x2) \
-  const int64_t x0 = p0[0], x1 = p1[0], x2 = p2[0]; \
-  p0 += C; p1 += C; p2 += C;
-#define TINYQ_DW_OUT(c0, c1, c2, d0, d1, d2, e0, e1, e2) \
-  store(ox++, c0 * w00 + c1 * w10 + c2 * w20 + d0 * w01 + d1 * w11 + d2 * w21 + e0 * w02 + e1 * w12 + e2 * w22);
-        for (; ox + 3 <= ox_hi;) {
-          TINYQ_DW_COL(c0, c1, c2)
-          TINYQ_DW_OUT(a0, a1, a2, b0, b1, b2, c0, c1, c2)
-          TINYQ_DW_COL(d0, d1, d2)
-          TINYQ_DW_OUT(b0, b1, b2, c0, c1, c2, d0, d1, d2)
-          TINYQ_DW_COL(e0, e1, e2)
-          TINYQ_DW_OUT(c0, c1, c2, d0, d1, d2, e0, e1, e2)
-          a0 = d0; a1 = d1; a2 = d2;
-          b0 = e0; b1 = e1; b2 = e2;
-        }
-        for (; ox < ox_hi;) {
-          TINYQ_DW_COL(c0, c1, c2)
-          TINYQ_DW_OUT(a0, a1, a2, b0, b1, b2, c0, c1, c2)
-          a0 = b0; a1 = b1; a2 = b2;
-          b0 = c0; b1 = c1; b2 = c2;
-        }
-        // a right padding column: the output after ox_hi reads a, b and a zero column
-        if (ox < out_width && ox - pad_left + 2 == in_width)
-          store(ox++, a0 * w00 + a1 * w10 + a2 * w20 + b0 * w01 + b1 * w11 + b2 * w21);
-#undef TINYQ_DW_COL
-#undef TINYQ_DW_OUT
-      } else {
-        // stride 2: columns ix, ix + 1, ix + 2; the next output starts at ix + 2
-        for (; ox < ox_hi; ++ox) {
-          const int64_t c0 = p0[0], c1 = p1[0], c2 = p2[0];
-          store(ox, a0 * w00 + a1 * w10 + a2 * w20 + b0 * w01 + b1 * w11 + b2 * w21 + c0 * w02 + c1 * w12 + c2 * w22);
-          if (ox + 1 < ox_hi) {
-            p0 += C; p1 += C; p2 += C;
-            a0 = c0; a1 = c1; a2 = c2;
-            b0 = p0[0]; b1 = p1[0]; b2 = p2[0];
-            p0 += C; p1 += C; p2 += C;
-          }
-        }
-      }
+  for (int ox = 0; ox < out_width; ++ox) {
+    if (ox == g.ox_first) ox = ox_rest;
+    if (ox >= out_width) break;
+    for (int c = 0; c < channels; ++c) {
+      const int64_t acc = detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c);
+      out_row[static_cast<size_t>(ox) * C + c] = requantize_output<TA>(acc + aligned_bias(bias, q, c), output_shift(q, c), lo, hi);
     }
-    for (; ox < out_width; ++ox) store(ox, detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c));
   }
 }
 

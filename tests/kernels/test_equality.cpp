@@ -113,7 +113,11 @@ Formats draw_formats(tinyq_test::Rng& rng, int channels, bool per_channel, bool 
   // Output format: usually the realistic one (acc frac - ~12), sometimes one that saturates,
   // sometimes a shift the vector epilogue cannot take (negative or too large).
   const int64_t pick = rng.uniform(0, 9);
-  if (pick == 0) f.q.output_frac = f.q.input_frac + 16;   // left shift: reference path
+  if (pick == 0) {
+    f.q.output_frac = f.q.input_frac + 16;  // left shift: reference path ...
+    if (per_channel)  // ... or, per channel, some channels left (fracs 10..14) and some right (17..24) in one row
+      for (size_t c = 0; c < f.per_channel.size(); c += 2) f.per_channel[c] = static_cast<int8_t>(rng.uniform(17, 24));
+  }
   else if (pick == 1) f.q.output_frac = 0;                 // large right shift
   else if (pick == 2 || r == Regime::full) f.q.output_frac = f.q.input_frac - 3;  // saturation-heavy
   else f.q.output_frac = f.q.input_frac;

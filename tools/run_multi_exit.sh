@@ -9,8 +9,12 @@ M=../models/face_mnv2_a050_multi
 REF=../models/face_mnv2_a050_outA.npz
 case "$1" in
 train)
+    # The shipped run: started with --early-lr-mult 0.1 (the OutA default), stopped by SIGTERM after 18.0 min
+    # (epoch 16, batch 19) because exit 0 lagged (AP w>=16 0.10 alone at epoch 14 vs 0.50 for the 2x pass), then
+    # resumed with this command (--early-lr-mult 0.4: Conv..expanded_conv_5 feed exit 0 and learn like the late layers).
     nice -n 10 $PY -m tinyq_tools.train --multi --alpha 0.5 --init $REF --teacher $REF --distill-weight 1.0 \
-        --lr 1e-3 --epochs 400 --time-budget-min 55 --threads 2 --tag face_mnv2_a050_multi --out $M.npz --resume
+        --lr 1e-3 --early-lr-mult 0.4 --epochs 400 --time-budget-min 55 --threads 2 --tag face_mnv2_a050_multi \
+        --out $M.npz --resume
     ;;
 finish)
     # float, one pass at 1x (multi-exit) vs the shipped model at 0.5/1/2 with Tiny-Face gating; score >= 0.03, NMS 0.3

@@ -58,7 +58,7 @@ from .targets import assign, sample
 CACHE = os.path.join(REPO_ROOT, "tools", ".cache")
 
 
-def param_groups(model, lr):
+def param_groups(model, lr, early_mult=0.1):
     early, late, head = [], [], []
     for name, p in model.named_parameters():
         if name.startswith("head"):
@@ -69,7 +69,7 @@ def param_groups(model, lr):
             early.append(p)
         else:
             late.append(p)
-    return [dict(params=early, lr=lr * 0.1, name="early(Conv..expanded_conv_5)"),
+    return [dict(params=early, lr=lr * early_mult, name="early(Conv..expanded_conv_5)"),
             dict(params=late, lr=lr * 0.4, name="late(expanded_conv_6..13/expand)"),
             dict(params=head, lr=lr, name="head")]
 
@@ -194,6 +194,8 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=320)
     ap.add_argument("--lr", type=float, default=1e-3, help="head LR (Adam); late backbone 0.4x, early 0.1x")
+    ap.add_argument("--early-lr-mult", type=float, default=0.1,
+                    help="LR of Conv..expanded_conv_5 relative to --lr (a resumed run takes the new value)")
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--hard-frac", type=float, default=0.5, help="fraction of sampled negatives that are the hardest")
     ap.add_argument("--init", default=None, help="init from a detector npz instead of ImageNet")
@@ -285,7 +287,7 @@ def main(argv=None):
             p.requires_grad_(False)
         say("distilling from %s (alpha %.2f), weight %.3g, reg thr %.2f" % (
             args.teacher, teacher.alpha, args.distill_weight, args.distill_reg_thr))
-    groups = param_groups(model, args.lr)
+    groups = param_groups(model, args.lr, args.early_lr_mult)
     for g in groups:
         g["base_lr"] = g["lr"]
     opt = torch.optim.Adam(groups, lr=args.lr, weight_decay=0)
@@ -298,6 +300,8 @@ def main(argv=None):
         st = torch.load(ckpt)
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
+        for g, g_new in zip(opt.param_groups, groups):  # the LRs come from the command line, not the checkpoint
+            g["base_lr"] = g_new["base_lr"]
         start_epoch, start_it, elapsed = st["epoch"], st.get("it", 0), st["elapsed"]
         counts = dict(st.get("source_counts", {}))
         if "rng" in st:
@@ -306,7 +310,8 @@ def main(argv=None):
         else:  # checkpoints written before the step-granular state
             rng = np.random.default_rng(args.seed + 1000 * start_epoch)
         old = st.get("args", {})
-        for k in ("mix", "alpha", "epochs", "iters_per_epoch", "batch", "size", "lr"):
+        old.setdefault("early_lr_mult", 0.1)  # checkpoints from before the option had 0.1
+        for k in ("mix", "alpha", "epochs", "iters_per_epoch", "batch", "size", "lr", "early_lr_mult"):
             if k in old and old[k] != getattr(args, k):
                 say("warning: --%s was %s in the checkpoint, now %s" % (k.replace("_", "-"), old[k], getattr(args, k)))
         say("%s  resumed from epoch %d batch %d (%.1f min trained so far)" % (utc_now(), start_epoch, start_it,

@@ -26,14 +26,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 NPZ = os.path.join(REPO, "models", "face_mnv2_a050_outA.npz")
 QFORMATS = os.path.join(REPO, "models", "face_mnv2_a050_outA.qformats.json")
 HAVE_MODEL = os.path.exists(NPZ) and os.path.exists(QFORMATS)
+NPZ_100 = os.path.join(REPO, "models", "face_mnv2_a100_outA.npz")
+QFORMATS_100 = os.path.join(REPO, "models", "face_mnv2_a100_outA.qformats.json")
 
 
 def normalised(rgb):
     return torch.from_numpy(rgb).float().sub_(128).div_(128).permute(2, 0, 1)[None].contiguous()
 
 
-def fake_head_raw(model, rgb, exact, bits):
-    q = FakeQuantDetector.from_qformats(model, QFORMATS, weight_bits=bits, activation_bits=bits,
+def fake_head_raw(model, rgb, exact, bits, qformats=QFORMATS):
+    q = FakeQuantDetector.from_qformats(model, qformats, weight_bits=bits, activation_bits=bits,
                                         per_channel=bits == 8, exact=exact)
     with torch.no_grad():
         raw, frac = q.head_raw(normalised(rgb))
@@ -103,13 +105,13 @@ class FakeQuantMatchesExport(unittest.TestCase):
 @unittest.skipUnless(HEAD_DUMP and os.path.exists(HEAD_DUMP), "TINYQ_HEAD_DUMP (tinyq-head-dump) not given")
 @unittest.skipUnless(HAVE_MODEL, "no committed models/face_mnv2_a050_outA.npz + .qformats.json")
 class FakeQuantMatchesCppIntegerExecutor(unittest.TestCase):
-    def check(self, rgb, label, bits=8):
-        model = load_npz(NPZ).eval()
+    def check(self, rgb, label, bits=8, npz=NPZ, qformats=QFORMATS):
+        model = load_npz(npz).eval()
         with tempfile.TemporaryDirectory() as work:
             f = os.path.join(work, "m.tqw")
-            export_detector(NPZ, f, "auto", QFORMATS, bits, per_channel=bits == 8, activation_bits=bits)
+            export_detector(npz, f, "auto", qformats, bits, per_channel=bits == 8, activation_bits=bits)
             for exact in ((True, False) if bits == 8 else (True,)):  # float32 holds 8-bit products only
-                fake, frac = fake_head_raw(model, rgb, exact, bits)
+                fake, frac = fake_head_raw(model, rgb, exact, bits, qformats)
                 cpp = cpp_head_raw(f, rgb, frac, work).reshape(fake.shape)
                 diff = np.abs(cpp - fake)
                 print("%s, W%dA%d%s, %s path: head %s, frac %d, raw range [%d, %d]: max |C++ - fake| = %d LSB, "
@@ -121,6 +123,10 @@ class FakeQuantMatchesCppIntegerExecutor(unittest.TestCase):
 
     def test_random_image_int8(self):
         self.check(random_rgb(), "random 96x128")
+
+    @unittest.skipUnless(os.path.exists(NPZ_100) and os.path.exists(QFORMATS_100), "no committed width-1.0 model")
+    def test_random_image_int8_width_100(self):
+        self.check(random_rgb(seed=6), "width 1.0, random 96x128", npz=NPZ_100, qformats=QFORMATS_100)
 
     def test_random_image_int16(self):
         self.check(random_rgb(), "random 96x128", bits=16)

@@ -15,7 +15,7 @@ W8A8="--format auto --weight-bits 8 --per-channel --activation-bits 8 --gate tin
 TRAIN="--alpha 0.5 --mix wider_train:160,dlib:4 --teacher $BASE.npz --distill-weight 1.0 --epochs 400 --threads 2"
 case "$1" in
   range)
-    nice -n 10 $PY -m tinyq_tools.train $TRAIN --init $BASE.npz --lr 2e-4 --head-range 7 --head-range-weight 0.1 \
+    nice -n 10 $PY -m tinyq_tools.train $TRAIN --init $BASE.npz --lr 2e-4 --head-range 6 --head-range-weight 0.1 \
         --time-budget-min 8 --tag a050_qat_range --out .cache/a050_qat_range.npz $2
     nice -n 10 $PY -m tinyq_tools.calibrate --model .cache/a050_qat_range.npz --threads 2 --json $OUT.qformats.json ;;
   qat)

@@ -6,6 +6,7 @@
 #   sh run_qat.sh eval       #    C++ integer AP: int16 auto, W8A8 without QAT, W8A8 with QAT (wider_val, fddb_paper)
 # State (checkpoints, logs) in .cache/; --resume continues a stopped stage.
 set -e
+mkdir -p .cache
 PY=/usr/bin/python3
 M=../models
 BASE=$M/face_mnv2_a050_outA

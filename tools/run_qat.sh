@@ -1,10 +1,10 @@
 #!/bin/sh
 # QAT of the width-0.5 detector for the W8A8 per-channel export (docs/qat.md). Run from tools/, one stage at a time:
-#   sh run_qat.sh range      # 1: float fine-tune with the head-range penalty (8 min), then calibrate it
-#   sh run_qat.sh qat        # 2: QAT with the formats of that calibration (15 min), export the int8 file
-#   sh run_qat.sh baseline   #    the W8A8 export of the shipped model without QAT (the comparison)
-#   sh run_qat.sh eval       #    C++ integer AP: int16 auto, W8A8 without QAT, W8A8 with QAT (wider_val, fddb_paper)
-# State (checkpoints, logs) in .cache/; --resume continues a stopped stage.
+#   sh run_qat.sh range      # 1: refit the head into +-6.5 (head_range.py, backbone unchanged), calibrate the result
+#   sh run_qat.sh qat [MIN]  # 2: QAT with the formats of that calibration (MIN minutes, default 15), export int8
+#   sh run_qat.sh baseline   #    W8A8 exports without QAT: the shipped model, and the head-refit model
+#   sh run_qat.sh eval       #    C++ integer AP of int16 auto and the three W8A8 files (wider_val, fddb_paper)
+# State (checkpoints, logs) in .cache/; `sh run_qat.sh qat MIN --resume` continues a stopped QAT run.
 set -e
 mkdir -p .cache
 PY=/usr/bin/python3
@@ -13,25 +13,24 @@ BASE=$M/face_mnv2_a050_outA
 OUT=$M/face_mnv2_a050_outA.w8a8
 DETECT=${DETECT:-../build/host/examples/detect/tinyq-detect}
 W8A8="--format auto --weight-bits 8 --per-channel --activation-bits 8 --gate tinyface"
-TRAIN="--alpha 0.5 --mix wider_train:160,dlib:4 --teacher $BASE.npz --distill-weight 1.0 --epochs 400 --threads 2"
 case "$1" in
   range)
-    nice -n 10 $PY -m tinyq_tools.train $TRAIN --init $BASE.npz --lr 2e-4 --head-range 6 --head-range-weight 0.1 \
-        --time-budget-min 8 --tag a050_qat_range --out .cache/a050_qat_range.npz $2
-    nice -n 10 $PY -m tinyq_tools.calibrate --model .cache/a050_qat_range.npz --threads 2 --json $OUT.qformats.json ;;
+    nice -n 10 $PY -m tinyq_tools.head_range --model $BASE.npz --out .cache/a050_head_range.npz --limit 6.5
+    nice -n 10 $PY -m tinyq_tools.calibrate --model .cache/a050_head_range.npz --threads 2 --json $OUT.qformats.json ;;
   qat)
-    nice -n 10 $PY -m tinyq_tools.train $TRAIN --init .cache/a050_qat_range.npz --lr 1e-4 --qat $OUT.qformats.json \
-        --time-budget-min 15 --tag a050_qat --out $OUT.npz $2
+    nice -n 10 $PY -m tinyq_tools.train --alpha 0.5 --mix wider_train:160,dlib:4 --init .cache/a050_head_range.npz \
+        --teacher $BASE.npz --distill-weight 1.0 --lr 1e-4 --qat $OUT.qformats.json --epochs 400 \
+        --time-budget-min ${2:-15} --threads 2 --tag a050_qat --out $OUT.npz $3
     $PY -m tinyq_tools.weights_file export-detector $OUT.npz $OUT.tqw $W8A8 --qformats $OUT.qformats.json ;;
   baseline)
     $PY -m tinyq_tools.weights_file export-detector $BASE.npz .cache/a050_w8a8_noqat.tqw $W8A8 --qformats $BASE.qformats.json
-    $PY -m tinyq_tools.weights_file export-detector .cache/a050_qat_range.npz .cache/a050_w8a8_range_noqat.tqw $W8A8 \
+    $PY -m tinyq_tools.weights_file export-detector .cache/a050_head_range.npz .cache/a050_w8a8_head_range.tqw $W8A8 \
         --qformats $OUT.qformats.json ;;
   eval)
     for s in wider_val fddb_paper; do
       nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set $s --model $BASE.auto.tqw \
-          --model .cache/a050_w8a8_noqat.tqw --model .cache/a050_w8a8_range_noqat.tqw --model $OUT.tqw \
+          --model .cache/a050_w8a8_noqat.tqw --model .cache/a050_w8a8_head_range.tqw --model $OUT.tqw \
           --json $OUT.cpp_eval_$s.json
     done ;;
-  *) echo "usage: sh run_qat.sh range|qat|baseline|eval [--resume]" >&2; exit 2 ;;
+  *) echo "usage: sh run_qat.sh range | qat [MIN] [--resume] | baseline | eval" >&2; exit 2 ;;
 esac

@@ -39,8 +39,6 @@ Quantization-aware training (`--qat QFORMATS_JSON`, OutA detector only): the for
 the C++ integer executor's arithmetic for the export `export-detector --weight-bits 8 --per-channel
 --activation-bits 8 --qformats QFORMATS_JSON` of the current weights (straight-through gradients; docs/qat.md);
 the loss and data are the ones above. The saved npz holds float weights whose export is the trained model.
-`--head-range T` adds W * mean(relu(|head| - T)^2) (W = `--head-range-weight`): it shrinks the head's range (the
-very negative background logits), so that calibrate.py's max-abs rule picks a finer 8-bit head format.
 """
 import argparse
 import datetime
@@ -221,10 +219,6 @@ def main(argv=None):
     ap.add_argument("--qat-bits", type=int, default=8, choices=[8, 16],
                     help="with --qat: 8 = int8 weights per output channel + int8 activations (export-detector "
                          "--weight-bits 8 --per-channel --activation-bits 8); 16 = the int16 per-tensor export")
-    ap.add_argument("--head-range", type=float, default=0.0, metavar="T",
-                    help="if > 0: add --head-range-weight * mean(relu(|head| - T)^2) over every head output, so the "
-                         "calibrated head range (max |head|) and with it the 8-bit head format can be finer")
-    ap.add_argument("--head-range-weight", type=float, default=0.1)
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default=None)
     ap.add_argument("--resume", action="store_true")
@@ -397,8 +391,6 @@ def main(argv=None):
                 score, reg = head_to_flat(out)
                 cls_loss, reg_loss, npos_tot = eq4_loss(score, reg, lab_l, tgt_l, rng, args.hard_frac)
                 loss = cls_loss + args.lam * reg_loss
-                if args.head_range > 0:
-                    loss = loss + args.head_range_weight * (F.relu(out.abs() - args.head_range) ** 2).mean()
                 dist_loss = torch.zeros(())
                 if teacher is not None:
                     with torch.no_grad():

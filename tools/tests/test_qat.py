@@ -146,3 +146,25 @@ class FakeQuantMatchesCppIntegerExecutor(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ScoreScale(unittest.TestCase):
+    def test_scaled_scores_keep_the_detections_at_the_mapped_threshold(self):
+        from tinyq_tools.detector import FaceDetector, head_to_flat
+        from tinyq_tools.head_range import mapped_threshold, scale_scores
+        torch.manual_seed(2)
+        model = FaceDetector(alpha=0.5).eval()
+        with torch.no_grad():
+            model.head.weight.normal_(0, 0.3)
+        x = normalised(random_rgb(64, 64, seed=3))
+        with torch.no_grad():
+            s0, r0 = head_to_flat(model(x))
+            s1, r1 = head_to_flat(scale_scores(model, 0.4)(x))
+        torch.testing.assert_close(s1, 0.4 * s0, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(r1, r0)  # the box channels are not touched
+        for p in (0.03, 0.2):
+            keep0 = torch.sigmoid(s0) >= p
+            keep1 = torch.sigmoid(s1) >= mapped_threshold(p, 0.4)
+            self.assertGreater(int(keep0.sum()), 0)
+            self.assertTrue(bool((keep0 == keep1).all()))
+        self.assertAlmostEqual(mapped_threshold(0.03, 0.4), 0.1993, places=4)

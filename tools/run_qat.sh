@@ -22,7 +22,7 @@ case "$1" in
   qat)
     nice -n 10 $PY -m tinyq_tools.train --alpha 0.5 --mix wider_train:160,dlib:4 --init $S04 --teacher $S04 \
         --distill-weight 1.0 --lr 1e-4 --qat $OUT.qformats.json --epochs 400 --time-budget-min ${2:-12} \
-        --threads 2 --tag a050_qat --out $OUT.npz $3
+        --threads ${THREADS:-2} --tag a050_qat --out $OUT.npz $3
     $PY -m tinyq_tools.weights_file export-detector $OUT.npz $OUT.tqw $W8A8 --qformats $OUT.qformats.json ;;
   baseline)
     $PY -m tinyq_tools.weights_file export-detector $BASE.npz .cache/a050_w8a8_noqat.tqw $W8A8 --qformats $BASE.qformats.json

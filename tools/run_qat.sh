@@ -27,21 +27,28 @@ case "$1" in
   baseline)
     $PY -m tinyq_tools.weights_file export-detector $BASE.npz .cache/a050_w8a8_noqat.tqw $W8A8 --qformats $BASE.qformats.json
     $PY -m tinyq_tools.weights_file export-detector $S04 .cache/a050_w8a8_score04_noqat.tqw $W8A8 --qformats $OUT.qformats.json ;;
-  eval-base)
+  eval-base)  # operating point A: threshold 0.03 on the shipped logit scale (= 0.1993 on the x0.4 scale)
     for s in wider_val fddb_paper; do
       nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set $s --model $BASE.auto.tqw \
           --model .cache/a050_w8a8_noqat.tqw --json .cache/eval_base_$s.json
       nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set $s --threshold 0.1993 \
           --model .cache/a050_w8a8_score04_noqat.tqw --json .cache/eval_score04_$s.json
-    done ;;
+    done
+    # operating point B: 0.03 on the x0.4 scale (= 0.000168 on the shipped one)
+    nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set wider_val --threshold 0.000168 --model $BASE.auto.tqw \
+        --model .cache/a050_w8a8_noqat.tqw --json .cache/eval_base_thr00017_wider_val.json
+    nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set wider_val --threshold 0.03 \
+        --model .cache/a050_w8a8_score04_noqat.tqw --json .cache/eval_score04_thr003_wider_val.json ;;
   eval)
     for s in wider_val fddb_paper; do
       nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set $s --threshold 0.1993 --model $OUT.tqw \
           --json .cache/eval_qat_$s.json
     done
+    nice -n 10 $PY -m tinyq_tools.eval_cpp --detect $DETECT --set wider_val --threshold 0.03 --model $OUT.tqw \
+        --json .cache/eval_qat_thr003_wider_val.json
     for s in wider_val fddb_paper; do  # one JSON per set: every run's figures, each with its own arguments
-      $PY -c "import json,sys; json.dump({p: json.load(open(p)) for p in sys.argv[2:]}, open(sys.argv[1], 'w'), indent=1)" \
-          $OUT.cpp_eval_$s.json .cache/eval_base_$s.json .cache/eval_score04_$s.json .cache/eval_qat_$s.json
+      $PY -c "import glob,json,sys; json.dump({p: json.load(open(p)) for p in sorted(glob.glob('.cache/eval_*_' + sys.argv[2] + '.json'))}, open(sys.argv[1], 'w'), indent=1)" \
+          $OUT.cpp_eval_$s.json $s
     done ;;
   *) echo "usage: sh run_qat.sh range | qat [MIN] [--resume] | baseline | eval-base | eval" >&2; exit 2 ;;
 esac

@@ -26,6 +26,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 NPZ = os.path.join(REPO, "models", "face_mnv2_a050_outA.npz")
 QFORMATS = os.path.join(REPO, "models", "face_mnv2_a050_outA.qformats.json")
 HAVE_MODEL = os.path.exists(NPZ) and os.path.exists(QFORMATS)
+QAT_NPZ = os.path.join(REPO, "models", "face_mnv2_a050_outA.w8a8.npz")
+QAT_QFORMATS = os.path.join(REPO, "models", "face_mnv2_a050_outA.w8a8.qformats.json")
+QAT_TQW = os.path.join(REPO, "models", "face_mnv2_a050_outA.w8a8.tqw")
+HAVE_QAT = all(os.path.exists(p) for p in (QAT_NPZ, QAT_QFORMATS, QAT_TQW))
 NPZ_100 = os.path.join(REPO, "models", "face_mnv2_a100_outA.npz")
 QFORMATS_100 = os.path.join(REPO, "models", "face_mnv2_a100_outA.qformats.json")
 
@@ -105,11 +109,12 @@ class FakeQuantMatchesExport(unittest.TestCase):
 @unittest.skipUnless(HEAD_DUMP and os.path.exists(HEAD_DUMP), "TINYQ_HEAD_DUMP (tinyq-head-dump) not given")
 @unittest.skipUnless(HAVE_MODEL, "no committed models/face_mnv2_a050_outA.npz + .qformats.json")
 class FakeQuantMatchesCppIntegerExecutor(unittest.TestCase):
-    def check(self, rgb, label, bits=8, npz=NPZ, qformats=QFORMATS):
+    def check(self, rgb, label, bits=8, npz=NPZ, qformats=QFORMATS, tqw=None):
         model = load_npz(npz).eval()
         with tempfile.TemporaryDirectory() as work:
-            f = os.path.join(work, "m.tqw")
-            export_detector(npz, f, "auto", qformats, bits, per_channel=bits == 8, activation_bits=bits)
+            f = tqw or os.path.join(work, "m.tqw")
+            if tqw is None:
+                export_detector(npz, f, "auto", qformats, bits, per_channel=bits == 8, activation_bits=bits)
             for exact in ((True, False) if bits == 8 else (True,)):  # float32 holds 8-bit products only
                 fake, frac = fake_head_raw(model, rgb, exact, bits, qformats)
                 cpp = cpp_head_raw(f, rgb, frac, work).reshape(fake.shape)
@@ -127,6 +132,16 @@ class FakeQuantMatchesCppIntegerExecutor(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(NPZ_100) and os.path.exists(QFORMATS_100), "no committed width-1.0 model")
     def test_random_image_int8_width_100(self):
         self.check(random_rgb(seed=6), "width 1.0, random 96x128", npz=NPZ_100, qformats=QFORMATS_100)
+
+    @unittest.skipUnless(HAVE_QAT, "no committed models/face_mnv2_a050_outA.w8a8.{npz,qformats.json,tqw}")
+    def test_shipped_qat_file(self):
+        """The committed int8 file is the export of the committed QAT npz, and its C++ head is the fake quant's."""
+        with tempfile.TemporaryDirectory() as work:
+            f = os.path.join(work, "m.tqw")
+            export_detector(QAT_NPZ, f, "auto", QAT_QFORMATS, 8, gate="tinyface", per_channel=True, activation_bits=8)
+            with open(f, "rb") as a, open(QAT_TQW, "rb") as b:
+                self.assertEqual(a.read(), b.read(), "models/face_mnv2_a050_outA.w8a8.tqw is not the npz's export")
+        self.check(random_rgb(seed=8), "shipped QAT file", npz=QAT_NPZ, qformats=QAT_QFORMATS, tqw=QAT_TQW)
 
     def test_random_image_int16(self):
         self.check(random_rgb(), "random 96x128", bits=16)

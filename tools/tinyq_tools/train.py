@@ -34,6 +34,11 @@ keeps, or the channels recorded by prune.py when `--init` is a pruned npz).  `--
 teacher instead of ImageNet, with each sliced non-depthwise conv scaled by cin_teacher / cin_student (the sum over
 the dropped input channels is replaced by a scaled sum over the kept ones).  Without --teacher the loss is eq. (4)
 alone, as before.
+
+Quantization-aware training (`--qat QFORMATS_JSON`, OutA detector only): the forward pass is qat.FakeQuantDetector,
+the C++ integer executor's arithmetic for the export `export-detector --weight-bits 8 --per-channel
+--activation-bits 8 --qformats QFORMATS_JSON` of the current weights (straight-through gradients; docs/qat.md);
+the loss and data are the ones above. The saved npz holds float weights whose export is the trained model.
 """
 import argparse
 import datetime
@@ -210,6 +215,12 @@ def main(argv=None):
     ap.add_argument("--multi", action="store_true",
                     help="train the multi-exit single-pass detector (multi_exit.py, default exits); needs --init; "
                          "--teacher is then the OutA model run at 16/stride of each exit (its 3-scale inference)")
+    ap.add_argument("--qat", default=None, metavar="QFORMATS_JSON",
+                    help="quantization-aware training (qat.py): the forward pass is the C++ integer executor's "
+                         "arithmetic for the export with these calibrated activation formats (calibrate.py --json)")
+    ap.add_argument("--qat-bits", type=int, default=8, choices=[8, 16],
+                    help="with --qat: 8 = int8 weights per output channel + int8 activations (export-detector "
+                         "--weight-bits 8 --per-channel --activation-bits 8); 16 = the int16 per-tensor export")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default=None)
     ap.add_argument("--resume", action="store_true")
@@ -226,6 +237,8 @@ def main(argv=None):
         ap.error("--init-teacher-slice and --hint-weight need --teacher")
     if args.multi and (args.init_teacher_slice or args.hint_weight > 0):
         ap.error("--multi takes neither --init-teacher-slice nor --hint-weight")
+    if args.multi and args.qat:
+        ap.error("--qat covers the OutA detector only (not --multi)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     try:
@@ -287,6 +300,13 @@ def main(argv=None):
             p.requires_grad_(False)
         say("distilling from %s (alpha %.2f), weight %.3g, reg thr %.2f" % (
             args.teacher, teacher.alpha, args.distill_weight, args.distill_reg_thr))
+    qat_model = None
+    if args.qat:
+        from .qat import FakeQuantDetector
+        qat_model = FakeQuantDetector.from_qformats(model, args.qat, args.qat_bits, args.qat_bits,
+                                                    per_channel=args.qat_bits == 8)
+        say("QAT: W%dA%d%s fake quantization (C++ integer arithmetic), activation formats from %s" % (
+            args.qat_bits, args.qat_bits, " per channel" if args.qat_bits == 8 else " per tensor", args.qat))
     groups = param_groups(model, args.lr, args.early_lr_mult)
     for g in groups:
         g["base_lr"] = g["lr"]
@@ -368,8 +388,11 @@ def main(argv=None):
                 loss, cls_loss, reg_loss, dist_loss, npos_tot = multi_exit_batch_loss(
                     model, teacher, x, boxes_l, anchors_l, rng, args)
             else:
-                f_s = model.backbone(x)
-                out = model.head(f_s)
+                if qat_model is not None:
+                    f_s, out = qat_model.features_and_head(x)
+                else:
+                    f_s = model.backbone(x)
+                    out = model.head(f_s)
                 score, reg = head_to_flat(out)
                 cls_loss, reg_loss, npos_tot = eq4_loss(score, reg, lab_l, tgt_l, rng, args.hard_frac)
                 loss = cls_loss + args.lam * reg_loss

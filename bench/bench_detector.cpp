@@ -87,15 +87,8 @@ const Buffer& photo_model(int id) {
     multi_synthetic = true;
     tinyq_test::SyntheticOptions o;
     o.width_per_mille = 500;
-    o.output = tinyq::model::OutputVariant::exits;
+    tinyq_test::set_three_exits(o, 13, 8, 4);
     o.weight_dtype = tinyq::model::DType::int16;
-    o.exit_count = 3;
-    o.exit_tap[0] = 18;  // expanded_conv_6/expand, stride 8
-    o.exit_tap[1] = tinyq::model::kOutALayer;
-    o.exit_tap[2] = 40;  // expanded_conv_13/depthwise, stride 32
-    o.exit_templates[0] = 13;
-    o.exit_templates[1] = 8;
-    o.exit_templates[2] = 4;
     b = tinyq_test::synthetic_buffer(o, 16u << 20);
   }
   return b;
@@ -110,15 +103,15 @@ tinyq::DetectOptions one_scale(int schedule = 1) {
   return o;
 }
 
-void BM_integer_frame(benchmark::State& state) {
-  const int side = int(state.range(0)), width = int(state.range(1));
-  const Buffer& b = model(width);
+// Times detect() of the model in b on a side x side noise frame with options o (arena sized
+// and allocated outside the timed loop). False (the benchmark skipped) if the model or the
+// options are refused.
+bool time_frames(benchmark::State& state, const Buffer& b, int side, const tinyq::DetectOptions& o) {
   static tinyq::FaceDetector det;
-  if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
+  if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return false; }
   const auto img = image(side);
-  const tinyq::DetectOptions o = one_scale(int(state.range(2)));
   size_t need = 0;
-  if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }
+  if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return false; }
   std::vector<uint64_t> arena(need / 8 + 1);
   tinyq::Detection boxes[256];
   int count = 0;
@@ -128,7 +121,13 @@ void BM_integer_frame(benchmark::State& state) {
     benchmark::DoNotOptimize(count);
   }
   state.counters["arena_MiB"] = double(arena.size() * 8) / (1 << 20);
-  if (synthetic[width == 1000 ? 0 : 1]) state.SetLabel("synthetic");
+  return true;
+}
+
+void BM_integer_frame(benchmark::State& state) {
+  const int side = int(state.range(0)), width = int(state.range(1));
+  if (time_frames(state, model(width), side, one_scale(int(state.range(2)))) && synthetic[width == 1000 ? 0 : 1])
+    state.SetLabel("synthetic");
 }
 
 // The bench photo resized to w x h (integer bilinear: the detector's own resize).
@@ -198,22 +197,7 @@ void BM_frame_format(benchmark::State& state) {
     state.SkipWithError("model file not found");
     return;
   }
-  static tinyq::FaceDetector det;
-  if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
-  const auto img = image(side);
-  const tinyq::DetectOptions o = one_scale(0);
-  size_t need = 0;
-  if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }
-  std::vector<uint64_t> arena(need / 8 + 1);
-  tinyq::Detection boxes[256];
-  int count = 0;
-  for (auto _ : state) {
-    det.detect(tinyq::ImageView{img.data(), side, side, side * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need,
-               boxes, 256, &count);
-    benchmark::DoNotOptimize(count);
-  }
-  state.counters["arena_MiB"] = double(need) / (1 << 20);
-  state.SetLabel(kFormatFiles[id]);
+  if (time_frames(state, b, side, one_scale(0))) state.SetLabel(kFormatFiles[id]);
 }
 
 void BM_float_reference_frame(benchmark::State& state) {

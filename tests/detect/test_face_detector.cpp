@@ -492,12 +492,17 @@ Buffer shipped_model(const char* name) {
 }  // namespace
 
 TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 workers", "[detect][face][threads]") {
-  // The shipped K210 model (calibrated full-range int16: the kernels' split paths) and a
-  // synthetic int8 one; layer by layer (every layer in row bands) and row-streamed (the
-  // unfused layers in bands).
+  // The shipped K210 model (calibrated full-range int16: the kernels' split paths), a
+  // synthetic int8 one and a synthetic three-exit one (heads branching off the backbone);
+  // layer by layer (every layer in row bands) and row-streamed (the unfused layers in bands).
   std::vector<Buffer> models;
   models.push_back(shipped_model("face_mnv2_a050_outA.auto.tqw"));
   models.push_back(face_model(81, model::DType::int8));
+  SyntheticOptions exits;
+  tinyq_test::set_three_exits(exits, 5, 4, 3);
+  exits.weight_dtype = model::DType::int16;
+  exits.seed = 17;
+  models.push_back(tinyq_test::synthetic_buffer(exits));
   const int W = 150, H = 110;
   const auto img = random_image(W, H, 82);
   for (const Buffer& buf : models) {

@@ -76,14 +76,7 @@ inline void digest_detect(tinyq_test::Digest& d) {
   // A multi-exit model (output exits): heads at strides 8, 16, 32 (taps 18, 39, 40),
   // row-streamed plan with a fused depthwise + project after a tapped expand.
   o = tinyq_test::SyntheticOptions{};
-  o.output = tinyq::model::OutputVariant::exits;
-  o.exit_count = 3;
-  o.exit_tap[0] = 18;
-  o.exit_tap[1] = 39;
-  o.exit_tap[2] = 40;
-  o.exit_templates[0] = 3;
-  o.exit_templates[1] = 2;
-  o.exit_templates[2] = 2;
+  tinyq_test::set_three_exits(o, 3, 2, 2);
   o.seed = 24;
   digest_detect_detail::run_one(d, o);
 }

@@ -76,16 +76,9 @@ Buffer model(OutputVariant output, DType act, bool per_channel, uint16_t templat
 Buffer exits_model(DType act, bool per_channel, uint64_t seed) {
   SyntheticOptions o;
   o.width_per_mille = 350;
-  o.output = OutputVariant::exits;
+  set_three_exits(o, 2, 2, 1);
   o.activation_dtype = act;
   o.per_channel = per_channel;
-  o.exit_count = 3;
-  o.exit_tap[0] = 18;
-  o.exit_tap[1] = 39;
-  o.exit_tap[2] = 40;
-  o.exit_templates[0] = 2;
-  o.exit_templates[1] = 2;
-  o.exit_templates[2] = 1;
   o.seed = seed;
   return synthetic_buffer(o);
 }

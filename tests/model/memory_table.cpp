@@ -25,15 +25,7 @@ int main() {
       o.width_per_mille = width;
       o.output = out;
       o.head_templates = out == OutputVariant::A ? 25 : 0;
-      if (out == OutputVariant::exits) {  // the shipped multi-exit layout: strides 8, 16, 32
-        o.exit_count = 3;
-        o.exit_tap[0] = 18;
-        o.exit_tap[1] = kOutALayer;
-        o.exit_tap[2] = 40;
-        o.exit_templates[0] = 13;
-        o.exit_templates[1] = 8;
-        o.exit_templates[2] = 4;
-      }
+      if (out == OutputVariant::exits) set_three_exits(o, 13, 8, 4);  // the shipped multi-exit layout
       o.weight_dtype = DType::int16;
       Buffer b16 = synthetic_buffer(o, 16u << 20);
       o.weight_dtype = DType::int8;

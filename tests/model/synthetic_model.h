@@ -32,6 +32,22 @@ struct SyntheticOptions {
   int head_frac = -1;  // -1: activation_frac
 };
 
+// The shipped multi-exit layout (models/face_mnv2_a050_multi): output exits with heads on
+// expanded_conv_6/expand (stride 8), OutA (16) and expanded_conv_13/depthwise (32), t0, t1 and
+// t2 templates; every other field of o as it was.
+constexpr int16_t kExitTapExpand6 = 18;
+constexpr int16_t kExitTapDepthwise13 = 40;
+inline void set_three_exits(SyntheticOptions& o, uint16_t t0, uint16_t t1, uint16_t t2) {
+  o.output = tinyq::model::OutputVariant::exits;
+  o.exit_count = 3;
+  o.exit_tap[0] = kExitTapExpand6;
+  o.exit_tap[1] = tinyq::model::kOutALayer;
+  o.exit_tap[2] = kExitTapDepthwise13;
+  o.exit_templates[0] = t0;
+  o.exit_templates[1] = t1;
+  o.exit_templates[2] = t2;
+}
+
 // Input pixels per output pixel after backbone layer `tap`.
 inline int32_t synthetic_tap_stride(uint16_t width_per_mille, int tap) {
   int32_t stride = 0;

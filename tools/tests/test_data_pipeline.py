@@ -216,29 +216,37 @@ class TestLoaders(unittest.TestCase):
         self.assertFalse(train_names & {os.path.basename(i["path"]) for i in fm})
 
 
+def tiny_training_set(d, seed, faces):
+    """Three 128x96 noise images as a WIDER-style set under d/data (split train), each with the `faces` lines
+    (WIDER bbx_gt: x y w h + six flags; "{x}" is 20, 30, 40 for the three images), and an untrained width-0.35
+    detector npz d/init.npz. Returns (data dir, init npz)."""
+    import torch
+    from tinyq_tools.detector import FaceDetector, save_npz
+    wd = os.path.join(d, "data", "wider_val_200")
+    os.makedirs(wd)
+    ann, split = "", ""
+    rng = np.random.default_rng(seed)
+    for k in range(3):
+        cv2.imwrite(os.path.join(wd, "i%d.jpg" % k), rng.integers(0, 255, (96, 128, 3), dtype=np.uint8))
+        ann += "i%d.jpg\n%d\n" % (k, len(faces)) + "".join(f.format(x=20 + 10 * k) + "\n" for f in faces)
+        split += "i%d.jpg train\n" % k
+    write(os.path.join(wd, "annotations.txt"), ann)
+    write(os.path.join(wd, "split.txt"), split)
+    torch.manual_seed(0)
+    init = os.path.join(d, "init.npz")
+    save_npz(FaceDetector(alpha=0.35), init)
+    return os.path.join(d, "data"), init
+
+
 class TestResume(unittest.TestCase):
     """A run stopped after k batches and resumed ends with the same weights as an uninterrupted run."""
 
     def test_stop_and_resume_matches_uninterrupted(self):
         import torch
-        from tinyq_tools.detector import FaceDetector, save_npz
         from tinyq_tools import train
         with tempfile.TemporaryDirectory() as d:
-            wd = os.path.join(d, "data", "wider_val_200")
-            os.makedirs(wd)
-            ann, split = "", ""
-            rng = np.random.default_rng(0)
-            for k in range(3):
-                img = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
-                cv2.imwrite(os.path.join(wd, "i%d.jpg" % k), img)
-                ann += "i%d.jpg\n1\n%d 20 40 44 0 0 0 0 0 0\n" % (k, 20 + 10 * k)
-                split += "i%d.jpg train\n" % k
-            write(os.path.join(wd, "annotations.txt"), ann)
-            write(os.path.join(wd, "split.txt"), split)
-            torch.manual_seed(0)
-            init = os.path.join(d, "init.npz")
-            save_npz(FaceDetector(alpha=0.35), init)
-            common = ["--data", os.path.join(d, "data"), "--mix", "wider_train:1", "--alpha", "0.35", "--init", init,
+            data, init = tiny_training_set(d, 0, ["{x} 20 40 44 0 0 0 0 0 0"])
+            common = ["--data", data, "--mix", "wider_train:1", "--alpha", "0.35", "--init", init,
                       "--epochs", "2", "--iters-per-epoch", "3", "--batch", "2", "--size", "64", "--threads", "1"]
             train.main(common + ["--out", os.path.join(d, "a.npz"), "--state-dir", os.path.join(d, "sa"), "--tag", "t"])
             sb = os.path.join(d, "sb")
@@ -260,24 +268,10 @@ class TestResume(unittest.TestCase):
     def test_multi_exit_with_teacher_stop_and_resume(self):
         """train.py --multi (eq. (4) on every exit + 3-scale distillation): stop + resume = uninterrupted, and
         the result is a multi-exit npz whose every head moved."""
-        import torch
-        from tinyq_tools.detector import FaceDetector, save_npz
         from tinyq_tools import train
         with tempfile.TemporaryDirectory() as d:
-            wd = os.path.join(d, "data", "wider_val_200")
-            os.makedirs(wd)
-            ann, split = "", ""
-            rng = np.random.default_rng(1)
-            for k in range(3):
-                cv2.imwrite(os.path.join(wd, "i%d.jpg" % k), rng.integers(0, 255, (96, 128, 3), dtype=np.uint8))
-                ann += "i%d.jpg\n2\n%d 20 40 44 0 0 0 0 0 0\n30 30 12 14 0 0 0 0 0 0\n" % (k, 20 + 10 * k)
-                split += "i%d.jpg train\n" % k
-            write(os.path.join(wd, "annotations.txt"), ann)
-            write(os.path.join(wd, "split.txt"), split)
-            torch.manual_seed(0)
-            init = os.path.join(d, "init.npz")
-            save_npz(FaceDetector(alpha=0.35), init)
-            common = ["--data", os.path.join(d, "data"), "--mix", "wider_train:1", "--alpha", "0.35", "--multi",
+            data, init = tiny_training_set(d, 1, ["{x} 20 40 44 0 0 0 0 0 0", "30 30 12 14 0 0 0 0 0 0"])
+            common = ["--data", data, "--mix", "wider_train:1", "--alpha", "0.35", "--multi",
                       "--init", init, "--teacher", init, "--epochs", "2", "--iters-per-epoch", "2", "--batch", "2",
                       "--size", "64", "--threads", "1"]
             train.main(common + ["--out", os.path.join(d, "a.npz"), "--state-dir", os.path.join(d, "sa"), "--tag", "t"])

@@ -148,6 +148,27 @@ def nms(boxes, scores, thr=0.3):
     return np.array(keep, np.int64)
 
 
+def best_cells(scores, thr, limit):
+    """Indices of the scores >= thr; the `limit` highest of them when there are more."""
+    idx = np.where(scores >= thr)[0]
+    if len(idx) > limit:
+        idx = idx[np.argsort(-scores[idx])[:limit]]
+    return idx
+
+
+def finish_boxes(boxes, scores, w, h, nms_thr):
+    """The decoded candidates of every scale or exit (lists of arrays) -> clipped to the w x h image, boxes
+    of at most one pixel a side dropped, greedy NMS: (boxes, scores)."""
+    b = np.concatenate(boxes) if boxes else np.zeros((0, 4))
+    s = np.concatenate(scores) if scores else np.zeros(0)
+    b[:, 0::2] = np.clip(b[:, 0::2], 0, w)
+    b[:, 1::2] = np.clip(b[:, 1::2], 0, h)
+    ok = (b[:, 2] - b[:, 0] > 1) & (b[:, 3] - b[:, 1] > 1)
+    b, s = b[ok], s[ok]
+    keep = nms(b, s, nms_thr)
+    return b[keep], s[keep]
+
+
 def pad_to_multiple(img, m=STRIDE, value=128):
     h, w = img.shape[:2]
     H = -(-h // m) * m

@@ -28,7 +28,7 @@ import torch
 
 from . import DEFAULT_DATA, REPO_ROOT
 from .data import EVAL_SETS, image_of, load_items
-from .detector import anchors_for, decode, head_to_flat, nms, pad_to_multiple
+from .detector import anchors_for, best_cells, decode, finish_boxes, head_to_flat, pad_to_multiple
 from .multi_exit import detect_single_pass, load_any as load_npz
 from .templates import HR_RES101_TEMPLATES, NUM_TEMPLATES
 
@@ -63,21 +63,12 @@ def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_s
         sc = torch.sigmoid(sc[0]).numpy()
         reg = reg[0].numpy()
         sc = sc * np.tile(template_gate(s, gate), len(sc) // NUM_TEMPLATES)
-        idx = np.where(sc >= score_thr)[0]
-        if len(idx) > max_per_scale:
-            idx = idx[np.argsort(-sc[idx])[:max_per_scale]]
+        idx = best_cells(sc, score_thr, max_per_scale)
         anchors = anchors_for(out.shape[2], out.shape[3])
         b = decode(reg[idx], anchors[idx]) / np.array([nw / w, nh / h, nw / w, nh / h], np.float32)
         all_b.append(b)
         all_s.append(sc[idx])
-    b = np.concatenate(all_b) if all_b else np.zeros((0, 4))
-    s = np.concatenate(all_s) if all_s else np.zeros(0)
-    b[:, 0::2] = np.clip(b[:, 0::2], 0, w)
-    b[:, 1::2] = np.clip(b[:, 1::2], 0, h)
-    ok = (b[:, 2] - b[:, 0] > 1) & (b[:, 3] - b[:, 1] > 1)
-    b, s = b[ok], s[ok]
-    keep = nms(b, s, nms_thr)
-    return b[keep], s[keep]
+    return finish_boxes(all_b, all_s, w, h, nms_thr)
 
 
 HAAR_VARIANTS = {  # name -> (upscale, histogram equalisation)

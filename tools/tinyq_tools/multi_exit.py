@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 from . import layer_table
-from .detector import decode, nms
+from .detector import best_cells, decode, finish_boxes, pad_to_multiple
 from .mobilenet_v2 import MobileNetV2
 from .templates import HR_RES101_TEMPLATES
 
@@ -206,20 +206,10 @@ def exit_to_flat(out, T):
     return o[..., 0], o[..., 1:]
 
 
-def pad_to(img, m, value=128):
-    h, w = img.shape[:2]
-    H, W = -(-h // m) * m, -(-w // m) * m
-    if H == h and W == w:
-        return img
-    out = np.full((H, W, 3), value, np.uint8)
-    out[:h, :w] = img
-    return out
-
-
 def detect_single_pass(model, img, score_thr=0.03, nms_thr=0.3, max_per_exit=3000):
     """One pass at 1x over all exits, greedy NMS over the union. img: uint8 RGB HxWx3."""
     h, w = img.shape[:2]
-    im = pad_to(img, model.pad_multiple)
+    im = pad_to_multiple(img, model.pad_multiple)
     x = torch.from_numpy(im).float().sub_(128).div_(128).permute(2, 0, 1)[None].contiguous()
     with torch.no_grad():
         outs = model(x)
@@ -229,20 +219,11 @@ def detect_single_pass(model, img, score_thr=0.03, nms_thr=0.3, max_per_exit=300
         sc, reg = exit_to_flat(out, T)
         sc = torch.sigmoid(sc[0]).numpy()
         reg = reg[0].numpy()
-        idx = np.where(sc >= score_thr)[0]
-        if len(idx) > max_per_exit:
-            idx = idx[np.argsort(-sc[idx])[:max_per_exit]]
+        idx = best_cells(sc, score_thr, max_per_exit)
         anchors = exit_anchors(e["stride"], e["templates"], out.shape[2], out.shape[3])
         all_b.append(decode(reg[idx], anchors[idx]))
         all_s.append(sc[idx])
-    b = np.concatenate(all_b)
-    s = np.concatenate(all_s)
-    b[:, 0::2] = np.clip(b[:, 0::2], 0, w)
-    b[:, 1::2] = np.clip(b[:, 1::2], 0, h)
-    ok = (b[:, 2] - b[:, 0] > 1) & (b[:, 3] - b[:, 1] > 1)
-    b, s = b[ok], s[ok]
-    keep = nms(b, s, nms_thr)
-    return b[keep], s[keep]
+    return finish_boxes(all_b, all_s, w, h, nms_thr)
 
 
 def conv_macs(alpha, h, w, last_layer, heads):

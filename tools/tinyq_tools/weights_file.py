@@ -285,11 +285,9 @@ def _quantize(x, frac, dtype):
 UNIFORM_FORMATS = ("q9", "q8", "q7", "q6")  # the paper's 16-bit Q<6,9>, Q<7,8>, Q<8,7>, Q<9,6>
 
 
-def detector_activation_fracs(width, fmt, qformats=None, bits=16):
-    """Activation fracs (one per activation_points(width, 'A', head=True)) for a format:
-    'q9'/'q8'/'q7'/'q6' uniform; 'auto' from a calibrate.py --json file (its `activations` ranges;
-    a residual block's pre-add project output gets min(frac(add), frac(block input)) - 1)."""
-    pts = activation_points(width, "A", head=True)
+def _activation_fracs(pts, fmt, qformats, bits, point_fracs):
+    """One frac per activation point of `pts`: uniform q9..q6, or 'auto': point_fracs(frac_of) -> {point: frac}
+    with frac_of(point) the most fractional bits (<= 15) that hold the range calibrate.py's --json recorded."""
     if fmt in UNIFORM_FORMATS:
         return [int(fmt[1])] * len(pts)
     if fmt != "auto" or qformats is None:
@@ -299,11 +297,24 @@ def detector_activation_fracs(width, fmt, qformats=None, bits=16):
         acts = json.load(f)["activations"]
 
     def frac_of(tap):
+        if tap not in acts:
+            raise ValueError("qformats has no activation range for %r (calibrate this model)" % tap)
         return frac_for_range(float(acts[tap]["maxabs"]), bits, 0, 15)
 
-    fr = _residual_fracs(conv_layers(width, "A"), frac_of, bits)
-    fr["head"] = frac_of("head")
+    fr = point_fracs(frac_of)
     return [fr[p] for p in pts]
+
+
+def detector_activation_fracs(width, fmt, qformats=None, bits=16):
+    """Activation fracs (one per activation_points(width, 'A', head=True)) for a format:
+    'q9'/'q8'/'q7'/'q6' uniform; 'auto' from a calibrate.py --json file (its `activations` ranges;
+    a residual block's pre-add project output gets min(frac(add), frac(block input)) - 1)."""
+    def point_fracs(frac_of):
+        fr = _residual_fracs(conv_layers(width, "A"), frac_of, bits)
+        fr["head"] = frac_of("head")
+        return fr
+
+    return _activation_fracs(activation_points(width, "A", head=True), fmt, qformats, bits, point_fracs)
 
 
 def _residual_fracs(layers, frac_of, bits=16):
@@ -329,25 +340,15 @@ def multi_exit_activation_fracs(width, exit_taps, fmt, qformats=None, bits=16):
     """Activation fracs (one per activation_points(width, 'exits', exit_taps=...)): uniform q9..q6, or 'auto'
     from calibrate.py's --json; every head_<k> gets the same frac, the smallest of the calibrated ones, so
     the logits of all exits are comparable in the integer domain."""
-    pts = activation_points(width, "exits", exit_taps=exit_taps)
-    if fmt in UNIFORM_FORMATS:
-        return [int(fmt[1])] * len(pts)
-    if fmt != "auto" or qformats is None:
-        raise ValueError("format auto needs the calibrate.py --json file (qformats)")
-    import json
-    with open(qformats) if isinstance(qformats, str) else qformats as f:
-        acts = json.load(f)["activations"]
+    def point_fracs(frac_of):
+        fr = _residual_fracs(conv_layers(width, "exits", exit_taps), frac_of, bits)
+        head = min(frac_of("head_%d" % k) for k in range(len(exit_taps)))
+        for k in range(len(exit_taps)):
+            fr["head_%d" % k] = head
+        return fr
 
-    def frac_of(tap):
-        if tap not in acts:
-            raise ValueError("qformats has no activation range for %r (calibrate the multi-exit model)" % tap)
-        return frac_for_range(float(acts[tap]["maxabs"]), bits, 0, 15)
-
-    fr = _residual_fracs(conv_layers(width, "exits", exit_taps), frac_of, bits)
-    head = min(frac_of("head_%d" % k) for k in range(len(exit_taps)))
-    for k in range(len(exit_taps)):
-        fr["head_%d" % k] = head
-    return [fr[p] for p in pts]
+    return _activation_fracs(activation_points(width, "exits", exit_taps=exit_taps), fmt, qformats, bits,
+                             point_fracs)
 
 
 def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, uniform_weights=False,

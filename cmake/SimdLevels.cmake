@@ -1,5 +1,7 @@
 # The x86-64 SIMD levels tinyq builds its tests at, and which of them this machine
 # can run (tests built at a level the CPU lacks would die on an illegal instruction).
+# Each level is pinned at compile time (TINYQ_SIMD_PIN, kernels/x86/config.h), so its build
+# runs that level and no other; the plain builds use run-time dispatch.
 #
 #   tinyq_simd_levels(<out>)  sets <out> to "name|flags" entries for the runnable levels
 #                             (flags comma-separated); tinyq_simd_level_parse splits one.
@@ -7,10 +9,10 @@ include(CheckCXXSourceRuns)
 
 set(TINYQ_ALL_SIMD_LEVELS
   "scalar|-DTINYQ_NO_SIMD|1"
-  "sse2|-msse2|__builtin_cpu_supports(\"sse2\")"
-  "avx2|-mavx2,-mfma|__builtin_cpu_supports(\"avx2\")"
-  "avx512|-mavx512f,-mavx512bw,-mavx512vl,-mavx512dq|__builtin_cpu_supports(\"avx512bw\") && __builtin_cpu_supports(\"avx512vl\") && __builtin_cpu_supports(\"avx512dq\")"
-  "avx512vnni|-mavx512f,-mavx512bw,-mavx512vl,-mavx512dq,-mavx512vnni|__builtin_cpu_supports(\"avx512bw\") && __builtin_cpu_supports(\"avx512vl\") && __builtin_cpu_supports(\"avx512vnni\")")
+  "sse2|-msse2,-DTINYQ_SIMD_PIN|__builtin_cpu_supports(\"sse2\")"
+  "avx2|-mavx2,-mfma,-DTINYQ_SIMD_PIN|__builtin_cpu_supports(\"avx2\")"
+  "avx512|-mavx512f,-mavx512bw,-mavx512vl,-mavx512dq,-DTINYQ_SIMD_PIN|__builtin_cpu_supports(\"avx512bw\") && __builtin_cpu_supports(\"avx512vl\") && __builtin_cpu_supports(\"avx512dq\")"
+  "avx512vnni|-mavx512f,-mavx512bw,-mavx512vl,-mavx512dq,-mavx512vnni,-DTINYQ_SIMD_PIN|__builtin_cpu_supports(\"avx512bw\") && __builtin_cpu_supports(\"avx512vl\") && __builtin_cpu_supports(\"avx512vnni\")")
 
 function(tinyq_simd_levels out)
   set(result "")

@@ -1,8 +1,9 @@
-// Every optimized variant compiled into this binary against the reference, XNNPACK
-// style: tester objects describe one case (shape, formats, value regime), run the
-// reference and each variant, and require every output to be equal. This file is
-// built once per SIMD level (see CMakeLists.txt); which variants exist depends on the
-// level's -m flags.
+// Every optimized variant compiled into this binary that this CPU runs, against the
+// reference, XNNPACK style: tester objects describe one case (shape, formats, value
+// regime), run the reference and each variant, and require every output to be equal. This
+// file is built once with run-time dispatch (every x86 level compiled in, each tested where
+// the CPU has it) and once per SIMD level pinned at compile time (TINYQ_SIMD_PIN; see
+// CMakeLists.txt), where the dispatcher must run exactly that level.
 #include <catch2/catch.hpp>
 
 #include <functional>
@@ -150,12 +151,21 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
   v.emplace_back("sse2", [](auto&&... a) { pointwise_conv_sse2(a...); });
 #endif
 #if TINYQ_HAVE_AVX2
-  v.emplace_back("avx2", [](auto&&... a) { pointwise_conv_avx2(a...); });
+  if (cpu_has_avx2()) v.emplace_back("avx2", [](auto&&... a) { pointwise_conv_avx2(a...); });
 #endif
 #if TINYQ_HAVE_AVX512
-  v.emplace_back("avx512", [](auto&&... a) { pointwise_conv_avx512(a...); });
-  v.emplace_back("avx512 dot", [](auto&&... a) { pointwise_conv_avx512_dot(a...); });
-  v.emplace_back("avx512 packed", [](auto&&... a) { pointwise_conv_avx512_packed(a...); });
+  if (cpu_has_avx512()) {
+    v.emplace_back("avx512", [](auto&&... a) { pointwise_conv_avx512(a...); });
+    v.emplace_back("avx512 dot", [](auto&&... a) { pointwise_conv_dot_avx512(a...); });
+    v.emplace_back("avx512 packed", [](auto&&... a) { pointwise_conv_packed_avx512(a...); });
+  }
+#endif
+#if TINYQ_HAVE_AVX512_VNNI
+  if (cpu_has_avx512_vnni()) {
+    v.emplace_back("avx512vnni", [](auto&&... a) { pointwise_conv_avx512vnni(a...); });
+    v.emplace_back("avx512vnni dot", [](auto&&... a) { pointwise_conv_dot_avx512vnni(a...); });
+    v.emplace_back("avx512vnni packed", [](auto&&... a) { pointwise_conv_packed_avx512vnni(a...); });
+  }
 #endif
   return v;
 }
@@ -191,14 +201,24 @@ std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
   v.emplace_back("sse2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_sse2(a...); }, false));
 #endif
 #if TINYQ_HAVE_AVX2
-  v.emplace_back("avx2", [](auto&&... a) { depthwise_conv3x3_avx2(a...); });
-  v.emplace_back("avx2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx2(a...); }, false));
-  v.emplace_back("avx2 rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx2(a...); }, true));
+  if (cpu_has_avx2()) {
+    v.emplace_back("avx2", [](auto&&... a) { depthwise_conv3x3_avx2(a...); });
+    v.emplace_back("avx2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx2(a...); }, false));
+    v.emplace_back("avx2 rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx2(a...); }, true));
+  }
 #endif
 #if TINYQ_HAVE_AVX512
-  v.emplace_back("avx512", [](auto&&... a) { depthwise_conv3x3_avx512(a...); });
-  v.emplace_back("avx512 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512(a...); }, false));
-  v.emplace_back("avx512 rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512(a...); }, true));
+  if (cpu_has_avx512()) {
+    v.emplace_back("avx512", [](auto&&... a) { depthwise_conv3x3_avx512(a...); });
+    v.emplace_back("avx512 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512(a...); }, false));
+    v.emplace_back("avx512 rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512(a...); }, true));
+  }
+#endif
+#if TINYQ_HAVE_AVX512_VNNI
+  if (cpu_has_avx512_vnni()) {
+    v.emplace_back("avx512vnni", [](auto&&... a) { depthwise_conv3x3_avx512vnni(a...); });
+    v.emplace_back("avx512vnni rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_avx512vnni(a...); }, false));
+  }
 #endif
   return v;
 }
@@ -397,3 +417,50 @@ TEST_CASE("conv3x3 (im2col + pointwise, scalar stem) equals the reference", "[eq
     REQUIRE(got3 == want);
   }
 }
+
+#if TINYQ_X86_SIMD
+#include <cpuid.h>
+
+namespace {
+// The level this CPU should run, from cpuid and xgetbv directly (not the compiler runtime
+// that the dispatcher asks): the OS must save the vector state (XCR0) for AVX2 and AVX-512.
+std::string expected_x86_level() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return "sse2";
+  const bool osxsave = (c >> 27) & 1;
+  uint64_t xcr0 = 0;
+  if (osxsave) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = (uint64_t(hi) << 32) | lo;
+  }
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return "sse2";
+  const bool ymm = (xcr0 & 0x6) == 0x6, zmm = (xcr0 & 0xe6) == 0xe6;
+  const bool avx2 = ymm && ((b >> 5) & 1);
+  const bool avx512 = zmm && ((b >> 16) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1) && ((b >> 17) & 1);  // F BW VL DQ
+  const bool vnni = avx512 && ((c >> 11) & 1);
+#if TINYQ_RUNTIME_DISPATCH
+  if (vnni) return "avx512_vnni";
+  if (avx512) return "avx512";
+  if (avx2) return "avx2";
+  return "sse2";
+#else  // pinned: exactly the compiled level (the build only runs on a CPU that has it)
+  (void)vnni, (void)avx512, (void)avx2;
+  return TINYQ_HAVE_AVX512_VNNI ? "avx512_vnni" : TINYQ_HAVE_AVX512 ? "avx512" : TINYQ_HAVE_AVX2 ? "avx2" : "sse2";
+#endif
+}
+}  // namespace
+
+TEST_CASE("the dispatcher runs the best level the CPU has (or the pinned one)", "[equality][dispatch]") {
+  INFO("runtime dispatch " << TINYQ_RUNTIME_DISPATCH);
+  REQUIRE(std::string(x86_simd_level()) == expected_x86_level());
+#if !TINYQ_RUNTIME_DISPATCH
+  // A pinned build compiles no level above its flags.
+#if defined(__AVX2__)
+  REQUIRE(TINYQ_HAVE_AVX2 == 1);
+#else
+  REQUIRE(TINYQ_HAVE_AVX2 == 0);
+#endif
+#endif
+}
+#endif

@@ -1,10 +1,13 @@
-// Dispatching entry points: the best variant compiled in (AVX-512 > AVX2 > SSE2 on x86-64,
-// NEON for the pointwise convolution on aarch64, else portable scalar > reference). Every
-// variant equals the reference bit for bit, so the choice only changes speed. The variants
-// are callable by name too:
-//   conv3x3_reference / _scalar / _im2col, depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512,
-//   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512 / _neon, add_reference,
-//   concat_channels_reference, upsample_bilinear_2x_reference.
+// Dispatching entry points: the best variant this CPU runs (x86-64: AVX-512 VNNI > AVX-512 >
+// AVX2 > SSE2, chosen at every call from the CPU's features, or fixed at compile time under
+// TINYQ_SIMD_PIN: x86/config.h; aarch64: NEON for the pointwise convolution; else the
+// portable scalar kernels). Every variant equals the reference bit for bit, so the choice
+// only changes speed. The variants are callable by name too:
+//   conv3x3_reference / _scalar / _im2col,
+//   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni,
+//   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni / _neon,
+//   add_reference, concat_channels_reference, upsample_bilinear_2x_reference.
+// (The SIMD ones may only be called where cpu_has_*() says the CPU has the level.)
 #pragma once
 #include "reference.h"
 #include "scalar.h"
@@ -54,12 +57,17 @@ template <typename TA, typename TW>
 void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
                            const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width,
                            uint32_t max_abs_input = 0) {
+#if TINYQ_HAVE_AVX512_VNNI
+  if (cpu_has_avx512_vnni()) return depthwise_conv3x3_row_avx512vnni(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+#endif
 #if TINYQ_HAVE_AVX512
-  depthwise_conv3x3_row_avx512(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
-#elif TINYQ_HAVE_AVX2
-  depthwise_conv3x3_row_avx2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
-#elif TINYQ_HAVE_SSE2
-  depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+  if (cpu_has_avx512()) return depthwise_conv3x3_row_avx512(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+#endif
+#if TINYQ_HAVE_AVX2
+  if (cpu_has_avx2()) return depthwise_conv3x3_row_avx2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+#endif
+#if TINYQ_HAVE_SSE2
+  return depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #else
   depthwise_conv3x3_row_scalar(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #endif
@@ -68,12 +76,17 @@ void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, 
 template <typename TA, typename TW>
 void depthwise_conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                        int stride, Padding pad, const Tensor<TA>& out) {
+#if TINYQ_HAVE_AVX512_VNNI
+  if (cpu_has_avx512_vnni()) return depthwise_conv3x3_avx512vnni(in, weights, bias, q, stride, pad, out);
+#endif
 #if TINYQ_HAVE_AVX512
-  depthwise_conv3x3_avx512(in, weights, bias, q, stride, pad, out);
-#elif TINYQ_HAVE_AVX2
-  depthwise_conv3x3_avx2(in, weights, bias, q, stride, pad, out);
-#elif TINYQ_HAVE_SSE2
-  depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
+  if (cpu_has_avx512()) return depthwise_conv3x3_avx512(in, weights, bias, q, stride, pad, out);
+#endif
+#if TINYQ_HAVE_AVX2
+  if (cpu_has_avx2()) return depthwise_conv3x3_avx2(in, weights, bias, q, stride, pad, out);
+#endif
+#if TINYQ_HAVE_SSE2
+  return depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
 #else
   depthwise_conv3x3_scalar(in, weights, bias, q, stride, pad, out);
 #endif
@@ -82,12 +95,17 @@ void depthwise_conv3x3(const Tensor<const TA>& in, const TW* weights, const int3
 template <typename TA, typename TW>
 void pointwise_conv(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                     const Tensor<TA>& out) {
+#if TINYQ_HAVE_AVX512_VNNI
+  if (cpu_has_avx512_vnni()) return pointwise_conv_avx512vnni(in, weights, bias, q, out);
+#endif
 #if TINYQ_HAVE_AVX512
-  pointwise_conv_avx512(in, weights, bias, q, out);
-#elif TINYQ_HAVE_AVX2
-  pointwise_conv_avx2(in, weights, bias, q, out);
-#elif TINYQ_HAVE_SSE2
-  pointwise_conv_sse2(in, weights, bias, q, out);
+  if (cpu_has_avx512()) return pointwise_conv_avx512(in, weights, bias, q, out);
+#endif
+#if TINYQ_HAVE_AVX2
+  if (cpu_has_avx2()) return pointwise_conv_avx2(in, weights, bias, q, out);
+#endif
+#if TINYQ_HAVE_SSE2
+  return pointwise_conv_sse2(in, weights, bias, q, out);
 #elif TINYQ_HAVE_NEON
   pointwise_conv_neon(in, weights, bias, q, out);
 #else

@@ -20,9 +20,11 @@ struct PackedPointwiseWeights {
   uint32_t max_abs_w;     // max |w| (the int32 bound needs it every call)
 };
 
-// Bytes of the packed form (64-byte aligned data + 64 bytes of slack); 0 without one.
-constexpr size_t pointwise_packed_bytes(int cin, int cout) {
+// Bytes of the packed form (64-byte aligned data + 64 bytes of slack); 0 without one (no
+// AVX-512 compiled in, or a CPU without it).
+inline size_t pointwise_packed_bytes(int cin, int cout) {
 #if TINYQ_HAVE_AVX512
+  if (!cpu_has_avx512()) return 0;
   return static_cast<size_t>((cout + 31) / 32) * ((cin + 1) / 2) * 32 * 4 + 64;
 #else
   (void)cin;
@@ -55,12 +57,15 @@ void pointwise_conv(const Tensor<const TA>& in, const PackedPointwiseWeights<TW>
                     const ConvQuant& q, const Tensor<TA>& out) {
 #if TINYQ_HAVE_AVX512
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
-  if (w.packed != nullptr && pixels != 0 && out.channels != 0 && in.channels == w.cin && out.channels == w.cout &&
+  if (w.packed != nullptr && cpu_has_avx512() && pixels != 0 && out.channels != 0 && in.channels == w.cin && out.channels == w.cout &&
       (sizeof(TA) == 2 || in.channels <= detail::avx512::kPackMaxCin) && detail::preshift_shifts<TA>(q, out.channels)) {
     const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * in.channels)) * w.max_abs_w;
     if (fits_int32(2 * prod)) {
-      detail::avx512::pointwise_packed(in, w.weights, w.packed, bias, q, out, prod, w.max_abs_w);
-      return;
+#if TINYQ_HAVE_AVX512_VNNI
+      if (cpu_has_avx512_vnni())
+        return detail::avx512vnni::pointwise_packed(in, w.weights, w.packed, bias, q, out, prod, w.max_abs_w);
+#endif
+      return detail::avx512::pointwise_packed(in, w.weights, w.packed, bias, q, out, prod, w.max_abs_w);
     }
   }
 #endif

@@ -25,6 +25,8 @@
 #include "common.h"
 #include "sse2.h"
 
+// Every function below is compiled for AVX2 (config.h), whatever the translation unit's flags.
+TINYQ_TARGET_BEGIN(TINYQ_TARGET_AVX2)
 namespace tinyq {
 namespace detail {
 namespace avx2 {
@@ -421,4 +423,5 @@ void depthwise_conv3x3_avx2(const Tensor<const TA>& in, const TW* weights, const
 }
 
 }  // namespace tinyq
+TINYQ_TARGET_END
 #endif  // TINYQ_HAVE_AVX2

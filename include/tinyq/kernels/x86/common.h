@@ -109,8 +109,10 @@ inline int32_t bias_low(int64_t aligned) { return static_cast<int32_t>(aligned &
 // Interior columns (every tap inside the row) advance the pointers by stride * C; border
 // columns and padding rows (rows[ky] == nullptr) pick each tap, `zero` where it falls
 // in padding.
+// always_inline: it is compiled for the baseline, and its visitor for the caller's SIMD
+// target (config.h); inlined into the caller, the visitor inlines too.
 template <typename TA, typename Visit>
-inline void depthwise_row_columns(const TA* const rows[3], int in_width, int channels, int stride, int pad_left,
+__attribute__((always_inline)) inline void depthwise_row_columns(const TA* const rows[3], int in_width, int channels, int stride, int pad_left,
                                   int out_width, int g0, const TA* zero, Visit&& visit) {
   int ox_lo = (pad_left + stride - 1) / stride;  // first ox with ox * stride - pad_left >= 0
   int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;  // last + 1 with ix + 2 < in_width

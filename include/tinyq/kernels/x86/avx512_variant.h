@@ -1,0 +1,839 @@
+// The AVX-512 variants' code, compiled twice by avx512.h: once for AVX-512 F+BW+VL+DQ
+// (functions *_avx512, helpers in detail::avx512) and once with VNNI as well (*_avx512vnni,
+// detail::avx512vnni), each time inside its own target region. No include guard: only
+// avx512.h includes it, with TINYQ_AVX512_NS, TINYQ_AVX512_FN and TINYQ_AVX512_WITH_VNNI set.
+// The one difference between the two: madd_acc is vpdpwssd with VNNI, vpmaddwd + vpaddd
+// without.
+namespace tinyq {
+namespace detail {
+namespace TINYQ_AVX512_NS {
+
+template <typename T> inline __m512i load32(const T* p, __mmask32 m);
+template <> inline __m512i load32<int16_t>(const int16_t* p, __mmask32 m) { return _mm512_maskz_loadu_epi16(m, p); }
+template <> inline __m512i load32<int8_t>(const int8_t* p, __mmask32 m) { return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, p)); }
+template <typename T> inline __m512i load32(const T* p);
+template <> inline __m512i load32<int16_t>(const int16_t* p) { return _mm512_loadu_si512(p); }
+template <> inline __m512i load32<int8_t>(const int8_t* p) {
+  return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __mmask32 tail_mask(int n) { return n >= 32 ? ~__mmask32(0) : static_cast<__mmask32>((uint32_t(1) << n) - 1); }
+
+// acc + a.b pairwise (int16 pairs -> int32 lanes)
+inline __m512i madd_acc(__m512i acc, __m512i a, __m512i b) {
+#if TINYQ_AVX512_WITH_VNNI
+  return _mm512_dpwssd_epi32(acc, a, b);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+#endif
+}
+
+template <typename T>
+inline uint32_t max_abs(const T* v, size_t n) {
+  __m512i mx = _mm512_setzero_si512(), mn = _mm512_setzero_si512();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512i x = load32(v + i);
+    mx = _mm512_max_epi16(mx, x);
+    mn = _mm512_min_epi16(mn, x);
+  }
+  if (i < n) {
+    const __m512i x = load32(v + i, tail_mask(static_cast<int>(n - i)));  // zeros outside: harmless for max |x|
+    mx = _mm512_max_epi16(mx, x);
+    mn = _mm512_min_epi16(mn, x);
+  }
+  // widen to int32 before the horizontal reductions
+  const int32_t hi = _mm512_reduce_max_epi32(_mm512_max_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(mx)),
+                                                              _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(mx, 1))));
+  const int32_t lo = _mm512_reduce_min_epi32(_mm512_min_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(mn)),
+                                                              _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(mn, 1))));
+  return static_cast<uint32_t>(-lo > hi ? -lo : hi);
+}
+
+inline __m256i half_sum(__m512i a) { return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1)); }
+
+struct PointwiseParams {
+  __m512i bias, lo, hi;  // int64 x 8 (co 0..3, twice)
+  __m512i round, shift;  // int32 x 16 (co 0..3, four times)
+};
+
+template <typename TA>
+inline PointwiseParams pointwise_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
+  ChannelEpilogue e[4];
+  for (int c = 0; c < 4; ++c) e[c] = channel_epilogue<TA>(bias, q, c0 + (c < nc ? c : nc - 1));
+  PointwiseParams p;
+  p.bias = _mm512_setr_epi64(e[0].bias, e[1].bias, e[2].bias, e[3].bias, e[0].bias, e[1].bias, e[2].bias, e[3].bias);
+  p.lo = _mm512_setr_epi64(e[0].lo, e[1].lo, e[2].lo, e[3].lo, e[0].lo, e[1].lo, e[2].lo, e[3].lo);
+  p.hi = _mm512_setr_epi64(e[0].hi, e[1].hi, e[2].hi, e[3].hi, e[0].hi, e[1].hi, e[2].hi, e[3].hi);
+  p.round = _mm512_broadcast_i32x4(_mm_setr_epi32(e[0].round, e[1].round, e[2].round, e[3].round));
+  p.shift = _mm512_broadcast_i32x4(_mm_setr_epi32(e[0].shift, e[1].shift, e[2].shift, e[3].shift));
+  return p;
+}
+
+// v01 / v23: int64 sums [pixel 0 co 0..3, pixel 1 co 0..3] / [pixels 2, 3].
+template <typename TA>
+inline void pointwise_epilogue(__m512i v01, __m512i v23, const PointwiseParams& p, TA* o, int out_stride, int np, int nc) {
+  v01 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v01, p.bias), p.lo), p.hi);
+  v23 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v23, p.bias), p.lo), p.hi);
+  __m512i r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(v01)), _mm512_cvtepi64_epi32(v23), 1);
+  r = _mm512_srav_epi32(_mm512_add_epi32(r, p.round), p.shift);
+  alignas(64) TA tmp[16];
+  if (sizeof(TA) == 2) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), _mm512_cvtsepi32_epi16(r));
+  } else {
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), _mm512_cvtsepi32_epi8(r));
+  }
+  if (nc == 4) {
+    for (int i = 0; i < np; ++i) __builtin_memcpy(o + static_cast<size_t>(i) * out_stride, tmp + 4 * i, 4 * sizeof(TA));
+  } else {
+    for (int i = 0; i < np; ++i)
+      for (int c = 0; c < nc; ++c) o[static_cast<size_t>(i) * out_stride + c] = tmp[4 * i + c];
+  }
+}
+
+// Sums of 4 pixels x 4 channels (see avx2::pointwise_block).
+template <typename TA, typename TW>
+inline void pointwise_block(const TA* const x[4], const TW* const w[4], int cin, int chunk, __m512i& out01, __m512i& out23) {
+  __m512i acc[16];
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_si512();
+  const int full = cin / 32, rem = cin % 32;
+  const int steps = full + (rem != 0);
+  const __mmask32 m = tail_mask(rem);
+  __m512i wide[16][2];
+  for (int i = 0; i < 16; ++i) wide[i][0] = wide[i][1] = _mm512_setzero_si512();
+  int next_flush = chunk != 0 ? chunk : steps + 1;
+  for (int s = 0; s < steps; ++s) {
+    __m512i a[4], b[4];
+    const int k = s * 32;
+    if (s < full) {
+      for (int i = 0; i < 4; ++i) a[i] = load32(x[i] + k);
+      for (int c = 0; c < 4; ++c) b[c] = load32(w[c] + k);
+    } else {
+      for (int i = 0; i < 4; ++i) a[i] = load32(x[i] + k, m);
+      for (int c = 0; c < 4; ++c) b[c] = load32(w[c] + k, m);
+    }
+    for (int i = 0; i < 4; ++i)
+      for (int c = 0; c < 4; ++c) acc[4 * i + c] = madd_acc(acc[4 * i + c], a[i], b[c]);
+    if (s + 1 == next_flush) {
+      for (int i = 0; i < 16; ++i) {
+        wide[i][0] = _mm512_add_epi64(wide[i][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i])));
+        wide[i][1] = _mm512_add_epi64(wide[i][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i], 1)));
+        acc[i] = _mm512_setzero_si512();
+      }
+      next_flush += chunk;
+    }
+  }
+  if (chunk == 0) {
+    __m256i h[16];
+    for (int i = 0; i < 16; ++i) h[i] = half_sum(acc[i]);
+    out01 = _mm512_cvtepi32_epi64(avx2::reduce8(h));
+    out23 = _mm512_cvtepi32_epi64(avx2::reduce8(h + 8));
+    return;
+  }
+  int64_t t[16];
+  for (int i = 0; i < 16; ++i) {
+    const __m512i w0 = _mm512_add_epi64(wide[i][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i])));
+    const __m512i w1 = _mm512_add_epi64(wide[i][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i], 1)));
+    t[i] = _mm512_reduce_add_epi64(_mm512_add_epi64(w0, w1));
+  }
+  out01 = _mm512_loadu_si512(t);
+  out23 = _mm512_loadu_si512(t + 8);
+}
+
+}  // namespace avx512
+}  // namespace detail
+
+// Outer-product pointwise for int16 activations and many pixels: weights of 32 output
+// channels packed as int16 pairs [cin/2][32] (per call, on the stack), each activation
+// pair broadcast (vpbroadcastd) and multiplied into 2 vectors of 16 output channels, a
+// block of 8 pixels x 32 channels = 16 accumulators; no horizontal reduction, every lane
+// is one output. Exactness: lane sums of cin products, int32 when cin * P + max|bias'| <=
+// INT32_MAX, else int32 passes of `chunk` pair-steps flushed to int64 lanes.
+namespace detail {
+namespace TINYQ_AVX512_NS {
+
+constexpr int kPackMaxCin = 1024;  // 32 channels x 1024 x 2 bytes = 64 KiB of stack
+template <typename TW>
+constexpr int prepacked_stack_ints() { return kPackMaxCin / 2 * 32; }
+
+template <typename TW>
+inline void pack_weights_scalar(const TW* weights, int cin, int c0, int nc, int32_t* packed, int k2_begin) {
+  const int k2n = (cin + 1) / 2;
+  for (int j = 0; j < 32; ++j) {
+    const TW* row = weights + static_cast<size_t>(c0 + (j < nc ? j : 0)) * cin;
+    for (int k2 = k2_begin; k2 < k2n; ++k2) {
+      uint32_t a = 0, b = 0;
+      if (j < nc) {
+        a = static_cast<uint16_t>(static_cast<int16_t>(row[2 * k2]));
+        b = 2 * k2 + 1 < cin ? static_cast<uint16_t>(static_cast<int16_t>(row[2 * k2 + 1])) : 0u;
+      }
+      packed[k2 * 32 + j] = static_cast<int32_t>(a | (b << 16));
+    }
+  }
+}
+
+// int16 weights: each packed vector of 16 pairs is one vpgatherdd (16 rows, the same pair).
+inline void pack_weights(const int16_t* weights, int cin, int c0, int nc, int32_t* packed) {
+  const int full_pairs = cin / 2;  // pairs that lie inside their row
+  for (int h = 0; h < 2; ++h) {
+    const int rows = nc - 16 * h;
+    if (rows <= 0) {
+      for (int k2 = 0; k2 < (cin + 1) / 2; ++k2) _mm512_store_si512(packed + k2 * 32 + 16 * h, _mm512_setzero_si512());
+      continue;
+    }
+    const __mmask16 m = rows >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << rows) - 1);
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(cin * 2));  // bytes between rows
+    const int16_t* base = weights + static_cast<size_t>(c0 + 16 * h) * cin;
+    for (int k2 = 0; k2 < full_pairs; ++k2)
+      _mm512_store_si512(packed + k2 * 32 + 16 * h,
+                         _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, offsets, base + 2 * k2, 1));
+  }
+  if (cin & 1) pack_weights_scalar(weights, cin, c0, nc, packed, full_pairs);  // the last, half-filled pair
+}
+inline void pack_weights(const int8_t* weights, int cin, int c0, int nc, int32_t* packed) {
+  pack_weights_scalar(weights, cin, c0, nc, packed, 0);
+}
+
+// Epilogue constants of 32 output channels. Output shifts past 16 take the pre-shift
+// (common.h): int32 sums are shifted right by `pre32` before the clamp, int64 sums are
+// clamped at full scale, then brought into int32 as ((t - lo) >> pre) + (lo >> pre).
+struct PackedParams {
+  __m512i bias32[2], pre32[2], lo32[2], hi32[2], round[2], shift[2];
+  __m512i bias64[4], lo64[4], hi64[4], pre64[4], lo64_pre[4];
+  __mmask16 mask[2];
+};
+
+template <typename TA>
+inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int nc, PackedParams& pp) {
+  alignas(64) int32_t b32[32], pre32[32], lo32[32], hi32[32], rnd[32], sh[32];
+  alignas(64) int64_t b64[32], lo64[32], hi64[32], pre64[32], lop64[32];
+  for (int j = 0; j < 32; ++j) {
+    const ChannelEpilogue e = channel_epilogue<TA>(bias, q, c0 + (j < nc ? j : 0));
+    b64[j] = e.bias;
+    lo64[j] = e.lo;
+    hi64[j] = e.hi;
+    pre64[j] = e.pre;
+    lop64[j] = e.lo_pre;
+    b32[j] = static_cast<int32_t>(e.bias);  // used only when the int32 epilogue is proven exact
+    pre32[j] = e.pre;
+    lo32[j] = e.lo_pre;
+    hi32[j] = e.hi_pre;
+    rnd[j] = e.round;
+    sh[j] = e.shift;
+  }
+  for (int v = 0; v < 2; ++v) {
+    pp.bias32[v] = _mm512_load_si512(b32 + 16 * v);
+    pp.pre32[v] = _mm512_load_si512(pre32 + 16 * v);
+    pp.lo32[v] = _mm512_load_si512(lo32 + 16 * v);
+    pp.hi32[v] = _mm512_load_si512(hi32 + 16 * v);
+    pp.round[v] = _mm512_load_si512(rnd + 16 * v);
+    pp.shift[v] = _mm512_load_si512(sh + 16 * v);
+    const int n = nc - 16 * v;
+    pp.mask[v] = n >= 16 ? __mmask16(0xFFFF) : (n <= 0 ? __mmask16(0) : static_cast<__mmask16>((1u << n) - 1));
+  }
+  for (int h = 0; h < 4; ++h) {
+    pp.bias64[h] = _mm512_load_si512(b64 + 8 * h);
+    pp.lo64[h] = _mm512_load_si512(lo64 + 8 * h);
+    pp.hi64[h] = _mm512_load_si512(hi64 + 8 * h);
+    pp.pre64[h] = _mm512_load_si512(pre64 + 8 * h);
+    pp.lo64_pre[h] = _mm512_load_si512(lop64 + 8 * h);
+  }
+}
+
+inline void store16(int16_t* o, __mmask16 m, __m512i r) { _mm256_mask_storeu_epi16(o, m, _mm512_cvtsepi32_epi16(r)); }
+inline void store16(int8_t* o, __mmask16 m, __m512i r) { _mm_mask_storeu_epi8(o, m, _mm512_cvtsepi32_epi8(r)); }
+
+// int8 activations: the block's rows widened to int16 once (vpmovsxbw), so the inner
+// loop is the int16 one.
+inline void widen_rows(const int8_t* x, int cin, int rows, int16_t* dst) {
+  const size_t n = static_cast<size_t>(rows) * cin;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) _mm512_storeu_si512(dst + i, _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i))));
+  if (i < n) {
+    const __mmask32 m = tail_mask(static_cast<int>(n - i));
+    _mm512_mask_storeu_epi16(dst + i, m, _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, x + i)));
+  }
+}
+
+// MR pixels (rows x, x + cin, ...) x 32 channels; o: output of the first pixel at channel c0.
+// SPLIT (full-range int16 activations, see sse2::pointwise_block_split): each activation
+// pair is split x = 256 xh + xl, two accumulators per output, and the int64 flush every
+// `chunk` pairs adds 256 * acc + acc_lo.
+// Half `half` (0: lanes 0-7, 1: lanes 8-15) of 16 int32 lanes, sign-extended to 8 int64 lanes.
+inline __m512i widen_half(__m512i a, int half) {
+  return _mm512_cvtepi32_epi64(half == 0 ? _mm512_castsi512_si256(a) : _mm512_extracti64x4_epi64(a, 1));
+}
+
+template <int MR, int NV, typename TO, bool SPLIT = false>
+inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
+                         const PackedParams& pp, TO* o, int cout) {
+  __m512i acc[MR][NV], acc_lo[SPLIT ? MR : 1][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
+  if (SPLIT)
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) acc_lo[SPLIT ? i : 0][v] = _mm512_setzero_si512();
+  const int k2full = cin / 2;
+  const int steps = k2full + (cin & 1);
+  __m512i wide[MR][NV][2];
+  if (chunk != 0)
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) wide[i][v][0] = wide[i][v][1] = _mm512_setzero_si512();
+  auto flush = [&]() {
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) {
+        for (int h = 0; h < 2; ++h) {
+          __m512i t = widen_half(acc[i][v], h);
+          if (SPLIT) t = _mm512_add_epi64(_mm512_slli_epi64(t, 8), widen_half(acc_lo[SPLIT ? i : 0][v], h));
+          wide[i][v][h] = _mm512_add_epi64(wide[i][v][h], t);
+        }
+        acc[i][v] = _mm512_setzero_si512();
+        if (SPLIT) acc_lo[SPLIT ? i : 0][v] = _mm512_setzero_si512();
+      }
+  };
+  const __m512i low8 = _mm512_set1_epi16(0xFF);
+  auto step = [&](int i, __m512i xb, __m512i w0, __m512i w1) {
+    if (SPLIT) {
+      const __m512i xh = _mm512_srai_epi16(xb, 8), xl = _mm512_and_si512(xb, low8);
+      acc[i][0] = madd_acc(acc[i][0], xh, w0);
+      acc_lo[SPLIT ? i : 0][0] = madd_acc(acc_lo[SPLIT ? i : 0][0], xl, w0);
+      if (NV == 2) {
+        acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xh, w1);
+        acc_lo[SPLIT ? i : 0][NV - 1] = madd_acc(acc_lo[SPLIT ? i : 0][NV - 1], xl, w1);
+      }
+    } else {
+      acc[i][0] = madd_acc(acc[i][0], xb, w0);
+      if (NV == 2) acc[i][NV - 1] = madd_acc(acc[i][NV - 1], xb, w1);
+    }
+  };
+  int k2 = 0;
+  const int pass = chunk != 0 ? chunk : steps;
+  while (k2 < k2full) {
+    const int end = k2 + pass < k2full ? k2 + pass : k2full;
+    for (; k2 < end; ++k2) {
+      const __m512i w0 = _mm512_load_si512(packed + k2 * 32);
+      const __m512i w1 = NV == 2 ? _mm512_load_si512(packed + k2 * 32 + 16) : w0;
+      for (int i = 0; i < MR; ++i) {
+        int32_t xv;
+        __builtin_memcpy(&xv, x + static_cast<size_t>(i) * cin + 2 * k2, 4);
+        step(i, _mm512_set1_epi32(xv), w0, w1);
+      }
+    }
+    if (chunk != 0) flush();
+  }
+  if (cin & 1) {  // last activation alone (its pair partner would be past the row)
+    const __m512i w0 = _mm512_load_si512(packed + k2 * 32);
+    const __m512i w1 = NV == 2 ? _mm512_load_si512(packed + k2 * 32 + 16) : w0;
+    for (int i = 0; i < MR; ++i)
+      step(i, _mm512_set1_epi32(static_cast<uint16_t>(x[static_cast<size_t>(i) * cin + cin - 1])), w0, w1);
+    if (chunk != 0) flush();
+  }
+  for (int i = 0; i < MR; ++i) {
+    TO* oi = o + static_cast<size_t>(i) * cout;
+    for (int v = 0; v < NV; ++v) {
+      if (pp.mask[v] == 0) continue;
+      __m512i r;
+      if (chunk == 0 && int32_epilogue) {
+        r = _mm512_srav_epi32(_mm512_add_epi32(acc[i][v], pp.bias32[v]), pp.pre32[v]);
+        r = _mm512_min_epi32(_mm512_max_epi32(r, pp.lo32[v]), pp.hi32[v]);
+      } else {
+        __m512i t0, t1;
+        if (chunk == 0) {
+          t0 = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i][v]));
+          t1 = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i][v], 1));
+        } else {
+          t0 = wide[i][v][0];
+          t1 = wide[i][v][1];
+        }
+        t0 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t0, pp.bias64[2 * v]), pp.lo64[2 * v]), pp.hi64[2 * v]);
+        t1 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t1, pp.bias64[2 * v + 1]), pp.lo64[2 * v + 1]), pp.hi64[2 * v + 1]);
+        t0 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t0, pp.lo64[2 * v]), pp.pre64[2 * v]), pp.lo64_pre[2 * v]);
+        t1 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t1, pp.lo64[2 * v + 1]), pp.pre64[2 * v + 1]),
+                              pp.lo64_pre[2 * v + 1]);
+        r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(t0)), _mm512_cvtepi64_epi32(t1), 1);
+      }
+      r = _mm512_srav_epi32(_mm512_add_epi32(r, pp.round[v]), pp.shift[v]);
+      store16(oi + 16 * v, pp.mask[v], r);
+    }
+  }
+}
+
+// Pixels [p0, p1) for one block of 32 output channels (nc valid): blocks of 8 pixels x 32
+// channels, or 16 pixels x 16 channels when at most 16 are valid.
+template <typename TA>
+inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int chunk, bool int32_epilogue, bool split,
+                          const PackedParams& pp, int nc, int c0, size_t p0, size_t p1, const Tensor<TA>& out,
+                          int16_t* wide_x) {
+  const int cin = in.channels, cout = out.channels;
+  auto rows = [&](size_t p, int n) -> const int16_t* {
+    if (sizeof(TA) == 2) return reinterpret_cast<const int16_t*>(in.data + p * cin);
+    widen_rows(reinterpret_cast<const int8_t*>(in.data + p * cin), cin, n, wide_x);
+    return wide_x;
+  };
+  size_t p = p0;
+  if (split) {  // two accumulators per output: half the pixel rows of the plain blocks
+    if (nc <= 16) {
+      for (; p + 8 <= p1; p += 8) packed_block<8, 1, TA, true>(rows(p, 8), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+      for (; p < p1; ++p) packed_block<1, 1, TA, true>(rows(p, 1), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+    } else {
+      for (; p + 4 <= p1; p += 4) packed_block<4, 2, TA, true>(rows(p, 4), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+      for (; p < p1; ++p) packed_block<1, 2, TA, true>(rows(p, 1), cin, packed, chunk, false, pp, out.data + p * cout + c0, cout);
+    }
+    return;
+  }
+  if (nc <= 16) {
+    for (; p + 16 <= p1; p += 16)
+      packed_block<16, 1>(rows(p, 16), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    if (p + 8 <= p1) {
+      packed_block<8, 1>(rows(p, 8), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      p += 8;
+    }
+    if (p + 4 <= p1) {
+      packed_block<4, 1>(rows(p, 4), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+      p += 4;
+    }
+    for (; p < p1; ++p) packed_block<1, 1>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    return;
+  }
+  for (; p + 8 <= p1; p += 8)
+    packed_block<8, 2>(rows(p, 8), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+  if (p + 4 <= p1) {
+    packed_block<4, 2>(rows(p, 4), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    p += 4;
+  }
+  if (p + 2 <= p1) {
+    packed_block<2, 2>(rows(p, 2), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+    p += 2;
+  }
+  if (p < p1) packed_block<1, 2>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
+}
+
+// Preconditions (checked by the callers): shifts in [0, 47], 2P <= INT32_MAX, cin <= kPackMaxCin
+// for int8 activations. prepacked: the output of pack_pointwise_weights (all channel
+// blocks), or nullptr to pack here (cin <= kPackMaxCin).
+template <typename TA, typename TW>
+inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, const int32_t* prepacked,
+                             const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out, uint64_t prod,
+                             uint64_t wmax) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  const bool single = fits_int32(accumulator_bound(cin, prod, 1));
+  int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
+  // Flushing to int64 every few pairs costs more than splitting int16 activations (a pair
+  // step then adds at most 2 * 255 * max|w| < 2^24 to a lane).
+  const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
+  const bool split = sizeof(TA) == 2 && chunk != 0 && chunk < 16 && split_chunk > chunk;
+  if (split) chunk = split_chunk;
+  constexpr size_t kLocalInts = static_cast<size_t>(prepacked_stack_ints<TW>());
+  alignas(64) int32_t local[kLocalInts];
+  alignas(64) int16_t wide_x[sizeof(TA) == 1 ? 16 * kPackMaxCin : 1];
+  const size_t block_ints = static_cast<size_t>((cin + 1) / 2) * 32;
+  const int nblocks = (cout + 31) / 32;
+  // Few, small channel blocks: pack them all, then walk pixel tiles outside and channel
+  // blocks inside, so each tile of activations is read from L1 by every block.
+  constexpr int kTiledBlocks = 8;
+  if (nblocks <= kTiledBlocks && block_ints * nblocks <= 8192) {
+    const int32_t* base = prepacked;
+    if (base == nullptr) {
+      for (int b = 0; b < nblocks; ++b)
+        pack_weights(weights, cin, 32 * b, cout - 32 * b < 32 ? cout - 32 * b : 32, local + b * block_ints);
+      base = local;
+    }
+    PackedParams pp[kTiledBlocks];
+    for (int b = 0; b < nblocks; ++b) packed_params<TA>(bias, q, 32 * b, cout - 32 * b < 32 ? cout - 32 * b : 32, pp[b]);
+    constexpr size_t kTile = 64;
+    for (size_t t0 = 0; t0 < pixels; t0 += kTile) {
+      const size_t t1 = t0 + kTile < pixels ? t0 + kTile : pixels;
+      for (int b = 0; b < nblocks; ++b)
+        packed_pixels(in, base + b * block_ints, chunk, int32_epilogue, split, pp[b], cout - 32 * b < 32 ? cout - 32 * b : 32,
+                      32 * b, t0, t1, out, wide_x);
+    }
+    return;
+  }
+  PackedParams pp;
+  for (int c0 = 0; c0 < cout; c0 += 32) {
+    const int nc = cout - c0 < 32 ? cout - c0 : 32;
+    const int32_t* packed;
+    if (prepacked != nullptr) {
+      packed = prepacked + static_cast<size_t>(c0 / 32) * block_ints;
+    } else {
+      pack_weights(weights, cin, c0, nc, local);
+      packed = local;
+    }
+    packed_params<TA>(bias, q, c0, nc, pp);
+    packed_pixels(in, packed, chunk, int32_epilogue, split, pp, nc, c0, 0, pixels, out, wide_x);
+  }
+}
+
+}  // namespace avx512
+}  // namespace detail
+
+
+template <typename TA, typename TW>
+void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                           const Tensor<TA>& out) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  if (pixels == 0 || cout == 0) return;
+  const uint64_t prod = uint64_t(detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin)) *
+                        detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin);
+  if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
+    pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
+    return;
+  }
+  const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  size_t tile = 24576 / (static_cast<size_t>(cin) * sizeof(TA) + 1);
+  tile = tile < 4 ? 4 : (tile > 64 ? 64 : tile & ~size_t(3));
+  for (size_t t0 = 0; t0 < pixels; t0 += tile) {
+    const size_t t1 = t0 + tile < pixels ? t0 + tile : pixels;
+    for (int c0 = 0; c0 < cout; c0 += 4) {
+      const int nc = cout - c0 < 4 ? cout - c0 : 4;
+      const TW* w[4];
+      for (int c = 0; c < 4; ++c) w[c] = weights + static_cast<size_t>(c0 + (c < nc ? c : nc - 1)) * cin;
+      const detail::TINYQ_AVX512_NS::PointwiseParams params = detail::TINYQ_AVX512_NS::pointwise_params<TA>(bias, q, c0, nc);
+      for (size_t p = t0; p < t1; p += 4) {
+        const int np = t1 - p < 4 ? static_cast<int>(t1 - p) : 4;
+        const TA* x[4];
+        for (int i = 0; i < 4; ++i) x[i] = in.data + (p + (i < np ? i : np - 1)) * cin;
+        __m512i s01, s23;
+        detail::TINYQ_AVX512_NS::pointwise_block(x, w, cin, chunk, s01, s23);
+        detail::TINYQ_AVX512_NS::pointwise_epilogue<TA>(s01, s23, params, out.data + p * cout + c0, cout, np, nc);
+      }
+    }
+  }
+}
+
+// Outer-product form (cin <= 1024); anything else goes to the dot form.
+template <typename TA, typename TW>
+void TINYQ_AVX512_FN(pointwise_conv_packed)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                                  const Tensor<TA>& out) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  if (pixels == 0 || cout == 0) return;
+  if (cin > detail::TINYQ_AVX512_NS::kPackMaxCin || !detail::preshift_shifts<TA>(q, cout)) {
+    TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
+    return;
+  }
+  const uint64_t wmax = detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin);
+  const uint64_t prod = uint64_t(detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin)) * wmax;
+  if (!fits_int32(2 * prod)) {  // a pair of (-32768)^2 products: only int64 products are exact
+    pointwise_conv_scalar(in, weights, bias, q, out);
+    return;
+  }
+  detail::TINYQ_AVX512_NS::pointwise_packed(in, weights, static_cast<const int32_t*>(nullptr), bias, q, out, prod, wmax);
+}
+
+// The AVX-512 entry point: outer-product form (int16 weights, or many pixels), dot-product
+// form otherwise.
+template <typename TA, typename TW>
+void TINYQ_AVX512_FN(pointwise_conv)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                           const Tensor<TA>& out) {
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  // int16 weights pack with gathers, cheap enough for any pixel count; int8 weights pack
+  // in scalar code, worth it from kPackedMinPixels on.
+  if (pixels >= kPackedMinPixels || sizeof(TW) == 2) TINYQ_AVX512_FN(pointwise_conv_packed)(in, weights, bias, q, out);
+  else TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
+}
+
+// ---------------------------------------------------------------------------
+// Depthwise 3x3: 32 channels per vector, masked last block.
+// ---------------------------------------------------------------------------
+namespace detail {
+namespace TINYQ_AVX512_NS {
+
+constexpr int kDwGroup = 1024;  // channels per plan (32 blocks x 20 vectors x 64 bytes = 40 KiB of stack)
+
+struct DwBlock {
+  __m512i w[10];
+  __m512i bias[2], lo[2], hi[2], round[2], shift[2];
+  __mmask32 mask;
+};
+
+// The 9 taps of 32 channels as 5 int16 pairs in unpack order (taps 2j, 2j+1; tap 8 with 0),
+// the operand layout of vpmaddwd / vpdpwssd.
+inline void pair_taps(const __m512i t[9], __m512i w[10]) {
+  const __m512i z = _mm512_setzero_si512();
+  for (int j = 0; j < 5; ++j) {
+    const __m512i b = j < 4 ? t[2 * j + 1] : z;
+    w[2 * j] = _mm512_unpacklo_epi16(t[2 * j], b);
+    w[2 * j + 1] = _mm512_unpackhi_epi16(t[2 * j], b);
+  }
+}
+
+// Returns max |bias'| over the group's channels (for the int32 bound).
+template <typename TA, typename TW>
+inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
+                        DwBlock* plan) {
+  uint64_t max_bias = 0;
+  for (int b = 0; b < nblocks; ++b) {
+    const int c0 = g0 + 32 * b;
+    const int n = channels - c0 < 32 ? channels - c0 : 32;
+    const __mmask32 m = tail_mask(n);
+    plan[b].mask = m;
+    __m512i t[9];
+    for (int k = 0; k < 9; ++k) t[k] = load32(weights + k * channels + c0, m);
+    pair_taps(t, plan[b].w);
+    // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
+    alignas(64) int32_t e[5][2][16];
+    for (int i = 0; i < 16; ++i)
+      for (int half = 0; half < 2; ++half) {
+        const int c = (i / 4) * 8 + half * 4 + i % 4;
+        const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1));
+        const uint64_t ab = static_cast<uint64_t>(ce.bias < 0 ? -ce.bias : ce.bias);
+        max_bias = ab > max_bias ? ab : max_bias;
+        e[0][half][i] = static_cast<int32_t>(ce.bias);  // used only once the bound (with max_bias) holds
+        e[1][half][i] = static_cast<int32_t>(ce.lo);
+        e[2][half][i] = static_cast<int32_t>(ce.hi);
+        e[3][half][i] = ce.round;
+        e[4][half][i] = ce.shift;
+      }
+    __m512i* dst[5] = {plan[b].bias, plan[b].lo, plan[b].hi, plan[b].round, plan[b].shift};
+    for (int k = 0; k < 5; ++k)
+      for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
+  }
+  return max_bias;
+}
+
+// The int32 results of 32 channels (unpack order: lo = channels 8j..8j+3, hi = 8j+4..8j+7)
+// saturated to TA, channel order restored per 128-bit lane by the pack.
+template <typename TA>
+inline void dw_store(TA* o, __mmask32 mask, __m512i lo, __m512i hi) {
+  const __m512i w16 = _mm512_packs_epi32(lo, hi);
+  if (sizeof(TA) == 2) {
+    _mm512_mask_storeu_epi16(o, mask, w16);
+  } else {
+    _mm256_mask_storeu_epi8(o, mask, _mm512_cvtsepi16_epi8(w16));
+  }
+}
+
+template <typename TA>
+inline void dw_pixel_block(const TA* const tap[9], int c, const DwBlock& p, TA* o) {
+  __m512i x[9];
+  for (int k = 0; k < 9; ++k) x[k] = load32(tap[k] + c, p.mask);
+  const __m512i z = _mm512_setzero_si512();
+  __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+  for (int j = 0; j < 4; ++j) {
+    lo = madd_acc(lo, _mm512_unpacklo_epi16(x[2 * j], x[2 * j + 1]), p.w[2 * j]);
+    hi = madd_acc(hi, _mm512_unpackhi_epi16(x[2 * j], x[2 * j + 1]), p.w[2 * j + 1]);
+  }
+  lo = madd_acc(lo, _mm512_unpacklo_epi16(x[8], z), p.w[8]);
+  hi = madd_acc(hi, _mm512_unpackhi_epi16(x[8], z), p.w[9]);
+  lo = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(lo, p.bias[0]), p.lo[0]), p.hi[0]);
+  hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(hi, p.bias[1]), p.lo[1]), p.hi[1]);
+  lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
+  hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
+  dw_store(o, p.mask, lo, hi);
+}
+
+template <typename T>
+inline const T* zeros() {
+  alignas(64) static const T z[kDwGroup + 64] = {};
+  return z;
+}
+
+// The int32 bound without the bias: 9 * max|w| * max|x| (0 when it cannot hold at all).
+// The caller adds each plan's max |bias'| and checks fits_int32 before using the plan.
+template <typename TA, typename TW>
+inline uint64_t dw_bound(const TW* weights, const ConvQuant& q, int channels, uint32_t max_abs_input, bool& ok) {
+  ok = fast_shifts<TA>(q, channels);
+  if (!ok) return 0;
+  const uint64_t wmax = max_abs(weights, static_cast<size_t>(9) * channels);
+  const uint64_t bound = accumulator_bound(9, wmax, max_abs_input);
+  ok = fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
+  return bound;
+}
+
+template <typename TA>
+inline void dw_row_group(const TA* const rows[3], int in_width, int channels, int stride, int pad_left, TA* out_row,
+                         int out_width, int g0, int nblocks, const DwBlock* plan) {
+  constexpr int kSub = 8;  // blocks per pass: their plan stays in L1 across the row
+  for (int b0 = 0; b0 < nblocks; b0 += kSub) {
+    const int b1 = b0 + kSub < nblocks ? b0 + kSub : nblocks;
+    depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
+                          [&](int ox, const TA* const tap[9]) {
+                            TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                            for (int b = b0; b < b1; ++b) dw_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
+                          });
+  }
+}
+
+// Wide path (any |w| |x|): split weights w = 256 h + l, see sse2.h (dw_wide_*) for the
+// argument; here 32 channels per vector and per-channel shifts.
+constexpr int kDwWideGroup = 512;
+
+struct DwWideBlock {
+  __m512i wh[10], wl[10];
+  __m512i bias_h[2], bias_l[2], pre[2], lo[2], hi[2], round[2], shift[2];
+  __mmask32 mask;
+};
+
+template <typename TA, typename TW>
+inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
+                         DwWideBlock* plan) {
+  const __m512i low8 = _mm512_set1_epi16(0xFF);
+  for (int b = 0; b < nblocks; ++b) {
+    const int c0 = g0 + 32 * b;
+    const int n = channels - c0 < 32 ? channels - c0 : 32;
+    const __mmask32 m = tail_mask(n);
+    plan[b].mask = m;
+    __m512i th[9], tl[9];
+    for (int k = 0; k < 9; ++k) {
+      const __m512i t = load32(weights + k * channels + c0, m);
+      th[k] = _mm512_srai_epi16(t, 8);
+      tl[k] = _mm512_and_si512(t, low8);
+    }
+    pair_taps(th, plan[b].wh);
+    pair_taps(tl, plan[b].wl);
+    // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
+    alignas(64) int32_t e[7][2][16];
+    for (int i = 0; i < 16; ++i)
+      for (int half = 0; half < 2; ++half) {
+        const int c = (i / 4) * 8 + half * 4 + i % 4;
+        const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1), 8);
+        e[0][half][i] = bias_high(ce.bias);  // |bias'| < 2^38: checked by split_weights_fit
+        e[1][half][i] = bias_low(ce.bias);
+        e[2][half][i] = ce.pre;
+        e[3][half][i] = ce.lo_pre;
+        e[4][half][i] = ce.hi_pre;
+        e[5][half][i] = ce.round;
+        e[6][half][i] = ce.shift;
+      }
+    __m512i* dst[7] = {plan[b].bias_h, plan[b].bias_l, plan[b].pre, plan[b].lo, plan[b].hi, plan[b].round, plan[b].shift};
+    for (int k = 0; k < 7; ++k)
+      for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
+  }
+}
+
+template <typename TA>
+inline void dw_wide_pixel_block(const TA* const tap[9], int c, const DwWideBlock& p, TA* o) {
+  __m512i x[9];
+  for (int k = 0; k < 9; ++k) x[k] = load32(tap[k] + c, p.mask);
+  const __m512i z = _mm512_setzero_si512();
+  __m512i hl = z, hh = z, ll = z, lh = z;
+  for (int j = 0; j < 5; ++j) {
+    const __m512i a = _mm512_unpacklo_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
+    const __m512i b = _mm512_unpackhi_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
+    hl = madd_acc(hl, a, p.wh[2 * j]);
+    hh = madd_acc(hh, b, p.wh[2 * j + 1]);
+    ll = madd_acc(ll, a, p.wl[2 * j]);
+    lh = madd_acc(lh, b, p.wl[2 * j + 1]);
+  }
+  // floor(v / 256), the pre-shift, clamp, rounding shift
+  __m512i lo = _mm512_add_epi32(_mm512_add_epi32(hl, p.bias_h[0]), _mm512_srai_epi32(_mm512_add_epi32(ll, p.bias_l[0]), 8));
+  __m512i hi = _mm512_add_epi32(_mm512_add_epi32(hh, p.bias_h[1]), _mm512_srai_epi32(_mm512_add_epi32(lh, p.bias_l[1]), 8));
+  lo = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(lo, p.pre[0]), p.lo[0]), p.hi[0]);
+  hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(hi, p.pre[1]), p.lo[1]), p.hi[1]);
+  lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
+  hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
+  dw_store(o, p.mask, lo, hi);
+}
+
+}  // namespace avx512
+}  // namespace detail
+
+namespace detail {
+namespace TINYQ_AVX512_NS {
+// The split-weight path over output rows [0, out_rows): rows_of(oy, rows) fills the three
+// input rows, out_of(oy) is the output row; one plan per channel group serves every row.
+// False (nothing written) unless every shift > 8 and |bias'| < 2^38.
+template <typename TA, typename TW, typename RowsOf, typename OutOf>
+bool depthwise_wide(int out_rows, RowsOf&& rows_of, OutOf&& out_of, int in_width, int channels, const TW* weights,
+                    const int32_t* bias, const ConvQuant& q, int stride, int pad_left, int out_width,
+                    uint32_t max_abs_input) {
+  if (!split_weights_fit<TA>(bias, q, channels, max_abs_input)) return false;
+  DwWideBlock plan[kDwWideGroup / 32];
+  for (int g0 = 0; g0 < channels; g0 += kDwWideGroup) {
+    const int n = channels - g0 < kDwWideGroup ? channels - g0 : kDwWideGroup;
+    const int nblocks = (n + 31) / 32;
+    dw_wide_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
+    for (int oy = 0; oy < out_rows; ++oy) {
+      const TA* rows[3];
+      rows_of(oy, rows);
+      TA* out_row = out_of(oy);
+      depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
+                            [&](int ox, const TA* const tap[9]) {
+                              TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
+                              for (int b = 0; b < nblocks; ++b) dw_wide_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
+                            });
+    }
+  }
+  return true;
+}
+}  // namespace avx512
+}  // namespace detail
+
+// The split-weight path for one row (anything it cannot take goes to SSE2's chain, which
+// ends in the scalar kernel).
+template <typename TA, typename TW>
+void TINYQ_AVX512_FN(depthwise_conv3x3_row_wide)(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                       const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                       int out_width, uint32_t max_abs_input) {
+  const bool done = detail::TINYQ_AVX512_NS::depthwise_wide<TA>(
+      1, [&](int, const TA* r[3]) { for (int k = 0; k < 3; ++k) r[k] = rows[k]; }, [&](int) { return out_row; },
+      in_width, channels, weights, bias, q, stride, pad_left, out_width, max_abs_input);
+  if (!done)
+    depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+}
+
+template <typename TA, typename TW>
+void TINYQ_AVX512_FN(depthwise_conv3x3_row)(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                  const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                  int out_width, uint32_t max_abs_input = 0) {
+  if (max_abs_input == 0)
+    for (int ky = 0; ky < 3; ++ky)
+      if (rows[ky] != nullptr) {
+        const uint32_t m = detail::TINYQ_AVX512_NS::max_abs(rows[ky], static_cast<size_t>(in_width) * channels);
+        max_abs_input = m > max_abs_input ? m : max_abs_input;
+      }
+  bool ok;
+  const uint64_t bound = detail::TINYQ_AVX512_NS::dw_bound<TA>(weights, q, channels, max_abs_input, ok);
+  detail::TINYQ_AVX512_NS::DwBlock plan[detail::TINYQ_AVX512_NS::kDwGroup / 32];
+  for (int g0 = 0; ok && g0 < channels; g0 += detail::TINYQ_AVX512_NS::kDwGroup) {
+    const int n = channels - g0 < detail::TINYQ_AVX512_NS::kDwGroup ? channels - g0 : detail::TINYQ_AVX512_NS::kDwGroup;
+    const int nblocks = (n + 31) / 32;
+    ok = fits_int32(bound + detail::TINYQ_AVX512_NS::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
+    if (ok) detail::TINYQ_AVX512_NS::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan);
+  }
+  // Outside the proven int32 range (any group): the split-weight path writes the whole row.
+  if (!ok) TINYQ_AVX512_FN(depthwise_conv3x3_row_wide)(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,
+                                             max_abs_input == 0 ? 1 : max_abs_input);
+}
+
+template <typename TA, typename TW>
+void TINYQ_AVX512_FN(depthwise_conv3x3)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                              int stride, Padding pad, const Tensor<TA>& out) {
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  const int channels = in.channels;
+  if (channels == 16) {  // half of every 32-lane vector would be masked off: the 16-lane kernel does better
+    depthwise_conv3x3_avx2(in, weights, bias, q, stride, pad, out);
+    return;
+  }
+  bool ok;
+  const uint32_t xmax = detail::TINYQ_AVX512_NS::max_abs(in.data, in.size());
+  const uint64_t bound = detail::TINYQ_AVX512_NS::dw_bound<TA>(weights, q, channels, xmax, ok);
+  detail::TINYQ_AVX512_NS::DwBlock plan[detail::TINYQ_AVX512_NS::kDwGroup / 32];
+  for (int g0 = 0; ok && g0 < channels; g0 += detail::TINYQ_AVX512_NS::kDwGroup) {
+    const int n = channels - g0 < detail::TINYQ_AVX512_NS::kDwGroup ? channels - g0 : detail::TINYQ_AVX512_NS::kDwGroup;
+    const int nblocks = (n + 31) / 32;
+    ok = fits_int32(bound + detail::TINYQ_AVX512_NS::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
+    if (!ok) break;
+    for (int oy = 0; oy < out.height; ++oy) {
+      const TA* rows[3];
+      depthwise_input_rows(in, oy, stride, pad_top, rows);
+      detail::TINYQ_AVX512_NS::dw_row_group(rows, in.width, channels, stride, pad_left, out.row(oy), out.width, g0, nblocks, plan);
+    }
+  }
+  // Outside the proven int32 range (any group): the split-weight path writes the whole tensor.
+  if (!ok) {
+    const bool done = detail::TINYQ_AVX512_NS::depthwise_wide<TA>(
+        out.height, [&](int oy, const TA* rows[3]) { depthwise_input_rows(in, oy, stride, pad_top, rows); },
+        [&](int oy) { return out.row(oy); }, in.width, channels, weights, bias, q, stride, pad_left, out.width,
+        xmax == 0 ? 1 : xmax);
+    if (!done) depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
+  }
+}
+
+}  // namespace tinyq
+

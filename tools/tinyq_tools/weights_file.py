@@ -257,7 +257,7 @@ def quantize_conv(name, w, b, in_frac, weight_bits=16, uniform_frac=None, per_ch
     weight frac), fewer if its range needs it. Returns the (name, array, frac) entries."""
     w = np.asarray(w, np.float64)
     b = np.asarray(b, np.float64)
-    wdt = np.int16 if weight_bits == 16 else np.int8
+    wdt = np.int16 if weight_bits > 8 else np.int8  # 9..16 bits: int16 words holding a weight_bits range
     if uniform_frac is not None:
         wf = int(uniform_frac)
         qw, top = _quantize(w, wf, wdt), wf
@@ -351,8 +351,13 @@ def multi_exit_activation_fracs(width, exit_taps, fmt, qformats=None, bits=16):
                              point_fracs)
 
 
+def _layer_weight_bits(name, weight_bits, depthwise_weight_bits):
+    """The weight bits of one layer: depthwise layers may differ from the rest (--depthwise-weight-bits)."""
+    return depthwise_weight_bits if depthwise_weight_bits and name.endswith("depthwise") else weight_bits
+
+
 def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, uniform_weights=False,
-                      per_channel=False, activation_bits=16):
+                      per_channel=False, activation_bits=16, depthwise_weight_bits=None):
     """Multi-exit detector npz (multi_exit.py layout) -> weights file variant 'exits' (module doc). Tensor
     order: each backbone layer's weights/biases, each head_<k>'s right after its tap layer, then the
     templates, head/exits, activation_frac_bits."""
@@ -392,7 +397,8 @@ def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, 
         afr = multi_exit_activation_fracs(width, taps, fmt, qformats, activation_bits)
         point_frac = dict(zip(activation_points(width, "exits", exit_taps=taps), afr))
         for name, src in order:
-            tensors += quantize_conv(name, npz[name + "/weights"], npz[name + "/biases"], point_frac[src], weight_bits,
+            tensors += quantize_conv(name, npz[name + "/weights"], npz[name + "/biases"], point_frac[src],
+                                     _layer_weight_bits(name, weight_bits, depthwise_weight_bits),
                                      int(fmt[1]) if uniform_weights else None, per_channel)
     for k in range(len(exits)):
         tensors.append(("head_%d/templates" % k, _quantize(np.asarray(npz["head_%d/templates" % k], np.float64),
@@ -404,7 +410,7 @@ def export_multi_exit(npz, out_path, fmt="auto", qformats=None, weight_bits=16, 
 
 
 def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=16, gate="none",
-                    uniform_weights=False, per_channel=False, activation_bits=16):
+                    uniform_weights=False, per_channel=False, activation_bits=16, depthwise_weight_bits=None):
     """Face detector npz (tools/tinyq_tools/detector.py layout: float32 `<layer>/weights` OHWI /
     1HWC, `<layer>/biases`, `head/*`, `templates` (T, 4), `meta/alpha`) -> tinyq weights file.
     fmt: 'float' (float32 tensors), 'q9'/'q8'/'q7'/'q6' (int16 activations at that uniform format),
@@ -422,7 +428,7 @@ def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=1
         if gate != "none":
             raise ValueError("a multi-exit detector has no template gating (its exits replace the scales)")
         return export_multi_exit(npz, out_path, fmt, qformats, weight_bits, uniform_weights, per_channel,
-                                 activation_bits)
+                                 activation_bits, depthwise_weight_bits)
     width = int(round(float(np.asarray(npz["meta/alpha"])) * 1000)) if "meta/alpha" in npz.files else 1000
     templates = np.asarray(npz["templates"], np.float64)
     t = templates.shape[0]
@@ -440,7 +446,8 @@ def export_detector(npz_path, out_path, fmt="auto", qformats=None, weight_bits=1
         point_frac = dict(zip(pts, afr))
         prev = "input"
         for name, residual in layers:
-            tensors += quantize_conv(name, npz[name + "/weights"], npz[name + "/biases"], point_frac[prev], weight_bits,
+            tensors += quantize_conv(name, npz[name + "/weights"], npz[name + "/biases"], point_frac[prev],
+                                     _layer_weight_bits(name, weight_bits, depthwise_weight_bits),
                                      int(fmt[1]) if uniform_weights else None, per_channel)
             prev = name.rsplit("/", 1)[0] + "/add" if residual else name
         tensors.append(("activation_frac_bits", np.asarray(afr, np.int8), 0))
@@ -467,7 +474,11 @@ def main(argv=None):
     e.add_argument("--uniform-weights", action="store_true",
                    help="with q9..q6: weights in that format too (the paper's uniform quantization)")
     e.add_argument("--qformats", default=None, help="calibrate.py --json output (needed by --format auto)")
-    e.add_argument("--weight-bits", type=int, default=16, choices=[8, 16])
+    e.add_argument("--weight-bits", type=int, default=16, choices=range(8, 17), metavar="{8..16}",
+                   help="8: int8 weights; 9..16: int16 weights holding a range of that many bits (fewer bits leave "
+                        "the int32 headroom the fast kernel paths need: docs/kernels.md)")
+    e.add_argument("--depthwise-weight-bits", type=int, default=None, choices=range(8, 17), metavar="{8..16}",
+                   help="the depthwise layers' weight bits (default: --weight-bits)")
     e.add_argument("--per-channel", action="store_true",
                    help="weight fractional bits per output channel (the epilogue stays a shift per channel)")
     e.add_argument("--activation-bits", type=int, default=16, choices=[8, 16],
@@ -483,7 +494,8 @@ def main(argv=None):
         print(write_weights_file(a.out, meta, imagenet_npz_to_tensors(npz)), "bytes ->", a.out)
     elif a.cmd == "export-detector":
         print(export_detector(a.npz, a.out, a.format, a.qformats, a.weight_bits, a.gate,
-                              a.uniform_weights, a.per_channel, a.activation_bits), "bytes ->", a.out)
+                              a.uniform_weights, a.per_channel, a.activation_bits, a.depthwise_weight_bits),
+              "bytes ->", a.out)
     else:
         meta, tensors = read_weights_file(a.file)
         print(meta)

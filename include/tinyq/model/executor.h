@@ -62,6 +62,8 @@ inline ConvQuant conv_quant(const Graph& g, const Op& op) {
   q.bias_frac = op.bias.frac;
   q.relu6 = op.relu6;
   q.weight_l1_bound = op.weight_l1_bound;
+  q.input_max_abs = op.input_max_abs;
+  q.weight_max_abs = op.weight_max_abs;
   return q;
 }
 

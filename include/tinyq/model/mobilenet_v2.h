@@ -73,6 +73,11 @@ struct Op {
   TensorView weight_fracs;  // per-channel weights: int8 [cout]; invalid otherwise
   int out_frac;             // integer models: fractional bits of the output activation
   uint32_t weight_l1_bound;  // integer pointwise: max_c sum_k |w[c][k]| (ConvQuant::weight_l1_bound); else 0
+  // Integer conv ops (ConvQuant::input_max_abs / weight_max_abs): max |w| of the weights, and
+  // a proven bound of |x| where the producer's clamp gives one (ReLU6: its output_max), else
+  // kScanBound (the kernels scan).
+  uint32_t input_max_abs;
+  uint32_t weight_max_abs;
 };
 
 struct Shape {
@@ -339,6 +344,23 @@ class Graph {
         if (op.kind == OpKind::upsample2x && op.out_frac != g.value_frac_[op.in0])
           return make_error(Error::bad_frac, "upsample output frac must equal its input frac", fr.index);
       }
+      // Proven input bounds: an input written by a ReLU6 conv lies in [0, output_max] of
+      // that op's format (the requantization clamps it there).
+      const bool act16 = dtype_bytes(g.info_.activation_dtype) == 2;
+      for (int i = 0; i < g.op_count_; ++i) {
+        Op& op = g.ops_[i];
+        op.input_max_abs = kScanBound;
+        if (op.in0 < 1) continue;
+        const Op& producer = g.ops_[op.in0 - 1];
+        const bool conv = producer.kind == OpKind::conv3x3 || producer.kind == OpKind::depthwise3x3 ||
+                          producer.kind == OpKind::pointwise;
+        if (conv && producer.relu6) {
+          ConvQuant pq{};
+          pq.relu6 = true;
+          pq.output_frac = producer.out_frac;
+          op.input_max_abs = static_cast<uint32_t>(act16 ? output_max<int16_t>(pq) : output_max<int8_t>(pq));
+        }
+      }
       // One logit format for all exits: candidates of every exit are ranked together.
       for (int k = 1; k < g.exit_count_; ++k)
         if (g.value_frac_[g.exits_[k].value] != g.value_frac_[g.exits_[0].value])
@@ -449,6 +471,7 @@ class Graph {
     }
     Op& op = ops_[op_count_++];
     op = Op{};
+    op.input_max_abs = op.weight_max_abs = kScanBound;
     op.kind = kind;
     op.in0 = in0;
     op.in1 = in1;
@@ -565,6 +588,9 @@ class Graph {
     // (int32_sum_l1_limit: kernels/scalar.h's SWAR test). K * max|w| of the weight type is
     // a bound too: when it is small enough (8-bit weights with K <= 511) no scan is needed;
     // otherwise the scan stops at the first row past the useful limit.
+    op.weight_max_abs = kScanBound;
+    if (w.dtype == DType::int8) op.weight_max_abs = max_abs(w.as<int8_t>(), w.elements());
+    if (w.dtype == DType::int16) op.weight_max_abs = max_abs(w.as<int16_t>(), w.elements());
     if (op.kind == OpKind::pointwise && (w.dtype == DType::int8 || w.dtype == DType::int16)) {
       const uint64_t useful = int32_sum_l1_limit(static_cast<int>(dtype_bytes(info_.activation_dtype)));
       const uint64_t type_bound = static_cast<uint64_t>(op.cin) << (8 * dtype_bytes(w.dtype) - 1);

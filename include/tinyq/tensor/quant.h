@@ -17,6 +17,9 @@
 
 namespace tinyq {
 
+// ConvQuant::input_max_abs / weight_max_abs when no bound is given.
+constexpr uint32_t kScanBound = 0xFFFFFFFFu;
+
 struct ConvQuant {
   int input_frac;                          // activation fractional bits of the input
   int output_frac;                         // of the output
@@ -29,7 +32,20 @@ struct ConvQuant {
   // from the activation type alone that every output's sum fits 32 bits (int32_sum_l1_limit;
   // scalar.h's two-pixels-per-multiply path). It must not be smaller than the true value.
   uint32_t weight_l1_bound = 0;
+  // Optional proven bounds: |x| <= input_max_abs for every input value, |w| <= weight_max_abs
+  // for every weight. kScanBound (the default) means not given: the optimized kernels then
+  // scan the data at each call. Graph::build gives them from proofs only (the producer's
+  // ReLU6 clamp, the weights themselves), never from calibration: a bound below the true
+  // value could let an int32 sum wrap.
+  uint32_t input_max_abs = kScanBound;
+  uint32_t weight_max_abs = kScanBound;
 };
+
+// A proven bound, or the scan's result where none is given (scan: a callable returning max|v|).
+template <typename Scan>
+inline uint32_t given_or_scanned(uint32_t given, Scan&& scan) {
+  return given != kScanBound ? given : static_cast<uint32_t>(scan());
+}
 
 // The largest weight L1 bound that proves |sum_k x_k w_k| <= 2^31 - 1 for any activations of
 // activation_bytes bytes (|x| <= 2^(bits - 1)): 2^(bits - 1) * L1 <= 2^31 - 1.

@@ -199,8 +199,9 @@ void pointwise_conv_avx2(const Tensor<const TA>& in, const TW* weights, const in
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t prod = uint64_t(detail::avx2::max_abs(in.data, pixels * cin)) *
-                        detail::avx2::max_abs(weights, static_cast<size_t>(cout) * cin);
+  const uint64_t prod =
+      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::avx2::max_abs(in.data, pixels * cin); })) *
+      given_or_scanned(q.weight_max_abs, [&] { return detail::avx2::max_abs(weights, static_cast<size_t>(cout) * cin); });
   if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
@@ -341,7 +342,7 @@ namespace avx2 {
 template <typename TA, typename TW>
 inline bool dw_fast(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, uint32_t max_abs_input) {
   if (!fast_shifts<TA>(q, channels)) return false;
-  const uint64_t wmax = max_abs(weights, static_cast<size_t>(9) * channels);
+  const uint64_t wmax = given_or_scanned(q.weight_max_abs, [&] { return max_abs(weights, static_cast<size_t>(9) * channels); });
   const uint64_t bound = accumulator_bound(9, wmax, max_abs_input) + max_abs_aligned_bias(bias, q, channels);
   return fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
 }
@@ -368,6 +369,7 @@ template <typename TA, typename TW>
 void depthwise_conv3x3_row_avx2(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                 const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
                                 int out_width, uint32_t max_abs_input) {
+  if (max_abs_input == 0 && q.input_max_abs != kScanBound) max_abs_input = q.input_max_abs;  // a proven bound
   if (max_abs_input == 0)
     for (int ky = 0; ky < 3; ++ky)
       if (rows[ky] != nullptr) {
@@ -399,7 +401,7 @@ void depthwise_conv3x3_avx2(const Tensor<const TA>& in, const TW* weights, const
   const int pad_left = padding_before(in.width, stride, pad);
   const int channels = in.channels;
   const int vec_channels = channels / 16 * 16;
-  const uint32_t xmax = detail::avx2::max_abs(in.data, in.size());
+  const uint32_t xmax = given_or_scanned(q.input_max_abs, [&] { return detail::avx2::max_abs(in.data, in.size()); });
   if (vec_channels == 0 || !detail::avx2::dw_fast<TA>(weights, bias, q, channels, xmax)) {
     depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
     return;

@@ -476,8 +476,10 @@ void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* w
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t prod = uint64_t(detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin)) *
-                        detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin);
+  const uint64_t prod =
+      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); })) *
+      given_or_scanned(q.weight_max_abs,
+                       [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
   if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
@@ -515,8 +517,11 @@ void TINYQ_AVX512_FN(pointwise_conv_packed)(const Tensor<const TA>& in, const TW
     TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
     return;
   }
-  const uint64_t wmax = detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin);
-  const uint64_t prod = uint64_t(detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin)) * wmax;
+  const uint64_t wmax = given_or_scanned(
+      q.weight_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const uint64_t prod =
+      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); })) *
+      wmax;
   if (!fits_int32(2 * prod)) {  // a pair of (-32768)^2 products: only int64 products are exact
     pointwise_conv_scalar(in, weights, bias, q, out);
     return;
@@ -638,7 +643,7 @@ template <typename TA, typename TW>
 inline uint64_t dw_bound(const TW* weights, const ConvQuant& q, int channels, uint32_t max_abs_input, bool& ok) {
   ok = fast_shifts<TA>(q, channels);
   if (!ok) return 0;
-  const uint64_t wmax = max_abs(weights, static_cast<size_t>(9) * channels);
+  const uint64_t wmax = given_or_scanned(q.weight_max_abs, [&] { return max_abs(weights, static_cast<size_t>(9) * channels); });
   const uint64_t bound = accumulator_bound(9, wmax, max_abs_input);
   ok = fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
   return bound;
@@ -780,6 +785,7 @@ template <typename TA, typename TW>
 void TINYQ_AVX512_FN(depthwise_conv3x3_row)(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                   const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
                                   int out_width, uint32_t max_abs_input = 0) {
+  if (max_abs_input == 0 && q.input_max_abs != kScanBound) max_abs_input = q.input_max_abs;  // a proven bound
   if (max_abs_input == 0)
     for (int ky = 0; ky < 3; ++ky)
       if (rows[ky] != nullptr) {
@@ -811,7 +817,8 @@ void TINYQ_AVX512_FN(depthwise_conv3x3)(const Tensor<const TA>& in, const TW* we
     return;
   }
   bool ok;
-  const uint32_t xmax = detail::TINYQ_AVX512_NS::max_abs(in.data, in.size());
+  const uint32_t xmax =
+      given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, in.size()); });
   const uint64_t bound = detail::TINYQ_AVX512_NS::dw_bound<TA>(weights, q, channels, xmax, ok);
   detail::TINYQ_AVX512_NS::DwBlock plan[detail::TINYQ_AVX512_NS::kDwGroup / 32];
   for (int g0 = 0; ok && g0 < channels; g0 += detail::TINYQ_AVX512_NS::kDwGroup) {

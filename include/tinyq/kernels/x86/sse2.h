@@ -146,8 +146,8 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t wmax = max_abs(weights, static_cast<size_t>(cout) * cin);
-  const uint64_t prod = uint64_t(max_abs(in.data, pixels * cin)) * wmax;
+  const uint64_t wmax = given_or_scanned(q.weight_max_abs, [&] { return max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const uint64_t prod = uint64_t(given_or_scanned(q.input_max_abs, [&] { return max_abs(in.data, pixels * cin); })) * wmax;
   if (!fits_int32(2 * prod)) {
     pointwise_conv_scalar(in, weights, bias, q, out);  // exact in int64
     return;
@@ -301,7 +301,8 @@ inline bool dw_setup(const TW* weights, const ConvQuant& q, int channels, uint32
   if (q.weight_frac_per_channel != nullptr || channels < 8) return false;
   const int s = output_shift(q, 0);
   if (s < 0 || s > max_fast_shift<TA>()) return false;
-  const uint64_t wmax = tinyq::max_abs(weights, static_cast<size_t>(9) * channels);
+  const uint64_t wmax =
+      given_or_scanned(q.weight_max_abs, [&] { return tinyq::max_abs(weights, static_cast<size_t>(9) * channels); });
   bound = accumulator_bound(9, wmax, max_abs_input);
   if (!fits_int32(bound) || !fits_int32(2 * wmax * max_abs_input)) return false;
   e.lo = _mm_set1_epi32(static_cast<int32_t>(int64_t(output_min<TA>(q)) * (int64_t(1) << s)));
@@ -432,6 +433,7 @@ template <typename TA, typename TW>
 void depthwise_conv3x3_row_sse2(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                 const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
                                 int out_width, uint32_t max_abs_input = 0) {
+  if (max_abs_input == 0 && q.input_max_abs != kScanBound) max_abs_input = q.input_max_abs;  // a proven bound
   if (max_abs_input == 0)
     for (int ky = 0; ky < 3; ++ky)
       if (rows[ky] != nullptr) {
@@ -463,7 +465,7 @@ void depthwise_conv3x3_sse2(const Tensor<const TA>& in, const TW* weights, const
                             int stride, Padding pad, const Tensor<TA>& out) {
   const int pad_top = padding_before(in.height, stride, pad);
   const int pad_left = padding_before(in.width, stride, pad);
-  const uint32_t xmax = max_abs(in.data, in.size());
+  const uint32_t xmax = given_or_scanned(q.input_max_abs, [&] { return max_abs(in.data, in.size()); });
   for (int oy = 0; oy < out.height; ++oy) {
     const TA* rows[3];
     depthwise_input_rows(in, oy, stride, pad_top, rows);

@@ -131,7 +131,7 @@ using PointwiseFn = std::function<void(const Tensor<const TA>&, const TW*, const
 template <typename TA, typename TW>
 std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
   std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> v;
-  v.reserve(16);
+  v.reserve(32);
   v.emplace_back("scalar", [](auto&&... a) { pointwise_conv_scalar(a...); });
   // with the layer's weight L1 bound (as Graph::build gives it): SWAR blocks where |x| allows
   v.emplace_back("scalar swar", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
@@ -140,6 +140,20 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
     pointwise_conv_scalar(in, w, b, qb, out);
   });
   v.emplace_back("dispatch", [](auto&&... a) { pointwise_conv(a...); });
+  // Proven bounds given (ConvQuant::input_max_abs / weight_max_abs), as Graph::build gives
+  // them: the exact maxima, and loose ones (the types' full range) that the paths must survive.
+  v.emplace_back("dispatch, exact bounds", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.input_max_abs = max_abs(in.data, in.size());
+    qb.weight_max_abs = max_abs(w, static_cast<size_t>(in.channels) * out.channels);
+    pointwise_conv(in, w, b, qb, out);
+  });
+  v.emplace_back("dispatch, loose bounds", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.input_max_abs = uint32_t(-int32_t(int_limits<TA>::min));
+    qb.weight_max_abs = uint32_t(-int32_t(int_limits<TW>::min));
+    pointwise_conv(in, w, b, qb, out);
+  });
   v.emplace_back("prepacked", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
     std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
     pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
@@ -191,11 +205,29 @@ DepthwiseFn<TA, TW> rows_of(RowFn row, bool pass_bound) {
 template <typename TA, typename TW>
 std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
   std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> v;
-  v.reserve(16);
+  v.reserve(32);
   v.emplace_back("dispatch", [](auto&&... a) { depthwise_conv3x3(a...); });
   v.emplace_back("scalar", [](auto&&... a) { depthwise_conv3x3_scalar(a...); });
   v.emplace_back("scalar rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_scalar(a...); }, false));
   v.emplace_back("dispatch rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row(a...); }, true));
+  v.emplace_back("dispatch, exact bounds", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, int stride, Padding pad, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.input_max_abs = max_abs(in.data, in.size());
+    qb.weight_max_abs = max_abs(w, static_cast<size_t>(9) * in.channels);
+    depthwise_conv3x3(in, w, b, qb, stride, pad, out);
+  });
+  v.emplace_back("dispatch, loose bounds", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, int stride, Padding pad, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.input_max_abs = uint32_t(-int32_t(int_limits<TA>::min));
+    qb.weight_max_abs = uint32_t(-int32_t(int_limits<TW>::min));
+    depthwise_conv3x3(in, w, b, qb, stride, pad, out);
+  });
+  v.emplace_back("dispatch rows, bound in ConvQuant", rows_of<TA, TW>([](const TA* const rows[3], int in_width, int channels, const TW* w, const int32_t* b, const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width, uint32_t) {
+    // rows_of passes no bound (0); the kernel must take it from ConvQuant: the type's range.
+    ConvQuant qb = q;
+    qb.input_max_abs = uint32_t(-int32_t(int_limits<TA>::min));
+    depthwise_conv3x3_row(rows, in_width, channels, w, b, qb, stride, pad_left, out_row, out_width, 0);
+  }, false));
 #if TINYQ_HAVE_SSE2
   v.emplace_back("sse2", [](auto&&... a) { depthwise_conv3x3_sse2(a...); });
   v.emplace_back("sse2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_sse2(a...); }, false));

@@ -204,3 +204,60 @@ TEST_CASE("row-streamed schedule gives bit-identical outputs to layer-by-layer, 
     }
   }
 }
+
+// Graph::build's bounds (ConvQuant::input_max_abs / weight_max_abs) must be proofs: the
+// model is run op by op with the reference kernels and every conv's actual input and
+// weights are compared with the bounds the graph gives it; at least some ops must have a
+// proven input bound (the ReLU6 producers), so the test can fail.
+template <typename TA>
+int check_bounds_on_a_run(const Graph& g) {
+  const int h = 48, w = 64;
+  MemoryPlan plan;
+  REQUIRE(MemoryPlan::make(g, h, w, Schedule::layer_by_layer, &plan).ok());
+  std::vector<std::vector<TA>> value(static_cast<size_t>(g.value_count()));
+  for (int v = 0; v < g.value_count(); ++v) value[v].resize(plan.shape[v].elements());
+  auto tensor = [&](int v) {
+    return tinyq::Tensor<TA>{value[v].data(), plan.shape[v].height, plan.shape[v].width, plan.shape[v].channels};
+  };
+  const std::vector<uint8_t> rgb = random_rgb(h, w, 11);
+  exec_detail::normalise_input<TA>(g.info(), rgb.data(), g.value_frac(0), tensor(0));
+  int proven = 0;
+  for (int i = 0; i < g.op_count(); ++i) {
+    const Op& op = g.op(i);
+    const tinyq::Tensor<const TA> in = tensor(op.in0);
+    const tinyq::Tensor<TA> out = tensor(i + 1);
+    INFO("op " << i << " " << op.name);
+    if (op.kind == OpKind::add) {
+      tinyq::add_reference(in, g.value_frac(op.in0), tinyq::Tensor<const TA>(tensor(op.in1)), g.value_frac(op.in1), out,
+                           op.out_frac);
+      continue;
+    }
+    REQUIRE((op.kind == OpKind::conv3x3 || op.kind == OpKind::depthwise3x3 || op.kind == OpKind::pointwise));
+    const tinyq::ConvQuant q = exec_detail::conv_quant(g, op);
+    const int16_t* wt = op.weights.as<int16_t>();
+    REQUIRE(op.weight_max_abs == tinyq::max_abs(wt, op.weights.elements()));
+    if (op.input_max_abs != tinyq::kScanBound) {
+      ++proven;
+      REQUIRE(tinyq::max_abs(in.data, in.size()) <= op.input_max_abs);
+    }
+    const int32_t* b = op.bias.as<int32_t>();
+    if (op.kind == OpKind::conv3x3) tinyq::conv3x3_reference(in, wt, b, q, op.stride, tinyq::Padding::tf_same, out);
+    else if (op.kind == OpKind::depthwise3x3) tinyq::depthwise_conv3x3_reference(in, wt, b, q, op.stride, tinyq::Padding::tf_same, out);
+    else tinyq::pointwise_conv_reference(in, wt, b, q, out);
+  }
+  return proven;
+}
+
+TEST_CASE("Graph::build's input and weight bounds hold on a real run", "[executor][bounds]") {
+  for (const DType act : {DType::int16, DType::int8}) {
+    SyntheticOptions o;
+    o.output = OutputVariant::A;
+    o.activation_dtype = act;
+    o.weight_dtype = DType::int16;
+    o.head_templates = 2;
+    Loaded* l = load(o);
+    const int proven = act == DType::int16 ? check_bounds_on_a_run<int16_t>(l->g) : check_bounds_on_a_run<int8_t>(l->g);
+    CHECK(proven > 10);
+    delete l;
+  }
+}

@@ -186,12 +186,14 @@ void BM_detect_photo(benchmark::State& state) {
 // per-channel weights with 16-bit activations (`.w8.tqw`) and 8-bit weights and activations
 // (`.w8a8.tqw`, when present). Layer by layer, one thread, noise image (the weights decide
 // the kernel paths). Skipped for files that are not there.
-const char* const kFormatFiles[6] = {"face_mnv2_a100_outA.auto.tqw", "face_mnv2_a100_outA.w8.tqw",
-                                     "face_mnv2_a100_outA.w8a8.tqw", "face_mnv2_a050_outA.auto.tqw",
-                                     "face_mnv2_a050_outA.w8.tqw",  "face_mnv2_a050_outA.w8a8.tqw"};
+const char* const kFormatFiles[] = {"face_mnv2_a100_outA.auto.tqw",  "face_mnv2_a100_outA.w8.tqw",
+                                    "face_mnv2_a100_outA.w12d8.tqw", "face_mnv2_a050_outA.auto.tqw",
+                                    "face_mnv2_a050_outA.w8.tqw",    "face_mnv2_a050_outA.w12d8.tqw",
+                                    "face_mnv2_a050_outA.w8a8.tqw"};
+constexpr int kFormatFileCount = int(sizeof(kFormatFiles) / sizeof(kFormatFiles[0]));
 void BM_frame_format(benchmark::State& state) {
   const int side = int(state.range(0)), id = int(state.range(1));
-  static Buffer files[6];
+  static Buffer files[kFormatFileCount];
   Buffer& b = files[id];
   if (b.size == 0 && !read_model((std::string(TINYQ_MODEL_DIR "/") + kFormatFiles[id]).c_str(), b)) {
     state.SkipWithError("model file not found");
@@ -227,7 +229,7 @@ BENCHMARK(BM_detect_photo)
     ->UseRealTime();
 BENCHMARK(BM_frame_format)
     ->ArgNames({"side", "file"})
-    ->ArgsProduct({{224, 500}, {0, 1, 2, 3, 4, 5}})  // file: kFormatFiles
+    ->ArgsProduct({{224, 500}, benchmark::CreateDenseRange(0, kFormatFileCount - 1, 1)})  // file: kFormatFiles
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_float_reference_frame)
     ->ArgNames({"side", "width"})

@@ -90,7 +90,7 @@ bool equal(const T* a, const T* b, int n) {
   return true;
 }
 
-constexpr int kMaxAct = 16 * 16 * 960;
+constexpr int kMaxAct = 112 * 112 * 48;  // the largest map of the width-0.5 224x224 network
 constexpr int kMaxW = 320 * 1280;
 int16_t x[kMaxAct], y[kMaxAct], want[kMaxAct], w16[kMaxW];
 int8_t w8[kMaxW], x8[kMaxAct], y8[kMaxAct], want8[kMaxAct];
@@ -124,6 +124,30 @@ void pointwise_case_a8(const char* name, int hw, int cin, int cout, uint64_t bou
   ConvQuant q{4, 4, 6, nullptr, 10, true};
   q.weight_l1_bound = weight_l1_bound(w8, cout, cin);
   measure_pointwise(name, hw, cin, cout, x8, w8, q, y8, want8, bound_x100);
+}
+
+// 16-bit activations (the range of the shipped models' calibrated formats) and 8-bit weights:
+// SWAR with runs of 508 input channels (swar.h).
+void pointwise_case_a16w8(const char* name, int hw, int cin, int cout, uint64_t bound_x100) {
+  tinyq_test::Rng rng(10);
+  fill(rng, x, hw * hw * cin, -32768, 32767);
+  ConvQuant q{12, 12, 6, nullptr, 18, false};
+  q.weight_l1_bound = weight_l1_bound(w8, cout, cin);
+  measure_pointwise(name, hw, cin, cout, x, w8, q, y, want, bound_x100);
+}
+
+// The exactness bound at its edge: every product the largest one (x = -2^(b-1), w = -128), so
+// every lane sum of a run is the largest the bound allows (int16 x int8: 508 x 2^22 < 2^31).
+template <typename TA>
+void pointwise_extreme(const char* name, TA* xs, TA* out, TA* expect, int cin) {
+  const int hw = 4, cout = 24;
+  for (int i = 0; i < hw * hw * cin; ++i) xs[i] = int_limits<TA>::min;
+  static int8_t w_min[960 * 24];
+  for (auto& v : w_min) v = -128;
+  ConvQuant q{0, 0, 0, nullptr, 0, false};
+  q.weight_l1_bound = weight_l1_bound(w_min, cout, cin);
+  q.output_frac = -(sizeof(TA) == 1 ? 16 : 32);  // shift the sums (~2^24 / ~2^32) into range
+  measure_pointwise(name, hw, cin, cout, xs, w_min, q, out, expect, 100000);
 }
 
 void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
@@ -168,6 +192,26 @@ int main() {
     append(append(append(append(append(name, "pointwise 12x12 "), pw[0]), "->"), pw[1]), " a8w8");
     pointwise_case_a8(name, 12, pw[0], pw[1], static_cast<uint64_t>(pw[2]));
   }
+
+  // The pointwise layers of the width-0.5 network at 224x224 (expand K < 64, project and
+  // head-side K >= 64), at their real map sizes: 8-bit activations and weights (the W8A8
+  // model) and 16-bit activations with 8-bit weights (the W8A16 model), both by SWAR.
+  static const int kNet[][4] = {{112, 16, 8, 300},  {112, 8, 48, 400},  {56, 48, 16, 200},  {56, 16, 96, 250},
+                                {56, 96, 16, 150},  {28, 16, 96, 250},  {28, 96, 16, 150},  {14, 96, 32, 150},
+                                {14, 32, 192, 200}, {14, 192, 32, 150}, {14, 192, 48, 150}, {14, 48, 288, 200},
+                                {14, 288, 48, 150}};
+  for (const auto& l : kNet) {
+    char* p = append(append(append(append(append(append(append(name, "pointwise "), l[0]), "x"), l[0]), " "), l[1]), "->");
+    append(append(p, l[2]), " a8w8");
+    pointwise_case_a8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]));
+  }
+  for (const auto& l : kNet) {
+    char* p = append(append(append(append(append(append(append(name, "pointwise "), l[0]), "x"), l[0]), " "), l[1]), "->");
+    append(append(p, l[2]), " a16w8");
+    pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + 20);
+  }
+  pointwise_extreme("pointwise 4x4 960->24 a8w8 extreme", x8, y8, want8, 960);
+  pointwise_extreme("pointwise 4x4 960->24 a16w8 extreme", x, y, want, 960);
 
   // Depthwise 3x3 (portable scalar kernel on riscv64), stride 1 and 2, 16x16 tiles.
   static const int kDepthwise[][2] = {{32, 1}, {96, 2}, {144, 1}, {384, 1}, {960, 1}, {16, 1}, {48, 2}, {72, 1}};

@@ -1,0 +1,333 @@
+// Pointwise convolution with two MACs per 64-bit multiply (SWAR: SIMD within a register), for
+// 64-bit cores without SIMD (the riscv64 path of pointwise_conv_scalar).
+//
+// The math. The weights of two output channels c, c' at input channel k are packed into one
+// 64-bit word, the integer W_k = w_c[k] + w_c'[k] * 2^32 taken mod 2^64 (uint64 arithmetic: no
+// signed overflow anywhere). For an activation x (sign-extended), x * W_k = x w_c[k] +
+// (x w_c'[k]) 2^32 (mod 2^64), so the sum over k of a run of input channels is
+//   A = S + S' 2^32 (mod 2^64),   S, S' the two channels' exact sums over that run.
+// If both S and S' lie in [-2^31, 2^31), A gives them back exactly: S = the low 32 bits of A
+// sign-extended, and S' = (A - S) / 2^32, an exact arithmetic shift (A - S = S' 2^32 mod 2^64,
+// and S' 2^32 is an int64). Every exactness question is therefore one bound: the run's sums
+// must stay below 2^31 in magnitude.
+//
+// The bound. |x w| <= 2^(bits(TA)-1) 2^(bits(TW)-1) =: P (x = -2^(b-1), w = -2^(b'-1) is the
+// worst case), so a run of L input channels has |S| <= L P, and a run of any length has
+// |S| <= 2^(bits(TA)-1) * ConvQuant::weight_l1_bound (the largest L1 norm of a weight row).
+//   int8 x int8:    P = 2^14: L <= 131071 (every MobileNet layer is one run)
+//   int16 x int8:   P = 2^22: L <= 511 (runs of 508 input channels, recovered in between)
+//   int16 x int16:  P = 2^30: no useful run, SWAR only where the L1 bound proves the whole sum
+// swar_run_length picks the longest run the bound allows. Between runs the two lanes are
+// recovered into exact int64 sums (chunked recovery); a layer with one run recovers once.
+//
+// The block. 4 pixels x 4 packed words (8 output channels) per pass over the input channels:
+// per input channel 4 activation loads, 4 word loads, 16 `mul` and 16 `add` = 40 instructions
+// for 32 MACs (1.25 per MAC); the rv64 loop (4 input channels per iteration, + 5 pointer bumps
+// and a branch) is 166 instructions per 128 MACs (1.30). The weights of a block of 8 channels
+// are packed once per call (K x 4 words on the stack) and reused by every pixel block, so the
+// per-pixel-block cost is the recovery and the requantization of 32 outputs (~7 instructions
+// each: shift, round-in-bias, clamp, store), ~0.1 instructions per MAC at K = 96.
+#pragma once
+#include "reference.h"
+
+namespace tinyq {
+namespace detail {
+
+constexpr int kSwarMaxCin = 1024;  // packed weights of one channel block: 4 x 1024 words, 32 KiB of stack
+constexpr int kSwarPixels = 4, kSwarWords = 4, kSwarChannels = 2 * kSwarWords;
+
+// The longest run of input channels whose lane sums provably fit [-2^31, 2^31) (above), at
+// most cin (a multiple of 4 when shorter, so that runs keep the loop's step); 0 when the
+// bound allows no run worth taking (< 64).
+template <typename TA, typename TW>
+constexpr int swar_run_length(const ConvQuant& q, int cin) {
+  const uint64_t x_max = uint64_t(1) << (8 * sizeof(TA) - 1);
+  if (q.weight_l1_bound != 0 && x_max * q.weight_l1_bound <= 0x7FFFFFFFu) return cin;  // one run
+  const uint64_t product_max = x_max << (8 * sizeof(TW) - 1);
+  const uint64_t run = (0x7FFFFFFFu / product_max) & ~uint64_t(3);
+  if (run >= static_cast<uint64_t>(cin)) return cin;
+  return run >= 64 ? static_cast<int>(run) : 0;
+}
+
+// Whether a layer takes the SWAR path: 8-bit activations or 8-bit weights (or a proven L1
+// bound), cin within the packed buffer, and at least 4 pixels (the weights are packed once
+// per call and reused by every block of 4 pixels).
+template <typename TA, typename TW>
+constexpr bool swar_applies(const ConvQuant& q, int cin, size_t pixels) {
+  return cin >= 1 && cin <= kSwarMaxCin && pixels >= 4 && swar_run_length<TA, TW>(q, cin) > 0;
+}
+
+// packed[4k + j] = w[c0 + 2j][k] + w[c0 + 2j + 1][k] * 2^32 (mod 2^64), k in [0, cin); a
+// channel at or past cout packs as weight 0 (its outputs are computed and not stored).
+template <typename TW>
+inline void swar_pack_weights(const TW* weights, int cin, int cout, int c0, uint64_t* packed) {
+  for (int j = 0; j < kSwarWords; ++j) {
+    const int c = c0 + 2 * j;
+    uint64_t* dst = packed + j;
+    if (c + 1 < cout) {
+      const TW* lo = weights + static_cast<size_t>(c) * cin;
+      const TW* hi = lo + cin;
+      for (int k = 0; k < cin; ++k, dst += 4)
+        *dst = static_cast<uint64_t>(static_cast<int64_t>(lo[k])) + (static_cast<uint64_t>(static_cast<int64_t>(hi[k])) << 32);
+    } else if (c < cout) {
+      const TW* lo = weights + static_cast<size_t>(c) * cin;
+      for (int k = 0; k < cin; ++k, dst += 4) *dst = static_cast<uint64_t>(static_cast<int64_t>(lo[k]));
+    } else {
+      for (int k = 0; k < cin; ++k, dst += 4) *dst = 0;
+    }
+  }
+}
+
+// a[4i + j] += sum_k x_i[k] * W[4k + j] (mod 2^64), k in [0, n): the portable form of the loop.
+template <typename TA>
+inline void swar_block_c(const TA* x0, const TA* x1, const TA* x2, const TA* x3, const uint64_t* W, int n,
+                         uint64_t a[16]) {
+  for (int k = 0; k < n; ++k, W += 4) {
+    const uint64_t p[4] = {static_cast<uint64_t>(static_cast<int64_t>(x0[k])),
+                           static_cast<uint64_t>(static_cast<int64_t>(x1[k])),
+                           static_cast<uint64_t>(static_cast<int64_t>(x2[k])),
+                           static_cast<uint64_t>(static_cast<int64_t>(x3[k]))};
+    for (int j = 0; j < 4; ++j) {
+      const uint64_t w = W[j];
+      a[j] += p[0] * w;
+      a[4 + j] += p[1] * w;
+      a[8 + j] += p[2] * w;
+      a[12 + j] += p[3] * w;
+    }
+  }
+}
+
+#if defined(__riscv) && __riscv_xlen == 64 && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define TINYQ_SWAR_ASM 1
+// rv64: 4 input channels per iteration. 16 accumulators (ra, s0..s11, a6, a7, t4: pixel i,
+// word j in TINYQ_SW_Aij), activations in t0..t3, the word in t5, the product in t6; the six
+// pointers in the registers left to GCC (a0..a5). The accumulators are stored
+// through a pointer read from memory (%[out] is a stack slot): no register is left for it.
+// (s0 as a plain register needs the frame pointer omitted: hence __OPTIMIZE__.)
+#define TINYQ_SW_STR2(x) #x
+#define TINYQ_SW_STR(x) TINYQ_SW_STR2(x)
+#define TINYQ_SW_MAC(acc, xr) "mul t6, " xr ", t5\n\tadd " acc ", " acc ", t6\n\t"
+#define TINYQ_SW_WORD(S, J, A0, A1, A2, A3)                                                                      \
+  "ld t5, (32*" S "+8*" J ")(%[w])\n\t" TINYQ_SW_MAC(A0, "t0") TINYQ_SW_MAC(A1, "t1") TINYQ_SW_MAC(A2, "t2")      \
+      TINYQ_SW_MAC(A3, "t3")
+// Accumulator of pixel i, word j: row-major list below (16 registers).
+#define TINYQ_SW_A00 "ra"
+#define TINYQ_SW_A01 "s0"
+#define TINYQ_SW_A02 "s1"
+#define TINYQ_SW_A03 "s2"
+#define TINYQ_SW_A10 "s3"
+#define TINYQ_SW_A11 "s4"
+#define TINYQ_SW_A12 "s5"
+#define TINYQ_SW_A13 "s6"
+#define TINYQ_SW_A20 "s7"
+#define TINYQ_SW_A21 "s8"
+#define TINYQ_SW_A22 "s9"
+#define TINYQ_SW_A23 "s10"
+#define TINYQ_SW_A30 "s11"
+#define TINYQ_SW_A31 "a6"
+#define TINYQ_SW_A32 "a7"
+#define TINYQ_SW_A33 "t4"
+#define TINYQ_SW_STEP(XL, SX, S)                                                                              \
+  XL " t0, (" SX "*" S ")(%[x0])\n\t" XL " t1, (" SX "*" S ")(%[x1])\n\t" XL " t2, (" SX "*" S ")(%[x2])\n\t" \
+  XL " t3, (" SX "*" S ")(%[x3])\n\t"                                                                         \
+  TINYQ_SW_WORD(S, "0", TINYQ_SW_A00, TINYQ_SW_A10, TINYQ_SW_A20, TINYQ_SW_A30)                               \
+  TINYQ_SW_WORD(S, "1", TINYQ_SW_A01, TINYQ_SW_A11, TINYQ_SW_A21, TINYQ_SW_A31)                               \
+  TINYQ_SW_WORD(S, "2", TINYQ_SW_A02, TINYQ_SW_A12, TINYQ_SW_A22, TINYQ_SW_A32)                               \
+  TINYQ_SW_WORD(S, "3", TINYQ_SW_A03, TINYQ_SW_A13, TINYQ_SW_A23, TINYQ_SW_A33)
+#define TINYQ_SW_ZERO(r) "li " r ", 0\n\t"
+#define TINYQ_SW_STORE(r, i) "sd " r ", " #i "(t0)\n\t"
+#define TINYQ_SW_LOOP(XL, SX)                                                                                      \
+  TINYQ_SW_ZERO(TINYQ_SW_A00) TINYQ_SW_ZERO(TINYQ_SW_A01) TINYQ_SW_ZERO(TINYQ_SW_A02) TINYQ_SW_ZERO(TINYQ_SW_A03) \
+  TINYQ_SW_ZERO(TINYQ_SW_A10) TINYQ_SW_ZERO(TINYQ_SW_A11) TINYQ_SW_ZERO(TINYQ_SW_A12) TINYQ_SW_ZERO(TINYQ_SW_A13) \
+  TINYQ_SW_ZERO(TINYQ_SW_A20) TINYQ_SW_ZERO(TINYQ_SW_A21) TINYQ_SW_ZERO(TINYQ_SW_A22) TINYQ_SW_ZERO(TINYQ_SW_A23) \
+  TINYQ_SW_ZERO(TINYQ_SW_A30) TINYQ_SW_ZERO(TINYQ_SW_A31) TINYQ_SW_ZERO(TINYQ_SW_A32) TINYQ_SW_ZERO(TINYQ_SW_A33) \
+  "1:\n\t" TINYQ_SW_STEP(XL, SX, "0") TINYQ_SW_STEP(XL, SX, "1") TINYQ_SW_STEP(XL, SX, "2")                        \
+  TINYQ_SW_STEP(XL, SX, "3")                                                                                       \
+  "addi %[x0], %[x0], 4*" SX "\n\taddi %[x1], %[x1], 4*" SX "\n\taddi %[x2], %[x2], 4*" SX                        \
+  "\n\taddi %[x3], %[x3], 4*" SX "\n\taddi %[w], %[w], 128\n\tbne %[w], %[end], 1b\n\t"                           \
+  "ld t0, %[out]\n\t"                                                                                              \
+  TINYQ_SW_STORE(TINYQ_SW_A00, 0) TINYQ_SW_STORE(TINYQ_SW_A01, 8) TINYQ_SW_STORE(TINYQ_SW_A02, 16)                \
+  TINYQ_SW_STORE(TINYQ_SW_A03, 24) TINYQ_SW_STORE(TINYQ_SW_A10, 32) TINYQ_SW_STORE(TINYQ_SW_A11, 40)              \
+  TINYQ_SW_STORE(TINYQ_SW_A12, 48) TINYQ_SW_STORE(TINYQ_SW_A13, 56) TINYQ_SW_STORE(TINYQ_SW_A20, 64)              \
+  TINYQ_SW_STORE(TINYQ_SW_A21, 72) TINYQ_SW_STORE(TINYQ_SW_A22, 80) TINYQ_SW_STORE(TINYQ_SW_A23, 88)              \
+  TINYQ_SW_STORE(TINYQ_SW_A30, 96) TINYQ_SW_STORE(TINYQ_SW_A31, 104) TINYQ_SW_STORE(TINYQ_SW_A32, 112)            \
+  TINYQ_SW_STORE(TINYQ_SW_A33, 120)
+
+template <int SX> struct SwarAsm;
+#define TINYQ_SW_ASM(SX, XL)                                                                                       \
+  template <> struct SwarAsm<SX> {                                                                                 \
+    /* a[16] = the sums over the first n4 (a multiple of 4, >= 4) input channels; W_end = W + 4 n4 */             \
+    template <typename TA>                                                                                         \
+    static void run(const TA* x0, const TA* x1, const TA* x2, const TA* x3, const uint64_t* W,                    \
+                    const uint64_t* W_end, uint64_t* a) {                                                          \
+      __asm__ volatile(TINYQ_SW_LOOP(XL, TINYQ_SW_STR(SX))                                                         \
+                       : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(W)                  \
+                       : [end] "r"(W_end), [out] "m"(a)                                                            \
+                       : "ra", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a6",    \
+                         "a7", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                               \
+    }                                                                                                              \
+  };
+TINYQ_SW_ASM(1, "lb")
+TINYQ_SW_ASM(2, "lh")
+#undef TINYQ_SW_ASM
+#undef TINYQ_SW_LOOP
+#undef TINYQ_SW_STORE
+#undef TINYQ_SW_ZERO
+#undef TINYQ_SW_STEP
+#undef TINYQ_SW_A00
+#undef TINYQ_SW_A01
+#undef TINYQ_SW_A02
+#undef TINYQ_SW_A03
+#undef TINYQ_SW_A10
+#undef TINYQ_SW_A11
+#undef TINYQ_SW_A12
+#undef TINYQ_SW_A13
+#undef TINYQ_SW_A20
+#undef TINYQ_SW_A21
+#undef TINYQ_SW_A22
+#undef TINYQ_SW_A23
+#undef TINYQ_SW_A30
+#undef TINYQ_SW_A31
+#undef TINYQ_SW_A32
+#undef TINYQ_SW_A33
+#undef TINYQ_SW_WORD
+#undef TINYQ_SW_MAC
+#undef TINYQ_SW_STR
+#undef TINYQ_SW_STR2
+#endif
+
+// a[16] = the mod-2^64 sums over input channels [0, n) of the 4 pixels x 4 words.
+template <typename TA>
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void swar_block(const TA* const x[4], const uint64_t* W, int n, uint64_t a[16]) {
+  int done = 0;
+#if defined(TINYQ_SWAR_ASM)
+  done = n & ~3;
+  if (done > 0) SwarAsm<sizeof(TA)>::run(x[0], x[1], x[2], x[3], W, W + 4 * done, a);
+#endif
+  if (done == 0)
+    for (int i = 0; i < 16; ++i) a[i] = 0;
+  if (n != done) swar_block_c(x[0] + done, x[1] + done, x[2] + done, x[3] + done, W + 4 * done, n - done, a);
+}
+
+// The two exact lane sums of a word (see the top of this file).
+inline int64_t swar_low(uint64_t a) { return static_cast<int32_t>(static_cast<uint32_t>(a)); }
+inline int64_t swar_high(uint64_t a, int64_t low) { return static_cast<int64_t>(a - static_cast<uint64_t>(low)) >> 32; }
+
+// Requantization constants of one output channel: the aligned bias and the output shift.
+// The fast form (every shift of the block in [0, 62]) folds the rounding term 2^(shift-1) into
+// the bias, so that rounding_shift_right(v, s) = (v + bias) >> s, one arithmetic shift
+// (floor((v + 2^(s-1)) / 2^s), the reference's rule; no overflow: |v| < 2^41, |bias| <= 2^47
+// + 2^61), then the clamp to [lo, hi] (inside TA's range, so also the saturation).
+struct SwarChannel {
+  int64_t bias;
+  int64_t shift;
+};
+
+template <typename TA>
+inline TA swar_requantize_fast(int64_t sum, const SwarChannel& c, int64_t lo, int64_t hi) {
+  int64_t v = (sum + c.bias) >> c.shift;
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return static_cast<TA>(v);
+}
+
+// Any block: the exact sums s[8 i + c] of np pixels x nc channels through the reference's
+// requantization (fast: the form above).
+template <typename TA>
+inline void swar_store_sums(const int64_t s[32], int np, int nc, const SwarChannel ch[8], bool fast, int32_t lo,
+                            int32_t hi, TA* o, size_t cout) {
+  for (int i = 0; i < np; ++i, o += cout)
+    for (int c = 0; c < nc; ++c)
+      o[c] = fast ? swar_requantize_fast<TA>(s[8 * i + c], ch[c], lo, hi)
+                  : requantize_output<TA>(s[8 * i + c] + ch[c].bias, static_cast<int>(ch[c].shift), lo, hi);
+}
+
+// The common block (4 pixels, 8 channels, one run, fast): recovery and requantization
+// straight from the words, word by word (channel constants loaded once per word column).
+template <typename TA>
+inline void swar_store_words_fast(const uint64_t a[16], const SwarChannel ch[8], int64_t lo, int64_t hi, TA* o,
+                                  size_t cout) {
+  TA* const o1 = o + cout;
+  TA* const o2 = o1 + cout;
+  TA* const o3 = o2 + cout;
+  for (int j = 0; j < 4; ++j) {
+    const SwarChannel c_lo = ch[2 * j], c_hi = ch[2 * j + 1];
+    const uint64_t w0 = a[j], w1 = a[4 + j], w2 = a[8 + j], w3 = a[12 + j];
+    int64_t l = swar_low(w0);
+    o[2 * j] = swar_requantize_fast<TA>(l, c_lo, lo, hi), o[2 * j + 1] = swar_requantize_fast<TA>(swar_high(w0, l), c_hi, lo, hi);
+    l = swar_low(w1);
+    o1[2 * j] = swar_requantize_fast<TA>(l, c_lo, lo, hi), o1[2 * j + 1] = swar_requantize_fast<TA>(swar_high(w1, l), c_hi, lo, hi);
+    l = swar_low(w2);
+    o2[2 * j] = swar_requantize_fast<TA>(l, c_lo, lo, hi), o2[2 * j + 1] = swar_requantize_fast<TA>(swar_high(w2, l), c_hi, lo, hi);
+    l = swar_low(w3);
+    o3[2 * j] = swar_requantize_fast<TA>(l, c_lo, lo, hi), o3[2 * j + 1] = swar_requantize_fast<TA>(swar_high(w3, l), c_hi, lo, hi);
+  }
+}
+
+// The pointwise convolution by SWAR (the caller checked swar_applies): blocks of 8 output
+// channels outside (their weights packed once), blocks of 4 pixels inside (the last pixel
+// repeated in a partial block). Not inlined: its 32 KiB frame stays off the other layers' stack.
+template <typename TA, typename TW>
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+void pointwise_conv_swar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                         const Tensor<TA>& out) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t C = static_cast<size_t>(cout);
+  const int run = swar_run_length<TA, TW>(q, cin);
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  const size_t full_blocks = pixels / kSwarPixels;
+  uint64_t packed[4 * kSwarMaxCin];
+  for (int c0 = 0; c0 < cout; c0 += kSwarChannels) {
+    const int nc = cout - c0 < kSwarChannels ? cout - c0 : kSwarChannels;
+    swar_pack_weights(weights, cin, cout, c0, packed);
+    SwarChannel ch[kSwarChannels];
+    bool fast = true;
+    for (int c = 0; c < kSwarChannels; ++c) {
+      const int cc = c0 + (c < nc ? c : nc - 1);
+      ch[c] = SwarChannel{aligned_bias(bias, q, cc), output_shift(q, cc)};
+      fast = fast && ch[c].shift >= 0 && ch[c].shift <= 62;
+    }
+    if (fast)
+      for (auto& c : ch) c.bias += c.shift > 0 ? int64_t(1) << (c.shift - 1) : 0;
+    size_t p0 = 0;
+    if (run == cin && fast && nc == kSwarChannels) {  // the common case: whole blocks, straight through
+      const TA* x = in.data;
+      TA* o = out.data + c0;
+      for (size_t b = 0; b < full_blocks; ++b, x += 4 * static_cast<size_t>(cin), o += 4 * C) {
+        const TA* const xs[4] = {x, x + cin, x + 2 * cin, x + 3 * cin};
+        uint64_t a[16];
+        swar_block(xs, packed, cin, a);
+        swar_store_words_fast(a, ch, lo, hi, o, C);
+      }
+      p0 = full_blocks * kSwarPixels;
+    }
+    for (; p0 < pixels; p0 += kSwarPixels) {  // the rest, and layers with several runs
+      const int np = pixels - p0 < kSwarPixels ? static_cast<int>(pixels - p0) : kSwarPixels;
+      const TA* x[4];
+      for (int i = 0; i < 4; ++i) x[i] = in.data + (p0 + (i < np ? i : np - 1)) * cin;
+      // each run's lanes recovered into exact int64 sums s[8 i + c]
+      int64_t s[32] = {};
+      for (int k0 = 0; k0 < cin; k0 += run) {
+        const int n = cin - k0 < run ? cin - k0 : run;
+        const TA* const xr[4] = {x[0] + k0, x[1] + k0, x[2] + k0, x[3] + k0};
+        uint64_t a[16];
+        swar_block(xr, packed + 4 * k0, n, a);
+        for (int w = 0; w < 16; ++w) {
+          const int64_t s_lo = swar_low(a[w]);
+          s[2 * w] += s_lo;
+          s[2 * w + 1] += swar_high(a[w], s_lo);
+        }
+      }
+      swar_store_sums(s, np, nc, ch, fast, lo, hi, out.data + p0 * C + c0, C);
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace tinyq

@@ -98,8 +98,13 @@ int32_t bias[1280];
 
 // The reference on x, then the dispatched kernel timed by minstret; reports and checks.
 template <typename TA, typename TW>
-void measure_pointwise(const char* name, int hw, int cin, int cout, const TA* xs, const TW* w, const ConvQuant& q,
+void measure_pointwise(const char* name_in, int hw, int cin, int cout, const TA* xs, const TW* w, const ConvQuant& q,
                        TA* out, TA* expect, uint64_t bound_x100) {
+  // the path the scalar kernel takes: int64, SWAR with 2 or 3 lanes per word (kernels/swar.h)
+  char name[96];
+  char* p = append(name, name_in);
+  if (detail::swar_applies<TA, TW>(q, cin, static_cast<size_t>(hw) * hw))
+    append(p, detail::swar_lanes<TA, TW>(q, cin, cout) == 3 ? " [swar3]" : " [swar2]");
   const Tensor<const TA> in{xs, hw, hw, cin};
   pointwise_conv_reference(in, w, bias, q, Tensor<TA>{expect, hw, hw, cout});
   const uint64_t t0 = instret();
@@ -140,9 +145,9 @@ void pointwise_case_a16w8(const char* name, int hw, int cin, int cout, uint64_t 
 // every lane sum of a run is the largest the bound allows (int16 x int8: 508 x 2^22 < 2^31).
 template <typename TA>
 void pointwise_extreme(const char* name, TA* xs, TA* out, TA* expect, int cin) {
-  const int hw = 4, cout = 24;
+  const int hw = 4, cout = 36;
   for (int i = 0; i < hw * hw * cin; ++i) xs[i] = int_limits<TA>::min;
-  static int8_t w_min[960 * 24];
+  static int8_t w_min[960 * 36];
   for (auto& v : w_min) v = -128;
   ConvQuant q{0, 0, 0, nullptr, 0, false};
   q.weight_l1_bound = weight_l1_bound(w_min, cout, cin);
@@ -150,17 +155,39 @@ void pointwise_extreme(const char* name, TA* xs, TA* out, TA* expect, int cin) {
   measure_pointwise(name, hw, cin, cout, xs, w_min, q, out, expect, 100000);
 }
 
+template <typename TA, typename TW>
+void depthwise_measure(const char* name, int hw, int c, int stride, const TA* xs, const TW* w, const ConvQuant& q,
+                       TA* out, TA* expect, uint64_t bound_x100) {
+  const int o = conv_output_size(hw, stride);
+  const Tensor<const TA> in{xs, hw, hw, c};
+  depthwise_conv3x3_reference(in, w, bias, q, stride, Padding::symmetric, Tensor<TA>{expect, o, o, c});
+  const uint64_t t0 = instret();
+  depthwise_conv3x3(in, w, bias, q, stride, Padding::symmetric, Tensor<TA>{out, o, o, c});
+  const uint64_t t1 = instret();
+  report(name, static_cast<uint64_t>(o) * o * c * 9, t1 - t0, bound_x100, equal(out, expect, o * o * c));
+}
+
 void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
   tinyq_test::Rng rng(8);
   fill(rng, x, hw * hw * c, 0, 3072);
   const ConvQuant q{9, 9, 14, nullptr, 23, true};
-  const int o = conv_output_size(hw, stride);
-  const Tensor<const int16_t> in{x, hw, hw, c};
-  depthwise_conv3x3_reference(in, w16, bias, q, stride, Padding::symmetric, Tensor<int16_t>{want, o, o, c});
-  const uint64_t t0 = instret();
-  depthwise_conv3x3(in, w16, bias, q, stride, Padding::symmetric, Tensor<int16_t>{y, o, o, c});
-  const uint64_t t1 = instret();
-  report(name, static_cast<uint64_t>(o) * o * c * 9, t1 - t0, bound_x100, equal(y, want, o * o * c));
+  depthwise_measure(name, hw, c, stride, x, w16, q, y, want, bound_x100);
+}
+
+// 8-bit activations and weights (two outputs per multiply: scalar.h's SWAR spans).
+void depthwise_case_a8(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
+  tinyq_test::Rng rng(11);
+  fill(rng, x8, hw * hw * c, -128, 127);
+  const ConvQuant q{4, 4, 6, nullptr, 10, true};
+  depthwise_measure(name, hw, c, stride, x8, w8, q, y8, want8, bound_x100);
+}
+
+// 16-bit activations, 8-bit weights (SWAR too: 9 products of 2^22 fit a lane).
+void depthwise_case_a16w8(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
+  tinyq_test::Rng rng(12);
+  fill(rng, x, hw * hw * c, -32768, 32767);
+  const ConvQuant q{12, 12, 6, nullptr, 18, false};
+  depthwise_measure(name, hw, c, stride, x, w8, q, y, want, bound_x100);
 }
 
 }  // namespace
@@ -210,14 +237,29 @@ int main() {
     append(append(p, l[2]), " a16w8");
     pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + 20);
   }
-  pointwise_extreme("pointwise 4x4 960->24 a8w8 extreme", x8, y8, want8, 960);
-  pointwise_extreme("pointwise 4x4 960->24 a16w8 extreme", x, y, want, 960);
+  pointwise_extreme("pointwise 4x4 960->36 a8w8 extreme", x8, y8, want8, 960);
+  pointwise_extreme("pointwise 4x4 960->36 a16w8 extreme", x, y, want, 960);
+  // three lanes at their edge: 63 products of 2^14 = 1032192 < 2^20 in every lane
+  pointwise_extreme("pointwise 4x4 63->36 a8w8 extreme", x8, y8, want8, 63);
 
   // Depthwise 3x3 (portable scalar kernel on riscv64), stride 1 and 2, 16x16 tiles.
   static const int kDepthwise[][2] = {{32, 1}, {96, 2}, {144, 1}, {384, 1}, {960, 1}, {16, 1}, {48, 2}, {72, 1}};
   for (const auto& dw : kDepthwise) {
     append(append(append(append(name, "depthwise 16x16x"), dw[0]), " s"), dw[1]);
     depthwise_case(name, 16, dw[0], dw[1], 1400);
+  }
+
+  // The depthwise layers of the width-0.5 network at 224x224 (input map, channels, stride).
+  static const int kNetDw[][3] = {{112, 16, 1}, {112, 48, 2}, {56, 96, 1}, {56, 96, 2}, {28, 96, 1},
+                                  {28, 96, 2},  {14, 192, 1}, {14, 288, 1}};
+  for (const auto& dw : kNetDw) {
+    char* p = append(append(append(append(append(append(name, "depthwise "), dw[0]), "x"), dw[0]), "x"), dw[1]);
+    append(append(append(p, " s"), dw[2]), " w16");
+    depthwise_case(name, dw[0], dw[1], dw[2], 600);
+    append(append(append(p, " s"), dw[2]), " a8w8");
+    depthwise_case_a8(name, dw[0], dw[1], dw[2], 600);
+    append(append(append(p, " s"), dw[2]), " a16w8");
+    depthwise_case_a16w8(name, dw[0], dw[1], dw[2], 600);
   }
 
   {  // Stem: 3x3, 3 -> 32 channels, stride 2.
@@ -229,6 +271,16 @@ int main() {
     conv3x3(in, w16, bias, q, 2, Padding::tf_same, Tensor<int16_t>{y, 16, 16, 32});
     const uint64_t t1 = instret();
     report("conv3x3 stem 32x32x3->32 s2", 16ull * 16 * 32 * 27, t1 - t0, 900, equal(y, want, 16 * 16 * 32));
+  }
+  {  // The width-0.5 stem at 224x224 with 8-bit data (the W8A8 model): im2col + SWAR.
+    fill(rng, x8, 224 * 224 * 3, -128, 127);
+    const ConvQuant q{7, 4, 6, nullptr, 10, true};
+    const Tensor<const int8_t> in{x8, 224, 224, 3};
+    conv3x3_reference(in, w8, bias, q, 2, Padding::tf_same, Tensor<int8_t>{want8, 112, 112, 16});
+    const uint64_t t0 = instret();
+    conv3x3(in, w8, bias, q, 2, Padding::tf_same, Tensor<int8_t>{y8, 112, 112, 16});
+    const uint64_t t1 = instret();
+    report("conv3x3 stem 224x224x3->16 s2 a8w8", 112ull * 112 * 16 * 27, t1 - t0, 300, equal(y8, want8, 112 * 112 * 16));
   }
   fputs(g_ok ? "kernel cost OK\n" : "kernel cost FAIL\n", stdout);
   return g_ok ? 0 : 1;

@@ -469,6 +469,57 @@ inline int64_t dot_any(const TA* x, const TW* w, int n) {
 }
 }  // namespace detail
 
+namespace detail {
+// The stem by SWAR (layers whose types swar_applies takes, e.g. 8-bit activations and
+// weights): im2col, then the SWAR pointwise on the patches. The zero-padded 3x3xcin patches
+// of up to kColumns output columns of a row are laid out as a one-row tensor with 9 cin
+// channels; OHWI weights are then exactly pointwise weights [cout][9 cin], and the sums are
+// the same exact sums (zeros for the padding), so the outputs equal the reference's.
+template <typename TA, typename TW>
+void conv3x3_swar_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                       int stride, Padding pad, const Tensor<TA>& out, int oy_begin, int oy_end) {
+  constexpr int kPatchElements = 3072;  // on the stack, next to pointwise_conv_swar's 16 KiB
+  const int cin = in.channels, K = 9 * cin;
+  // columns per call: the row in equal parts of at most kPatchElements / K (>= 42, K <= 72),
+  // rounded up to whole pixel blocks where that still fits
+  const int most = kPatchElements / K;
+  const int parts = (out.width + most - 1) / most;
+  int columns = (out.width + parts - 1) / parts;
+  if ((columns + 3) / 4 * 4 <= most) columns = (columns + 3) / 4 * 4;
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  const size_t row3 = static_cast<size_t>(3) * cin;  // the 3 pixels of one kernel row, contiguous in NHWC
+  TA patches[kPatchElements];
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
+    for (int ox0 = 0; ox0 < out.width; ox0 += columns) {
+      const int n = out.width - ox0 < columns ? out.width - ox0 : columns;
+      TA* dst = patches;
+      for (int j = 0; j < n; ++j) {
+        const int ix0 = (ox0 + j) * stride - pad_left;
+        const bool columns_inside = ix0 >= 0 && ix0 + 3 <= in.width;
+        for (int ky = 0; ky < 3; ++ky, dst += row3) {
+          const int iy = oy * stride - pad_top + ky;
+          if (iy < 0 || iy >= in.height) {
+            for (size_t i = 0; i < row3; ++i) dst[i] = 0;
+          } else if (columns_inside) {
+            const TA* src = in.pixel(iy, ix0);
+            for (size_t i = 0; i < row3; ++i) dst[i] = src[i];
+          } else {
+            for (int kx = 0; kx < 3; ++kx) {
+              const int ix = ix0 + kx;
+              const TA* src = ix >= 0 && ix < in.width ? in.pixel(iy, ix) : nullptr;
+              for (int c = 0; c < cin; ++c) dst[kx * cin + c] = src != nullptr ? src[c] : TA(0);
+            }
+          }
+        }
+      }
+      pointwise_conv_swar(Tensor<const TA>{patches, 1, n, K}, weights, bias, q,
+                          Tensor<TA>{out.pixel(oy, ox0), 1, n, out.channels});
+    }
+  }
+}
+}  // namespace detail
+
 // ---------------------------------------------------------------------------
 // 3x3 convolution with few input channels (the stem, cin = 3): per output pixel the
 // zero-padded 3x3xcin patch is gathered once, then each output channel is one dot
@@ -484,6 +535,10 @@ void conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t
   const int cin = in.channels, K = 9 * cin;
   if (K > kMaxK) {
     conv3x3_reference(in, weights, bias, q, stride, pad, out);
+    return;
+  }
+  if (detail::swar_applies<TA, TW>(q, K, static_cast<size_t>(out.width))) {
+    detail::conv3x3_swar_rows(in, weights, bias, q, stride, pad, out, oy_begin, oy_end);
     return;
   }
   const int pad_top = padding_before(in.height, stride, pad);

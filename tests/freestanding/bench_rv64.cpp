@@ -237,6 +237,24 @@ int main() {
     append(append(p, l[2]), " a16w8");
     pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + 20);
   }
+  // The row-streamed schedule (the firmware's default) calls each pointwise layer once per
+  // output row: the 14x14 layers as 14 calls of 1x14 pixels (the weights packed per call).
+  static const int kRows[][3] = {{96, 32, 200}, {32, 192, 250}, {192, 48, 200}, {48, 288, 200}, {288, 48, 200}};
+  for (const auto& l : kRows) {
+    char* p = append(append(append(append(name, "pointwise 14 rows of 1x14 "), l[0]), "->"), l[1]);
+    append(p, " a8w8");
+    tinyq_test::Rng rng(13);
+    fill(rng, x8, 14 * 14 * l[0], -48, 96);
+    ConvQuant q{4, 4, 6, nullptr, 10, true};
+    q.weight_l1_bound = weight_l1_bound(w8, l[1], l[0]);
+    pointwise_conv_reference(Tensor<const int8_t>{x8, 14, 14, l[0]}, w8, bias, q, Tensor<int8_t>{want8, 14, 14, l[1]});
+    const uint64_t t0 = instret();
+    for (int r = 0; r < 14; ++r)
+      pointwise_conv(Tensor<const int8_t>{x8 + r * 14 * l[0], 1, 14, l[0]}, w8, bias, q,
+                     Tensor<int8_t>{y8 + r * 14 * l[1], 1, 14, l[1]});
+    const uint64_t t1 = instret();
+    report(name, 196ull * l[0] * l[1], t1 - t0, static_cast<uint64_t>(l[2]), equal(y8, want8, 196 * l[1]));
+  }
   pointwise_extreme("pointwise 4x4 960->36 a8w8 extreme", x8, y8, want8, 960);
   pointwise_extreme("pointwise 4x4 960->36 a16w8 extreme", x, y, want, 960);
   // three lanes at their edge: 63 products of 2^14 = 1032192 < 2^20 in every lane

@@ -86,18 +86,34 @@ constexpr int swar_lanes(const ConvQuant& q, int cin, int cout) {
 
 // packed[W k + j] = sum_l w[c0 + L j + l][k] 2^(b l) (mod 2^64), L lanes of b bits (2 x 32,
 // 3 x 21), k in [0, cin); a channel at or past cout packs as weight 0 (its outputs are
-// computed and not stored).
+// computed and not stored). The row-streamed schedule calls a layer once per row, so this
+// runs once per row too: the common case (every lane a real channel) is one pass over k
+// with the L rows read side by side, unrolled by 2.
 template <int W, int L, typename TW>
 inline void swar_pack_weights(const TW* weights, int cin, int cout, int c0, uint64_t* packed) {
   constexpr int kBits = L == 2 ? 32 : 21;
+  const auto u = [](TW w) { return static_cast<uint64_t>(static_cast<int64_t>(w)); };
   for (int j = 0; j < W; ++j) {
+    const int c = c0 + L * j;
     uint64_t* dst = packed + j;
-    for (int k = 0; k < cin; ++k) dst[W * k] = 0;
-    for (int l = 0; l < L; ++l) {
-      const int c = c0 + L * j + l;
-      if (c >= cout) break;
-      const TW* row = weights + static_cast<size_t>(c) * cin;
-      for (int k = 0; k < cin; ++k) dst[W * k] += static_cast<uint64_t>(static_cast<int64_t>(row[k])) << (kBits * l);
+    const TW* r0 = weights + static_cast<size_t>(c) * cin;
+    if (c + L <= cout) {
+      const TW* r1 = r0 + cin;
+      const TW* r2 = r1 + (L == 3 ? cin : 0);
+      int k = 0;
+      for (; k + 2 <= cin; k += 2, dst += 2 * W) {
+        uint64_t v0 = u(r0[k]) + (u(r1[k]) << kBits), v1 = u(r0[k + 1]) + (u(r1[k + 1]) << kBits);
+        if (L == 3) v0 += u(r2[k]) << (2 * kBits), v1 += u(r2[k + 1]) << (2 * kBits);
+        dst[0] = v0;
+        dst[W] = v1;
+      }
+      if (k < cin) *dst = u(r0[k]) + (u(r1[k]) << kBits) + (L == 3 ? u(r2[k]) << (2 * kBits) : 0);
+      continue;
+    }
+    for (int k = 0; k < cin; ++k) {  // the last block: some lanes past cout
+      uint64_t v = 0;
+      for (int l = 0; l < L && c + l < cout; ++l) v += u(r0[static_cast<size_t>(l) * cin + k]) << (kBits * l);
+      dst[W * k] = v;
     }
   }
 }
@@ -351,19 +367,37 @@ void pointwise_swar_blocks(const Tensor<const TA>& in, const TW* weights, const 
     }
     if (fast)
       for (auto& c : ch) c.bias += c.shift > 0 ? int64_t(1) << (c.shift - 1) : 0;
-    size_t p0 = 0;
-    if (run == cin && fast && nc == kChannels) {  // the common case: whole blocks, straight through
+    if (run == cin && fast) {  // one run, fast requantization: straight from the words
       const TA* x = in.data;
       TA* o = out.data + c0;
+      const bool direct = nc == kChannels;  // else each block goes through a tile (below)
       for (size_t b = 0; b < full_blocks; ++b, x += 4 * static_cast<size_t>(cin), o += 4 * C) {
         const TA* const xs[4] = {x, x + cin, x + 2 * cin, x + 3 * cin};
         uint64_t a[4 * W];
         swar_block<W>(xs, packed, cin, a);
-        swar_store_words_fast<W, L>(a, ch, lo, hi, o, C);
+        if (direct) {
+          swar_store_words_fast<W, L>(a, ch, lo, hi, o, C);
+          continue;
+        }
+        TA tile[4 * kChannels];  // the last channel block: nc of the kChannels outputs kept
+        swar_store_words_fast<W, L>(a, ch, lo, hi, tile, kChannels);
+        for (int i = 0; i < 4; ++i)
+          for (int c = 0; c < nc; ++c) o[i * C + c] = tile[i * kChannels + c];
       }
-      p0 = full_blocks * kSwarPixels;
+      const int np = static_cast<int>(pixels - full_blocks * kSwarPixels);
+      if (np > 0) {  // the last pixels, the last one repeated; np pixels x nc channels kept
+        const TA* xs[4];
+        for (int i = 0; i < 4; ++i) xs[i] = x + static_cast<size_t>(i < np ? i : np - 1) * cin;
+        uint64_t a[4 * W];
+        swar_block<W>(xs, packed, cin, a);
+        TA tile[4 * kChannels];
+        swar_store_words_fast<W, L>(a, ch, lo, hi, tile, kChannels);
+        for (int i = 0; i < np; ++i)
+          for (int c = 0; c < nc; ++c) o[i * C + c] = tile[i * kChannels + c];
+      }
+      continue;
     }
-    for (; p0 < pixels; p0 += kSwarPixels) {  // the rest, and layers with several runs
+    for (size_t p0 = 0; p0 < pixels; p0 += kSwarPixels) {  // several runs, or the general requantization
       const int np = pixels - p0 < kSwarPixels ? static_cast<int>(pixels - p0) : kSwarPixels;
       const TA* x[4];
       for (int i = 0; i < 4; ++i) x[i] = in.data + (p0 + (i < np ? i : np - 1)) * cin;

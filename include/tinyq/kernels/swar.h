@@ -217,6 +217,42 @@ TINYQ_SW_ASM(4, 2, "lh")
 TINYQ_SW_ASM(2, 1, "lb")
 TINYQ_SW_ASM(2, 2, "lh")
 #undef TINYQ_SW_ASM
+
+// The same loop for 2 pixels x 4 words (the last block of a row of 4n + 2 pixels, e.g. the
+// 14-pixel rows of the row-streamed 14x14 layers): 2 loads, 4 words, 8 mul, 8 add per input
+// channel.
+#define TINYQ_SW_WORD_P2(S, J, A0, A1) "ld t5, (32*" S "+8*" J ")(%[w])\n\t" TINYQ_SW_MAC(A0, "t0") TINYQ_SW_MAC(A1, "t1")
+#define TINYQ_SW_STEP_P2(XL, SX, S)                                                        \
+  XL " t0, (" SX "*" S ")(%[x0])\n\t" XL " t1, (" SX "*" S ")(%[x1])\n\t"                  \
+  TINYQ_SW_WORD_P2(S, "0", TINYQ_SW_A00, TINYQ_SW_A10) TINYQ_SW_WORD_P2(S, "1", TINYQ_SW_A01, TINYQ_SW_A11) \
+  TINYQ_SW_WORD_P2(S, "2", TINYQ_SW_A02, TINYQ_SW_A12) TINYQ_SW_WORD_P2(S, "3", TINYQ_SW_A03, TINYQ_SW_A13)
+#define TINYQ_SW_LOOP_P2(XL, SX)                                                                                   \
+  TINYQ_SW_Z(TINYQ_SW_A00) TINYQ_SW_Z(TINYQ_SW_A01) TINYQ_SW_Z(TINYQ_SW_A02) TINYQ_SW_Z(TINYQ_SW_A03)            \
+  TINYQ_SW_Z(TINYQ_SW_A10) TINYQ_SW_Z(TINYQ_SW_A11) TINYQ_SW_Z(TINYQ_SW_A12) TINYQ_SW_Z(TINYQ_SW_A13)            \
+  "1:\n\t" TINYQ_SW_STEP_P2(XL, SX, "0") TINYQ_SW_STEP_P2(XL, SX, "1") TINYQ_SW_STEP_P2(XL, SX, "2")              \
+  TINYQ_SW_STEP_P2(XL, SX, "3")                                                                                  \
+  "addi %[x0], %[x0], 4*" SX "\n\taddi %[x1], %[x1], 4*" SX "\n\taddi %[w], %[w], 128\n\tbne %[w], %[end], 1b\n\t" \
+  "ld t0, %[out]\n\t" TINYQ_SW_ST(TINYQ_SW_A00, 0) TINYQ_SW_ST(TINYQ_SW_A01, 8) TINYQ_SW_ST(TINYQ_SW_A02, 16)   \
+  TINYQ_SW_ST(TINYQ_SW_A03, 24) TINYQ_SW_ST(TINYQ_SW_A10, 32) TINYQ_SW_ST(TINYQ_SW_A11, 40)                      \
+  TINYQ_SW_ST(TINYQ_SW_A12, 48) TINYQ_SW_ST(TINYQ_SW_A13, 56)
+template <int SX> struct SwarAsmTwoPixels;
+#define TINYQ_SW_ASM_P2(SX, XL)                                                                                  \
+  template <> struct SwarAsmTwoPixels<SX> {                                                                      \
+    /* a[0 .. 8) = the sums over the first n4 (a multiple of 4, >= 4) input channels; P_end = P + 4 n4 */       \
+    template <typename TA>                                                                                       \
+    static void run(const TA* x0, const TA* x1, const uint64_t* P, const uint64_t* P_end, uint64_t* a) {         \
+      __asm__ volatile(TINYQ_SW_LOOP_P2(XL, TINYQ_SW_STR(SX))                                                    \
+                       : [x0] "+r"(x0), [x1] "+r"(x1), [w] "+r"(P)                                               \
+                       : [end] "r"(P_end), [out] "m"(a)                                                          \
+                       : "ra", "s0", "s1", "s2", "s3", "s4", "s5", "t0", "t1", "t5", "t6", "memory");           \
+    }                                                                                                            \
+  };
+TINYQ_SW_ASM_P2(1, "lb")
+TINYQ_SW_ASM_P2(2, "lh")
+#undef TINYQ_SW_ASM_P2
+#undef TINYQ_SW_LOOP_P2
+#undef TINYQ_SW_STEP_P2
+#undef TINYQ_SW_WORD_P2
 #undef TINYQ_SW_LOOP
 #undef TINYQ_SW_STORE2
 #undef TINYQ_SW_STORE4
@@ -266,6 +302,23 @@ inline void swar_block(const TA* const x[4], const uint64_t* P, int n, uint64_t 
     const TA* const rest[4] = {x[0] + done, x[1] + done, x[2] + done, x[3] + done};
     swar_block_c<W>(rest, P + W * done, n - done, a);
   }
+}
+
+// a[0 .. 8) = the sums of 2 pixels x 4 words (a[4 i + j], as swar_block's first two pixels).
+template <typename TA>
+inline void swar_block_two_pixels(const TA* x0, const TA* x1, const uint64_t* P, int n, uint64_t a[8]) {
+  int done = 0;
+#if defined(TINYQ_SWAR_ASM)
+  done = n & ~3;
+  if (done > 0) SwarAsmTwoPixels<sizeof(TA)>::run(x0, x1, P, P + 4 * done, a);
+#endif
+  if (done == 0)
+    for (int i = 0; i < 8; ++i) a[i] = 0;
+  for (int k = done; k < n; ++k)
+    for (int j = 0; j < 4; ++j) {
+      a[j] += static_cast<uint64_t>(static_cast<int64_t>(x0[k])) * P[4 * k + j];
+      a[4 + j] += static_cast<uint64_t>(static_cast<int64_t>(x1[k])) * P[4 * k + j];
+    }
 }
 
 // The two exact lane sums of a word (see the top of this file).
@@ -389,7 +442,10 @@ void pointwise_swar_blocks(const Tensor<const TA>& in, const TW* weights, const 
         const TA* xs[4];
         for (int i = 0; i < 4; ++i) xs[i] = x + static_cast<size_t>(i < np ? i : np - 1) * cin;
         uint64_t a[4 * W];
-        swar_block<W>(xs, packed, cin, a);
+        if (W == 4 && np <= 2)  // half the work: 2 pixels (words 8 .. 15 unused)
+          swar_block_two_pixels(xs[0], xs[1], packed, cin, a);
+        else
+          swar_block<W>(xs, packed, cin, a);
         TA tile[4 * kChannels];
         swar_store_words_fast<W, L>(a, ch, lo, hi, tile, kChannels);
         for (int i = 0; i < np; ++i)

@@ -35,6 +35,15 @@ void put_u64(uint64_t v) {
 
 bool g_ok = true;
 
+// The quantization parameters as the firmware passes them: values the compiler cannot see
+// (a constant ConvQuant let GCC specialise the kernels for it, 0.2 - 0.5 instructions per MAC
+// below what a model's layers cost).
+ConvQuant opaque_quant(const ConvQuant& q) {
+  ConvQuant v = q;
+  __asm__ volatile("" : : "r"(&v) : "memory");
+  return v;
+}
+
 // "prefix<a>sep<b>suffix" without printf (keeps its float formatting out of the binary).
 char* append(char* p, const char* s) {
   while (*s != '\0') *p++ = *s++;
@@ -108,7 +117,7 @@ void measure_pointwise(const char* name_in, int hw, int cin, int cout, const TA*
   const Tensor<const TA> in{xs, hw, hw, cin};
   pointwise_conv_reference(in, w, bias, q, Tensor<TA>{expect, hw, hw, cout});
   const uint64_t t0 = instret();
-  pointwise_conv(in, w, bias, q, Tensor<TA>{out, hw, hw, cout});
+  pointwise_conv(in, w, bias, opaque_quant(q), Tensor<TA>{out, hw, hw, cout});
   const uint64_t t1 = instret();
   report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(out, expect, hw * hw * cout));
 }
@@ -162,7 +171,7 @@ void depthwise_measure(const char* name, int hw, int c, int stride, const TA* xs
   const Tensor<const TA> in{xs, hw, hw, c};
   depthwise_conv3x3_reference(in, w, bias, q, stride, Padding::symmetric, Tensor<TA>{expect, o, o, c});
   const uint64_t t0 = instret();
-  depthwise_conv3x3(in, w, bias, q, stride, Padding::symmetric, Tensor<TA>{out, o, o, c});
+  depthwise_conv3x3(in, w, bias, opaque_quant(q), stride, Padding::symmetric, Tensor<TA>{out, o, o, c});
   const uint64_t t1 = instret();
   report(name, static_cast<uint64_t>(o) * o * c * 9, t1 - t0, bound_x100, equal(out, expect, o * o * c));
 }
@@ -250,7 +259,7 @@ int main() {
     pointwise_conv_reference(Tensor<const int8_t>{x8, 14, 14, l[0]}, w8, bias, q, Tensor<int8_t>{want8, 14, 14, l[1]});
     const uint64_t t0 = instret();
     for (int r = 0; r < 14; ++r)
-      pointwise_conv(Tensor<const int8_t>{x8 + r * 14 * l[0], 1, 14, l[0]}, w8, bias, q,
+      pointwise_conv(Tensor<const int8_t>{x8 + r * 14 * l[0], 1, 14, l[0]}, w8, bias, opaque_quant(q),
                      Tensor<int8_t>{y8 + r * 14 * l[1], 1, 14, l[1]});
     const uint64_t t1 = instret();
     report(name, 196ull * l[0] * l[1], t1 - t0, static_cast<uint64_t>(l[2]), equal(y8, want8, 196 * l[1]));
@@ -286,7 +295,7 @@ int main() {
     const Tensor<const int16_t> in{x, 32, 32, 3};
     conv3x3_reference(in, w16, bias, q, 2, Padding::tf_same, Tensor<int16_t>{want, 16, 16, 32});
     const uint64_t t0 = instret();
-    conv3x3(in, w16, bias, q, 2, Padding::tf_same, Tensor<int16_t>{y, 16, 16, 32});
+    conv3x3(in, w16, bias, opaque_quant(q), 2, Padding::tf_same, Tensor<int16_t>{y, 16, 16, 32});
     const uint64_t t1 = instret();
     report("conv3x3 stem 32x32x3->32 s2", 16ull * 16 * 32 * 27, t1 - t0, 900, equal(y, want, 16 * 16 * 32));
   }
@@ -296,7 +305,7 @@ int main() {
     const Tensor<const int8_t> in{x8, 224, 224, 3};
     conv3x3_reference(in, w8, bias, q, 2, Padding::tf_same, Tensor<int8_t>{want8, 112, 112, 16});
     const uint64_t t0 = instret();
-    conv3x3(in, w8, bias, q, 2, Padding::tf_same, Tensor<int8_t>{y8, 112, 112, 16});
+    conv3x3(in, w8, bias, opaque_quant(q), 2, Padding::tf_same, Tensor<int8_t>{y8, 112, 112, 16});
     const uint64_t t1 = instret();
     report("conv3x3 stem 224x224x3->16 s2 a8w8", 112ull * 112 * 16 * 27, t1 - t0, 300, equal(y8, want8, 112 * 112 * 16));
   }

@@ -1,5 +1,6 @@
-// Pointwise convolution with two MACs per 64-bit multiply (SWAR: SIMD within a register), for
-// 64-bit cores without SIMD (the riscv64 path of pointwise_conv_scalar).
+// Pointwise convolution with two or three MACs per 64-bit multiply (SWAR: SIMD within a
+// register), for 64-bit cores without SIMD (the riscv64 path of pointwise_conv_scalar, and of
+// conv3x3_scalar through im2col).
 //
 // The math. The weights of two output channels c, c' at input channel k are packed into one
 // 64-bit word, the integer W_k = w_c[k] + w_c'[k] * 2^32 taken mod 2^64 (uint64 arithmetic: no
@@ -28,10 +29,11 @@
 // layers (K = 8 .. 48) take 3 lanes, 12 output channels per block, when that needs fewer
 // blocks than 2 lanes (cout 24, 48, 96, 192, 288; not 8 or 16).
 //
-// The block. 4 pixels x 4 packed words (8 output channels) per pass over the input channels:
+// The block. 4 pixels x 4 packed words (8 or 12 output channels) per pass over the input channels:
 // per input channel 4 activation loads, 4 word loads, 16 `mul` and 16 `add` = 40 instructions
 // for 32 MACs (1.25 per MAC); the rv64 loop (4 input channels per iteration, + 5 pointer bumps
-// and a branch) is 166 instructions per 128 MACs (1.30). The weights of a block of 8 channels
+// and a branch) is 166 instructions per 128 MACs (1.30; with three lanes per 192 MACs, 0.86:
+// the loop does not depend on the lanes, only the packing and the recovery do). The weights of a block of 8 channels
 // are packed once per call (K x 4 words on the stack) and reused by every pixel block, so the
 // per-pixel-block cost is the recovery and the requantization of 32 outputs (~7 instructions
 // each: shift, round-in-bias, clamp, store), ~0.1 instructions per MAC at K = 96. Layers with

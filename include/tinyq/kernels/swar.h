@@ -246,7 +246,7 @@ template <int SX> struct SwarAsmTwoPixels;
       __asm__ volatile(TINYQ_SW_LOOP_P2(XL, TINYQ_SW_STR(SX))                                                    \
                        : [x0] "+r"(x0), [x1] "+r"(x1), [w] "+r"(P)                                               \
                        : [end] "r"(P_end), [out] "m"(a)                                                          \
-                       : "ra", "s0", "s1", "s2", "s3", "s4", "s5", "t0", "t1", "t5", "t6", "memory");           \
+                       : "ra", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "t0", "t1", "t5", "t6", "memory");     \
     }                                                                                                            \
   };
 TINYQ_SW_ASM_P2(1, "lb")

@@ -135,8 +135,10 @@ inline void swar_block_c(const TA* const x[4], const uint64_t* P, int n, uint64_
 // rv64: 4 input channels per iteration. Accumulators (pixel i, word j in TINYQ_SW_Aij): ra,
 // s0..s11, a6, a7, t4; activations in t0..t3, the word in t5, the product in t6; the six
 // pointers in the registers left to GCC (a0..a5). The accumulators are stored through a
-// pointer read from memory (%[out] is a stack slot): no register is left for it. (s0 as a
-// plain register needs the frame pointer omitted: hence __OPTIMIZE__.)
+// pointer read from memory after the loop (%[out] is a stack slot): no register is left for
+// it; the pointers are early-clobber ("+&r") so that GCC cannot base that slot's address on
+// a register the loop has advanced. (s0 as a plain register needs the frame pointer
+// omitted: hence __OPTIMIZE__.)
 #define TINYQ_SW_STR2(x) #x
 #define TINYQ_SW_STR(x) TINYQ_SW_STR2(x)
 #define TINYQ_SW_A00 "ra"
@@ -208,7 +210,7 @@ template <int W, int SX> struct SwarAsm;
     static void run(const TA* x0, const TA* x1, const TA* x2, const TA* x3, const uint64_t* P,                    \
                     const uint64_t* P_end, uint64_t* a) {                                                          \
       __asm__ volatile(TINYQ_SW_LOOP(W, XL, TINYQ_SW_STR(SX))                                                      \
-                       : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(P)                  \
+                       : [x0] "+&r"(x0), [x1] "+&r"(x1), [x2] "+&r"(x2), [x3] "+&r"(x3), [w] "+&r"(P)             \
                        : [end] "r"(P_end), [out] "m"(a)                                                            \
                        : "ra", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a6",    \
                          "a7", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                               \
@@ -244,7 +246,7 @@ template <int SX> struct SwarAsmTwoPixels;
     template <typename TA>                                                                                       \
     static void run(const TA* x0, const TA* x1, const uint64_t* P, const uint64_t* P_end, uint64_t* a) {         \
       __asm__ volatile(TINYQ_SW_LOOP_P2(XL, TINYQ_SW_STR(SX))                                                    \
-                       : [x0] "+r"(x0), [x1] "+r"(x1), [w] "+r"(P)                                               \
+                       : [x0] "+&r"(x0), [x1] "+&r"(x1), [w] "+&r"(P)                                            \
                        : [end] "r"(P_end), [out] "m"(a)                                                          \
                        : "ra", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "t0", "t1", "t5", "t6", "memory");     \
     }                                                                                                            \

@@ -33,10 +33,11 @@ if len(sys.argv) > 2:
         m = re.match(r"pointwise \S+ (\d+)->(\d+) w16 .* instr/MAC ([\d.]+)", line)
         if m:
             rv64[("pw", m.group(1), m.group(2))] = m.group(3)
-        m = re.match(r"depthwise \S+x(\d+) s(\d) .* instr/MAC ([\d.]+)", line)
+        # the 16x16 int16 tiles (the program also prints real-size and 8-bit rows)
+        m = re.match(r"depthwise 16x16x(\d+) s(\d) macs .* instr/MAC ([\d.]+)", line)
         if m:
             rv64[("dw", m.group(1), m.group(2))] = m.group(3)
-        m = re.match(r"conv3x3 stem .* instr/MAC ([\d.]+)", line)
+        m = re.match(r"conv3x3 stem 32x32x3->32 s2 macs .* instr/MAC ([\d.]+)", line)
         if m:
             rv64[("stem",)] = m.group(1)
 

@@ -49,8 +49,9 @@ void put_hex(uint64_t v) {
 // Exactly what detect() needs for the embedded image (computed by tinyq-embed at build time).
 constexpr size_t kArenaBytes = firmware_arena_bytes;
 // The stack detect() may use on a hart (docs/memory.md "Stack"): the firmware fails (exit 1)
-// above it, so every riscv64 firmware ctest checks the bound. Measured: 6.4 KiB row-streamed,
-// 9.9 KiB layer by layer (rv64, scalar kernels).
+// above it, so every riscv64 firmware ctest checks the bound. Measured at 224x224 (rv64,
+// scalar kernels; the SWAR pointwise keeps 16 KiB of packed weights on the stack): 20-23 KiB
+// for the int16 and W8A8 models, 26 KiB for W8A16, row-streamed and layer by layer.
 constexpr size_t kStackBoundBytes = 32 * 1024;
 alignas(16) uint8_t arena[kArenaBytes];
 tinyq::FaceDetector detector;

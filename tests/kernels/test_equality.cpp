@@ -450,6 +450,38 @@ TEST_CASE("conv3x3 (im2col + pointwise, scalar stem) equals the reference", "[eq
   }
 }
 
+// The scalar stem with 8-bit types: conv3x3_scalar takes im2col + the SWAR pointwise there
+// (kernels/swar.h), int8 x int8 and int16 x int8; every output must equal the reference.
+template <typename TA, typename TW>
+void conv3x3_scalar_sweep(uint64_t seed) {
+  tinyq_test::Rng rng(seed);
+  for (int iter = 0; iter < 80; ++iter) {
+    const Regime r = kRegimes[iter % 4];
+    const int h = static_cast<int>(rng.uniform(1, 20)), w = static_cast<int>(rng.uniform(1, 140));
+    const int cin = iter % 5 == 0 ? static_cast<int>(rng.uniform(1, 8)) : 3;
+    const int cout = static_cast<int>(rng.uniform(1, 40));
+    const int stride = static_cast<int>(rng.uniform(1, 2));
+    const Padding pad = rng.uniform(0, 1) ? Padding::tf_same : Padding::symmetric;
+    Formats f = draw_formats<TA>(rng, cout, rng.uniform(0, 1) == 1, rng.uniform(0, 1) == 1, r);
+    auto x = draw<TA>(rng, static_cast<size_t>(h) * w * cin, r, true, f.q.input_frac);
+    auto wt = draw<TW>(rng, static_cast<size_t>(cout) * 9 * cin, r, false, 0);
+    const int oh = conv_output_size(h, stride), ow = conv_output_size(w, stride);
+    const Tensor<const TA> in{x.data(), h, w, cin};
+    std::vector<TA> want(static_cast<size_t>(oh) * ow * cout), got(want.size());
+    conv3x3_reference(in, wt.data(), f.bias.data(), f.q, stride, pad, Tensor<TA>{want.data(), oh, ow, cout});
+    conv3x3_scalar(in, wt.data(), f.bias.data(), f.q, stride, pad, Tensor<TA>{got.data(), oh, ow, cout});
+    INFO("iter " << iter << " " << h << "x" << w << "x" << cin << " -> " << cout << " stride " << stride << " regime " << name(r));
+    REQUIRE(got == want);
+  }
+}
+
+TEST_CASE("conv3x3 scalar stem by SWAR equals the reference: int8 x int8", "[equality][conv3x3]") {
+  conv3x3_scalar_sweep<int8_t, int8_t>(302);
+}
+TEST_CASE("conv3x3 scalar stem by SWAR equals the reference: int16 x int8", "[equality][conv3x3]") {
+  conv3x3_scalar_sweep<int16_t, int8_t>(303);
+}
+
 #if TINYQ_X86_SIMD
 #include <cpuid.h>
 

@@ -2,11 +2,12 @@
 // the reference (exact sums, requantize_output), a loop shape that reuses loads:
 // pointwise computes a block of 3 pixels x 4 output channels per pass over cin, unrolled
 // by 4 along cin, so each loaded activation feeds 4 MACs and each weight 3
-// (rv64imac: 7 loads + 24 mul + 24 add + 7 pointer bumps + 1 branch per 24 MACs); given
-// ConvQuant::weight_l1_bound it packs two pixels into each 64-bit multiply in layers where
-// the bound proves the sums fit 32 bits (SWAR below: 1.35 instructions per MAC in the loop).
+// (rv64imac: 7 loads + 24 mul + 24 add + 7 pointer bumps + 1 branch per 24 MACs). Layers
+// with 8-bit activations or weights (or a weight L1 bound that proves 32-bit sums) take two
+// or three MACs per 64-bit multiply instead (swar.h: 1.30 / 0.86 instructions per MAC in the loop).
 #pragma once
 #include "reference.h"
+#include "swar.h"
 
 namespace tinyq {
 
@@ -81,6 +82,8 @@ TINYQ_PW_ASM(1, 2, "lb", "lh")
 #undef TINYQ_PW_LOOP
 #undef TINYQ_PW_STEP
 #undef TINYQ_PW_MAC
+#undef TINYQ_STR
+#undef TINYQ_STR2
 #endif
 
 template <typename TA, typename TW>
@@ -98,124 +101,6 @@ inline void pointwise_block_3x4(const TA* x0, const TA* x1, const TA* x2, const 
   for (int i = 0; i < 12; ++i) a[i] = 0;
   pointwise_block_3x4_c(x0, x1, x2, w0, w1, w2, w3, cin, a);
 #endif
-}
-
-// ---------------------------------------------------------------------------
-// Two pixels per multiply (SWAR, for 64-bit cores without SIMD: the riscv64 path).
-// Pixels a and b of one input channel k are packed into one 64-bit word, the integer
-// P_k = x_a + x_b * 2^32 in wrapping uint64 arithmetic. For a weight w, P_k * w =
-// x_a w + (x_b w) 2^32, so the sum over k is A = S_a + S_b 2^32 (mod 2^64), S_a and S_b the
-// two pixels' exact sums. If |S_a|, |S_b| < 2^31, A gives both back: S_a = A's low 32 bits,
-// sign-extended, and S_b = (A - S_a) / 2^32 (an exact arithmetic shift). Since
-// |S| <= max|x| * sum_k |w_k| <= 2^(bits(TA) - 1) * ConvQuant::weight_l1_bound, a layer takes
-// this path when that product is <= 2^31 - 1: always for 8-bit activations (and 8-bit or
-// typical 16-bit weights), and for 16-bit activations when the weights' L1 norm is below 2^16.
-// It is decided per layer, from the types and the bound alone: full-range 16-bit activations
-// times 16-bit weights (the shipped int16 detectors) need ~38-bit sums, which two lanes of a
-// 64-bit word cannot hold, and stay on the int64 path at no extra cost. (A per-block check
-// of |x| was measured on the shipped model and rejected: almost every block failed it and
-// the packing made the frame 4 % slower.)
-// Block: 3 pairs (6 pixels) x 4 output channels, the pairs packed once per block into a
-// stack buffer (3 words per input channel) and reused by every channel block.
-constexpr int kSwarMaxCin = 512;  // 3 * 512 packed words: 12 KiB of stack
-constexpr int kSwarPixels = 6, kSwarChannels = 4;
-
-inline int64_t swar_low(uint64_t a) { return static_cast<int32_t>(static_cast<uint32_t>(a)); }
-inline int64_t swar_high(uint64_t a, int64_t low) { return static_cast<int64_t>(a - static_cast<uint64_t>(low)) >> 32; }
-
-// buf[3k + j] = x[2j][k] + x[2j+1][k] * 2^32 (mod 2^64).
-template <typename TA>
-inline void swar_pack_6(const TA* const x[6], int cin, uint64_t* buf) {
-  for (int k = 0; k < cin; ++k, buf += 3)
-    for (int j = 0; j < 3; ++j)
-      buf[j] = static_cast<uint64_t>(static_cast<int64_t>(x[2 * j][k])) +
-               (static_cast<uint64_t>(static_cast<int64_t>(x[2 * j + 1][k])) << 32);
-}
-
-// Whether a layer takes the SWAR path (see above). At least 16 output channels: the one
-// layer of the shipped int16 width-0.5 model that qualifies by its bound (K 16, N 8) made
-// the 256x256 frame 0.8 M instructions slower by SWAR (the packing of each pixel block is
-// shared by only two channel blocks there).
-template <typename TA>
-constexpr bool swar_applies(const ConvQuant& q, int cin, int cout) {
-  return q.weight_l1_bound != 0 && cin <= kSwarMaxCin && cout >= 16 &&
-         q.weight_l1_bound <= int32_sum_l1_limit(static_cast<int>(sizeof(TA)));
-}
-
-// a[4j + c] += sum_k P[3k + j] * w_c[k] (mod 2^64), k in [0, n).
-template <typename TW>
-inline void swar_block_3x4_c(const uint64_t* P, const TW* w0, const TW* w1, const TW* w2, const TW* w3, int n,
-                             uint64_t a[12]) {
-  for (int k = 0; k < n; ++k, P += 3) {
-    const uint64_t p0 = P[0], p1 = P[1], p2 = P[2];
-    uint64_t w = static_cast<uint64_t>(static_cast<int64_t>(w0[k]));
-    a[0] += p0 * w; a[4] += p1 * w; a[8] += p2 * w;
-    w = static_cast<uint64_t>(static_cast<int64_t>(w1[k]));
-    a[1] += p0 * w; a[5] += p1 * w; a[9] += p2 * w;
-    w = static_cast<uint64_t>(static_cast<int64_t>(w2[k]));
-    a[2] += p0 * w; a[6] += p1 * w; a[10] += p2 * w;
-    w = static_cast<uint64_t>(static_cast<int64_t>(w3[k]));
-    a[3] += p0 * w; a[7] += p1 * w; a[11] += p2 * w;
-  }
-}
-
-#if defined(__riscv) && __riscv_xlen == 64 && defined(__GNUC__)
-// rv64: 4 steps of k per iteration. Per step: 3 `ld` (the packed pairs), 4 weight loads,
-// 12 `mul`, 12 `add` (24 MACs); per iteration + 5 pointer bumps + 1 branch:
-// 130 instructions per 96 MACs = 1.35 per MAC. Accumulators as in PointwiseAsm.
-#define TINYQ_SW_MAC(acc, pr) "mul t4, " pr ", t3\n\tadd " acc ", " acc ", t4\n\t"
-#define TINYQ_SW_STEP(WL, S, SW)                                                                                  \
-  "ld t0, (24*" S ")(%[p])\n\tld t1, (24*" S "+8)(%[p])\n\tld t2, (24*" S "+16)(%[p])\n\t"                         \
-  WL " t3, (" SW "*" S ")(%[w0])\n\t" TINYQ_SW_MAC("s2", "t0") TINYQ_SW_MAC("s6", "t1") TINYQ_SW_MAC("s10", "t2") \
-  WL " t3, (" SW "*" S ")(%[w1])\n\t" TINYQ_SW_MAC("s3", "t0") TINYQ_SW_MAC("s7", "t1") TINYQ_SW_MAC("s11", "t2") \
-  WL " t3, (" SW "*" S ")(%[w2])\n\t" TINYQ_SW_MAC("s4", "t0") TINYQ_SW_MAC("s8", "t1") TINYQ_SW_MAC("a6", "t2")  \
-  WL " t3, (" SW "*" S ")(%[w3])\n\t" TINYQ_SW_MAC("s5", "t0") TINYQ_SW_MAC("s9", "t1") TINYQ_SW_MAC("a7", "t2")
-#define TINYQ_SW_LOOP(WL, SW)                                                                                     \
-  "ld s2, 0(%[a])\n\tld s3, 8(%[a])\n\tld s4, 16(%[a])\n\tld s5, 24(%[a])\n\t"                                      \
-  "ld s6, 32(%[a])\n\tld s7, 40(%[a])\n\tld s8, 48(%[a])\n\tld s9, 56(%[a])\n\t"                                    \
-  "ld s10, 64(%[a])\n\tld s11, 72(%[a])\n\tld a6, 80(%[a])\n\tld a7, 88(%[a])\n"                                    \
-  "1:\n\t" TINYQ_SW_STEP(WL, "0", SW) TINYQ_SW_STEP(WL, "1", SW) TINYQ_SW_STEP(WL, "2", SW)                          \
-  TINYQ_SW_STEP(WL, "3", SW)                                                                                        \
-  "addi %[p], %[p], 96\n\taddi %[w0], %[w0], 4*" SW "\n\taddi %[w1], %[w1], 4*" SW                                 \
-  "\n\taddi %[w2], %[w2], 4*" SW "\n\taddi %[w3], %[w3], 4*" SW "\n\tbne %[p], %[end], 1b\n\t"                     \
-  "sd s2, 0(%[a])\n\tsd s3, 8(%[a])\n\tsd s4, 16(%[a])\n\tsd s5, 24(%[a])\n\t"                                      \
-  "sd s6, 32(%[a])\n\tsd s7, 40(%[a])\n\tsd s8, 48(%[a])\n\tsd s9, 56(%[a])\n\t"                                    \
-  "sd s10, 64(%[a])\n\tsd s11, 72(%[a])\n\tsd a6, 80(%[a])\n\tsd a7, 88(%[a])\n\t"
-
-template <int SW> struct SwarAsm;
-#define TINYQ_SW_ASM(SW, WL)                                                                                      \
-  template <> struct SwarAsm<SW> {                                                                                \
-    /* a[12] += the sums over the first n4 (a multiple of 4, >= 4) input channels */                             \
-    template <typename TW>                                                                                        \
-    static void run(const uint64_t* p, const TW* w0, const TW* w1, const TW* w2, const TW* w3, const uint64_t* end, \
-                    uint64_t a[12]) {                                                                             \
-      __asm__ volatile(TINYQ_SW_LOOP(WL, TINYQ_STR(SW))                                                        \
-                       : [p] "+r"(p), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)                 \
-                       : [end] "r"(end), [a] "r"(a)                                                               \
-                       : "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a6", "a7", "t0", "t1",    \
-                         "t2", "t3", "t4", "memory");                                                             \
-    }                                                                                                             \
-  };
-TINYQ_SW_ASM(2, "lh")
-TINYQ_SW_ASM(1, "lb")
-#undef TINYQ_SW_ASM
-#undef TINYQ_SW_LOOP
-#undef TINYQ_SW_STEP
-#undef TINYQ_SW_MAC
-#undef TINYQ_STR
-#undef TINYQ_STR2
-#endif
-
-template <typename TW>
-inline void swar_block_3x4(const uint64_t* P, const TW* w0, const TW* w1, const TW* w2, const TW* w3, int cin,
-                           uint64_t a[12]) {
-  for (int i = 0; i < 12; ++i) a[i] = 0;
-  int done = 0;
-#if defined(__riscv) && __riscv_xlen == 64 && defined(__GNUC__)
-  done = cin & ~3;
-  if (done > 0) SwarAsm<sizeof(TW)>::run(P, w0, w1, w2, w3, P + 3 * done, a);
-#endif
-  if (cin != done) swar_block_3x4_c(P + 3 * done, w0 + done, w1 + done, w2 + done, w3 + done, cin - done, a);
 }
 
 // Per output channel: the requantization constants, and whether the short path applies.
@@ -259,52 +144,12 @@ inline void pointwise_store_block(const int64_t* acc, int np, int nc, const Poin
     }
 }
 
-// The pointwise convolution by SWAR (above; the caller checked swar_applies): blocks of 6
-// pixels outside (packed once), blocks of 4 output channels inside. (Computing the channels'
-// requantization constants once per chunk of 64 channels instead, with the pixels repacked
-// per chunk, measured 5 % slower on the K >= 160 layers.) Not inlined: its 12 KiB frame
-// stays off the stack of the layers that do not take this path.
-template <typename TA, typename TW>
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-void pointwise_conv_swar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                         const Tensor<TA>& out) {
-  constexpr int PB = kSwarPixels, CB = kSwarChannels;
-  const int cin = in.channels, cout = out.channels;
-  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
-  const size_t pixels = static_cast<size_t>(in.height) * in.width;
-  uint64_t packed[3 * kSwarMaxCin];
-  for (size_t p0 = 0; p0 < pixels; p0 += PB) {
-    const int np = pixels - p0 < PB ? static_cast<int>(pixels - p0) : PB;
-    const TA* x[PB];
-    for (int p = 0; p < PB; ++p) x[p] = in.data + (p0 + (p < np ? p : np - 1)) * cin;  // repeat the last pixel
-    swar_pack_6(x, cin, packed);
-    for (int c0 = 0; c0 < cout; c0 += CB) {
-      const int nc = cout - c0 < CB ? cout - c0 : CB;
-      const TW* w[CB];
-      PointwiseChannel ch[CB];
-      const bool fast = pointwise_channel_block(weights, bias, q, cin, c0, nc, lo, hi, w, ch);
-      uint64_t a[12];
-      swar_block_3x4(packed, w[0], w[1], w[2], w[3], cin, a);
-      int64_t acc[PB * CB];
-      for (int j = 0; j < 3; ++j)
-        for (int c = 0; c < CB; ++c) {
-          const int64_t low = swar_low(a[4 * j + c]);
-          acc[(2 * j) * CB + c] = low;
-          acc[(2 * j + 1) * CB + c] = swar_high(a[4 * j + c], low);
-        }
-      pointwise_store_block(acc, np, nc, ch, fast, lo, hi, out.data + p0 * cout + c0, cout);
-    }
-  }
-}
-
 }  // namespace detail
 
 template <typename TA, typename TW>
 void pointwise_conv_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                            const Tensor<TA>& out) {
-  if (detail::swar_applies<TA>(q, in.channels, out.channels)) {
+  if (detail::swar_applies<TA, TW>(q, in.channels, static_cast<size_t>(in.height) * in.width)) {
     detail::pointwise_conv_swar(in, weights, bias, q, out);
     return;
   }
@@ -624,6 +469,57 @@ inline int64_t dot_any(const TA* x, const TW* w, int n) {
 }
 }  // namespace detail
 
+namespace detail {
+// The stem by SWAR (layers whose types swar_applies takes, e.g. 8-bit activations and
+// weights): im2col, then the SWAR pointwise on the patches. The zero-padded 3x3xcin patches
+// of up to kColumns output columns of a row are laid out as a one-row tensor with 9 cin
+// channels; OHWI weights are then exactly pointwise weights [cout][9 cin], and the sums are
+// the same exact sums (zeros for the padding), so the outputs equal the reference's.
+template <typename TA, typename TW>
+void conv3x3_swar_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                       int stride, Padding pad, const Tensor<TA>& out, int oy_begin, int oy_end) {
+  constexpr int kPatchElements = 3072;  // on the stack, next to pointwise_conv_swar's 16 KiB
+  const int cin = in.channels, K = 9 * cin;
+  // columns per call: the row in equal parts of at most kPatchElements / K (>= 42, K <= 72),
+  // rounded up to whole pixel blocks where that still fits
+  const int most = kPatchElements / K;
+  const int parts = (out.width + most - 1) / most;
+  int columns = (out.width + parts - 1) / parts;
+  if ((columns + 3) / 4 * 4 <= most) columns = (columns + 3) / 4 * 4;
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  const size_t row3 = static_cast<size_t>(3) * cin;  // the 3 pixels of one kernel row, contiguous in NHWC
+  TA patches[kPatchElements];
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
+    for (int ox0 = 0; ox0 < out.width; ox0 += columns) {
+      const int n = out.width - ox0 < columns ? out.width - ox0 : columns;
+      TA* dst = patches;
+      for (int j = 0; j < n; ++j) {
+        const int ix0 = (ox0 + j) * stride - pad_left;
+        const bool columns_inside = ix0 >= 0 && ix0 + 3 <= in.width;
+        for (int ky = 0; ky < 3; ++ky, dst += row3) {
+          const int iy = oy * stride - pad_top + ky;
+          if (iy < 0 || iy >= in.height) {
+            for (size_t i = 0; i < row3; ++i) dst[i] = 0;
+          } else if (columns_inside) {
+            const TA* src = in.pixel(iy, ix0);
+            for (size_t i = 0; i < row3; ++i) dst[i] = src[i];
+          } else {
+            for (int kx = 0; kx < 3; ++kx) {
+              const int ix = ix0 + kx;
+              const TA* src = ix >= 0 && ix < in.width ? in.pixel(iy, ix) : nullptr;
+              for (int c = 0; c < cin; ++c) dst[kx * cin + c] = src != nullptr ? src[c] : TA(0);
+            }
+          }
+        }
+      }
+      pointwise_conv_swar(Tensor<const TA>{patches, 1, n, K}, weights, bias, q,
+                          Tensor<TA>{out.pixel(oy, ox0), 1, n, out.channels});
+    }
+  }
+}
+}  // namespace detail
+
 // ---------------------------------------------------------------------------
 // 3x3 convolution with few input channels (the stem, cin = 3): per output pixel the
 // zero-padded 3x3xcin patch is gathered once, then each output channel is one dot
@@ -639,6 +535,10 @@ void conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t
   const int cin = in.channels, K = 9 * cin;
   if (K > kMaxK) {
     conv3x3_reference(in, weights, bias, q, stride, pad, out);
+    return;
+  }
+  if (detail::swar_applies<TA, TW>(q, K, static_cast<size_t>(out.width))) {
+    detail::conv3x3_swar_rows(in, weights, bias, q, stride, pad, out, oy_begin, oy_end);
     return;
   }
   const int pad_top = padding_before(in.height, stride, pad);

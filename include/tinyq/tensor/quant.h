@@ -53,6 +53,11 @@ constexpr uint32_t int32_sum_l1_limit(int activation_bytes) {
   return activation_bytes >= 1 && activation_bytes <= 4 ? 0x7FFFFFFFu >> (8 * activation_bytes - 1) : 0;
 }
 
+// The same for |sum| <= 2^20 - 1 (three 21-bit lanes per 64-bit word, kernels/swar.h).
+constexpr uint32_t int21_sum_l1_limit(int activation_bytes) {
+  return activation_bytes >= 1 && activation_bytes <= 2 ? 0xFFFFFu >> (8 * activation_bytes - 1) : 0;
+}
+
 // max over rows of sum_k |w[r][k]| for weights laid out [rows][row_len] (pointwise: [cout][cin]),
 // saturated to UINT32_MAX. With stop_above, it returns UINT32_MAX at the first row whose
 // sum passes that value (a caller that can only use a bound up to it scans no further).

@@ -27,8 +27,14 @@
 #ifndef TINYQ_AVX512_PACKED_MIN_PIXELS
 #define TINYQ_AVX512_PACKED_MIN_PIXELS 128
 #endif
+// From this many pixels on, int8 x int8 pointwise runs the vpdpbusd form (VNNI variant),
+// which packs its weights per call (tunable; every form is exact).
+#ifndef TINYQ_AVX512_QUAD_MIN_PIXELS
+#define TINYQ_AVX512_QUAD_MIN_PIXELS 16
+#endif
 namespace tinyq {
 constexpr size_t kPackedMinPixels = TINYQ_AVX512_PACKED_MIN_PIXELS;
+constexpr size_t kQuadMinPixels = TINYQ_AVX512_QUAD_MIN_PIXELS;
 }  // namespace tinyq
 
 #define TINYQ_CAT_(a, b) a##b

@@ -141,9 +141,14 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
   });
   v.emplace_back("dispatch", [](auto&&... a) { pointwise_conv(a...); });
   v.emplace_back("prepacked", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
-    std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
+    std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels, sizeof(TW)));
     pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
   });
+  if (sizeof(TW) == 1)  // a buffer sized for the int16-pair layout only (no vpdpbusd layout)
+    v.emplace_back("prepacked pairs", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+      std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
+      pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
+    });
 #if TINYQ_HAVE_NEON
   v.emplace_back("neon", [](auto&&... a) { pointwise_conv_neon(a...); });
 #endif

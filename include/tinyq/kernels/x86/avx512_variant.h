@@ -611,8 +611,10 @@ inline void quad_pixels(const Tensor<const int8_t>& in, const int32_t* block, bo
 }
 
 // False (nothing written) outside its preconditions: cin <= kQuadMaxCin, shifts in [0, 47].
-inline bool pointwise_quads(const Tensor<const int8_t>& in, const int8_t* weights, const int32_t* bias, const ConvQuant& q,
-                            const Tensor<int8_t>& out) {
+// prepacked: every block packed by pack_quads (pack_pointwise_weights), or nullptr to pack
+// here.
+inline bool pointwise_quads(const Tensor<const int8_t>& in, const int8_t* weights, const int32_t* prepacked,
+                            const int32_t* bias, const ConvQuant& q, const Tensor<int8_t>& out) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (cin < 1 || cin > kQuadMaxCin || !preshift_shifts<int8_t>(q, cout)) return false;
@@ -630,21 +632,23 @@ inline bool pointwise_quads(const Tensor<const int8_t>& in, const int8_t* weight
   if (nblocks <= kTiledBlocks && block_ints * nblocks <= kLocalInts) {
     PackedParams pp[kTiledBlocks];
     for (int b = 0; b < nblocks; ++b) {
-      pack_quads(weights, cin, 32 * b, nc_of(b), local + b * block_ints);
+      if (prepacked == nullptr) pack_quads(weights, cin, 32 * b, nc_of(b), local + b * block_ints);
       packed_params<int8_t>(bias, q, 32 * b, nc_of(b), pp[b]);
     }
+    const int32_t* base = prepacked != nullptr ? prepacked : local;
     constexpr size_t kTile = 64;
     for (size_t t0 = 0; t0 < pixels; t0 += kTile) {
       const size_t t1 = t0 + kTile < pixels ? t0 + kTile : pixels;
-      for (int b = 0; b < nblocks; ++b) quad_pixels(in, local + b * block_ints, int32_epilogue, pp[b], nc_of(b), 32 * b, t0, t1, out, xu);
+      for (int b = 0; b < nblocks; ++b) quad_pixels(in, base + b * block_ints, int32_epilogue, pp[b], nc_of(b), 32 * b, t0, t1, out, xu);
     }
     return true;
   }
   PackedParams pp;
   for (int b = 0; b < nblocks; ++b) {
-    pack_quads(weights, cin, 32 * b, nc_of(b), local);
+    const int32_t* block = prepacked != nullptr ? prepacked + b * block_ints : local;
+    if (prepacked == nullptr) pack_quads(weights, cin, 32 * b, nc_of(b), local);
     packed_params<int8_t>(bias, q, 32 * b, nc_of(b), pp);
-    quad_pixels(in, local, int32_epilogue, pp, nc_of(b), 32 * b, 0, pixels, out, xu);
+    quad_pixels(in, block, int32_epilogue, pp, nc_of(b), 32 * b, 0, pixels, out, xu);
   }
   return true;
 }
@@ -718,7 +722,7 @@ void TINYQ_AVX512_FN(pointwise_conv)(const Tensor<const TA>& in, const TW* weigh
 #if TINYQ_AVX512_WITH_VNNI
   // int8 x int8: the vpdpbusd form from kQuadMinPixels pixels on.
   if constexpr (sizeof(TA) == 1 && sizeof(TW) == 1)
-    if (pixels >= kQuadMinPixels && detail::TINYQ_AVX512_NS::pointwise_quads(in, weights, bias, q, out)) return;
+    if (pixels >= kQuadMinPixels && detail::TINYQ_AVX512_NS::pointwise_quads(in, weights, nullptr, bias, q, out)) return;
 #endif
   if (pixels >= kPackedMinPixels || sizeof(TW) == 2) TINYQ_AVX512_FN(pointwise_conv_packed)(in, weights, bias, q, out);
   else TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
@@ -729,7 +733,7 @@ void TINYQ_AVX512_FN(pointwise_conv)(const Tensor<const TA>& in, const TW* weigh
 // the packed form).
 inline void TINYQ_AVX512_FN(pointwise_conv_quads)(const Tensor<const int8_t>& in, const int8_t* weights, const int32_t* bias,
                                                   const ConvQuant& q, const Tensor<int8_t>& out) {
-  if (!detail::TINYQ_AVX512_NS::pointwise_quads(in, weights, bias, q, out))
+  if (!detail::TINYQ_AVX512_NS::pointwise_quads(in, weights, nullptr, bias, q, out))
     TINYQ_AVX512_FN(pointwise_conv_packed)(in, weights, bias, q, out);
 }
 #endif

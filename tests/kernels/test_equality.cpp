@@ -346,7 +346,7 @@ void pointwise_sweep(uint64_t seed) {
           .template test<TA, TW>(rng.next());
 }
 
-// int8 x int8 (the vpdpbusd form with VNNI, from kQuadMinPixels = 16 pixels): K around
+// int8 x int8 (the vpdpbusd form with VNNI, from kQuadMinPixels = 4 pixels): K around
 // the quads of 4 and up to its limit 1024 (and past it), output channels around the 16- and
 // 32-channel vectors and past the 8 blocks of the tiled walk, pixels around every pixel
 // block and the threshold, large |bias'| (the int64 epilogue).
@@ -354,11 +354,11 @@ void pointwise_int8_sweep(uint64_t seed) {
   tinyq_test::Rng rng(seed);
   const int cins[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 31, 32, 33, 63, 64, 65, 67, 96, 144, 320, 576, 960, 1023, 1024, 1025};
   const int couts[] = {1, 3, 15, 16, 17, 31, 32, 33, 48, 64, 96, 160, 257, 1280};
-  const int pixels[] = {1, 7, 15, 16, 17, 23, 49, 64, 65, 100};
+  const int pixels[] = {1, 3, 4, 5, 7, 15, 17, 49, 64, 65, 100};
   for (int cin : cins)
     for (Regime r : kRegimes) {
       const int cout = couts[rng.uniform(0, cin > 320 ? 9 : 13)];
-      const int px = pixels[rng.uniform(0, 9)];
+      const int px = pixels[rng.uniform(0, 10)];
       PointwiseTester()
           .pixels(1, px)
           .channels(cin, cout)
@@ -369,7 +369,12 @@ void pointwise_int8_sweep(uint64_t seed) {
           .bias_frac(rng.uniform(0, 3) == 0 ? 0 : -1)
           .template test<int8_t, int8_t>(rng.next());
     }
-  for (int px : {15, 16, 17})  // around the threshold, every output channel tail
+#if TINYQ_HAVE_AVX512
+  const int threshold = static_cast<int>(kQuadMinPixels);
+#else
+  const int threshold = 4;
+#endif
+  for (int px : {threshold > 1 ? threshold - 1 : 1, threshold, threshold + 1, 16})  // around the threshold, every output channel tail
     for (int cout : {1, 16, 17, 33, 257})
       PointwiseTester().pixels(1, px).channels(static_cast<int>(rng.uniform(1, 200)), cout).regime(Regime::relu6).relu6(true)
           .per_channel(true).template test<int8_t, int8_t>(rng.next());

@@ -28,9 +28,11 @@
 #define TINYQ_AVX512_PACKED_MIN_PIXELS 128
 #endif
 // From this many pixels on, int8 x int8 pointwise runs the vpdpbusd form (VNNI variant),
-// which packs its weights per call (tunable; every form is exact).
+// which packs its weights per call (with gathers: about 6 ns per 64 bytes of weights here);
+// measured faster than the dot form from 4 pixels on (docs/benchmarks.md; tunable, every
+// form is exact).
 #ifndef TINYQ_AVX512_QUAD_MIN_PIXELS
-#define TINYQ_AVX512_QUAD_MIN_PIXELS 16
+#define TINYQ_AVX512_QUAD_MIN_PIXELS 4
 #endif
 namespace tinyq {
 constexpr size_t kPackedMinPixels = TINYQ_AVX512_PACKED_MIN_PIXELS;

@@ -2,8 +2,9 @@
 // (functions *_avx512, helpers in detail::avx512) and once with VNNI as well (*_avx512vnni,
 // detail::avx512vnni), each time inside its own target region. No include guard: only
 // avx512.h includes it, with TINYQ_AVX512_NS, TINYQ_AVX512_FN and TINYQ_AVX512_WITH_VNNI set.
-// The one difference between the two: madd_acc is vpdpwssd with VNNI, vpmaddwd + vpaddd
-// without.
+// The differences between the two: madd_acc is vpdpwssd with VNNI, vpmaddwd + vpaddd
+// without; and the VNNI variant alone has the int8 x int8 pointwise form with vpdpbusd
+// (pointwise_quads, pointwise_conv_quads_avx512vnni).
 namespace tinyq {
 namespace detail {
 namespace TINYQ_AVX512_NS {

@@ -165,7 +165,7 @@ template <typename TA, typename TW>
 void BM_layer(benchmark::State& state, Layer l, Format f, int impl) {
   LayerData<TA, TW> d(l, f);
   const bool optimized = impl != 0;
-  std::vector<unsigned char> packed_buf(pointwise_packed_bytes(l.cin, l.cout));
+  std::vector<unsigned char> packed_buf(pointwise_packed_bytes(l.cin, l.cout, sizeof(TW)));
   const auto packed = pack_pointwise_weights(d.w.data(), l.cin, l.cout, packed_buf.data(), packed_buf.size());
   const Tensor<const TA> in{d.x.data(), l.h, l.w, l.cin};
   const int oh = (l.h + l.stride - 1) / l.stride, ow = (l.w + l.stride - 1) / l.stride;
@@ -287,6 +287,29 @@ void BM_elementwise(benchmark::State& state, int which) {
   state.counters["elements/s"] = benchmark::Counter(n * state.iterations(), benchmark::Counter::kIsRate);
 }
 
+#if TINYQ_HAVE_AVX512_VNNI
+// int8 x int8 pointwise on few pixels, the two AVX-512 VNNI forms by name: the vpdpbusd
+// form (packs its weights per call) and the dot form; where they cross sets
+// kQuadMinPixels (avx512.h). Args: pixels, cin, cout, form (0 vpdpbusd, 1 dot).
+void BM_int8_forms(benchmark::State& state) {
+  if (!cpu_has_avx512_vnni()) {
+    state.SkipWithError("no AVX-512 VNNI");
+    return;
+  }
+  const int px = int(state.range(0)), cin = int(state.range(1)), cout = int(state.range(2));
+  LayerData<int8_t, int8_t> d(Layer{"", 1, px, cin, cout, 1, false, false}, kI8);
+  const Tensor<const int8_t> in{d.x.data(), 1, px, cin};
+  const Tensor<int8_t> out{d.out.data(), 1, px, cout};
+  for (auto _ : state) {
+    if (state.range(3) == 0) pointwise_conv_quads_avx512vnni(in, d.w.data(), d.bias.data(), d.q, out);
+    else pointwise_conv_dot_avx512vnni(in, d.w.data(), d.bias.data(), d.q, out);
+    benchmark::DoNotOptimize(d.out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, (long long)px * cin * cout);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -314,6 +337,12 @@ int main(int argc, char** argv) {
   }
   benchmark::RegisterBenchmark("block/inverted_residual_56x56_24-144-24/fused", BM_inverted_residual<true>)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("block/inverted_residual_56x56_24-144-24/unfused", BM_inverted_residual<false>)->Unit(benchmark::kMicrosecond);
+#if TINYQ_HAVE_AVX512_VNNI
+  benchmark::RegisterBenchmark("int8_forms", BM_int8_forms)
+      ->ArgNames({"px", "cin", "cout", "dot"})
+      ->ArgsProduct({{1, 2, 3, 4, 8, 16}, {16, 144, 960}, {24, 96, 160}, {0, 1}})
+      ->Unit(benchmark::kMicrosecond);
+#endif
   benchmark::RegisterBenchmark("elementwise/add_28x28x32", BM_elementwise, 0);
   benchmark::RegisterBenchmark("elementwise/concat_28x28x32+32", BM_elementwise, 1);
   benchmark::RegisterBenchmark("elementwise/upsample2x_28x28x32", BM_elementwise, 2);

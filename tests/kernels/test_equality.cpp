@@ -155,9 +155,14 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
     pointwise_conv(in, w, b, qb, out);
   });
   v.emplace_back("prepacked", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
-    std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
+    std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels, sizeof(TW)));
     pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
   });
+  if (sizeof(TW) == 1)  // a buffer sized for the int16-pair layout only (no vpdpbusd layout)
+    v.emplace_back("prepacked pairs", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+      std::vector<unsigned char> buf(pointwise_packed_bytes(in.channels, out.channels));
+      pointwise_conv(in, pack_pointwise_weights(w, in.channels, out.channels, buf.data(), buf.size()), b, q, out);
+    });
 #if TINYQ_HAVE_NEON
   v.emplace_back("neon", [](auto&&... a) { pointwise_conv_neon(a...); });
 #endif
@@ -179,6 +184,8 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
     v.emplace_back("avx512vnni", [](auto&&... a) { pointwise_conv_avx512vnni(a...); });
     v.emplace_back("avx512vnni dot", [](auto&&... a) { pointwise_conv_dot_avx512vnni(a...); });
     v.emplace_back("avx512vnni packed", [](auto&&... a) { pointwise_conv_packed_avx512vnni(a...); });
+    if constexpr (sizeof(TA) == 1 && sizeof(TW) == 1)  // the vpdpbusd form at every pixel count
+      v.emplace_back("avx512vnni quads", [](auto&&... a) { pointwise_conv_quads_avx512vnni(a...); });
   }
 #endif
   return v;
@@ -263,11 +270,15 @@ class PointwiseTester {
   PointwiseTester& per_channel(bool v) { per_channel_ = v; return *this; }
   PointwiseTester& relu6(bool v) { relu6_ = v; return *this; }
   PointwiseTester& bias(bool v) { bias_ = v; return *this; }
+  // Bias format (default: Q.24, below every accumulator format): 0 makes |bias'| large
+  // (shifted left by the accumulator's fractional bits), past the int32 epilogues.
+  PointwiseTester& bias_frac(int v) { bias_frac_ = v; return *this; }
 
   template <typename TA, typename TW>
   void test(uint64_t seed) const {
     tinyq_test::Rng rng(seed);
     Formats f = draw_formats<TA>(rng, cout_, per_channel_, relu6_, regime_);
+    if (bias_frac_ >= 0) f.q.bias_frac = bias_frac_;
     auto x = draw<TA>(rng, static_cast<size_t>(h_) * w_ * cin_, regime_, true, f.q.input_frac);
     auto w = draw<TW>(rng, static_cast<size_t>(cout_) * cin_, regime_, false, 0);
     const int32_t* b = bias_ ? f.bias.data() : nullptr;
@@ -286,6 +297,7 @@ class PointwiseTester {
 
  private:
   int h_ = 1, w_ = 1, cin_ = 1, cout_ = 1;
+  int bias_frac_ = -1;
   Regime regime_ = Regime::relu6;
   bool per_channel_ = false, relu6_ = false, bias_ = true;
 };
@@ -366,6 +378,43 @@ void pointwise_sweep(uint64_t seed) {
           .template test<TA, TW>(rng.next());
 }
 
+// int8 x int8 (the vpdpbusd form with VNNI, from kQuadMinPixels = 4 pixels): K around
+// the quads of 4 and up to its limit 1024 (and past it), output channels around the 16- and
+// 32-channel vectors and past the 8 blocks of the tiled walk, pixels around every pixel
+// block and the threshold, large |bias'| (the int64 epilogue).
+void pointwise_int8_sweep(uint64_t seed) {
+  tinyq_test::Rng rng(seed);
+  const int cins[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 31, 32, 33, 63, 64, 65, 67, 96, 144, 320, 576, 960, 1023, 1024, 1025};
+  const int couts[] = {1, 3, 15, 16, 17, 31, 32, 33, 48, 64, 96, 160, 257, 1280};
+  const int pixels[] = {1, 3, 4, 5, 7, 15, 17, 49, 64, 65, 100};
+  for (int cin : cins)
+    for (Regime r : kRegimes) {
+      const int cout = couts[rng.uniform(0, cin > 320 ? 9 : 13)];
+      const int px = pixels[rng.uniform(0, 10)];
+      PointwiseTester()
+          .pixels(1, px)
+          .channels(cin, cout)
+          .regime(r)
+          .per_channel(rng.uniform(0, 1) == 1)
+          .relu6(rng.uniform(0, 1) == 1)
+          .bias(rng.uniform(0, 5) != 0)
+          .bias_frac(rng.uniform(0, 3) == 0 ? 0 : -1)
+          .template test<int8_t, int8_t>(rng.next());
+    }
+#if TINYQ_HAVE_AVX512
+  const int threshold = static_cast<int>(kQuadMinPixels);
+#else
+  const int threshold = 4;
+#endif
+  for (int px : {threshold > 1 ? threshold - 1 : 1, threshold, threshold + 1, 16})  // around the threshold, every output channel tail
+    for (int cout : {1, 16, 17, 33, 257})
+      PointwiseTester().pixels(1, px).channels(static_cast<int>(rng.uniform(1, 200)), cout).regime(Regime::relu6).relu6(true)
+          .per_channel(true).template test<int8_t, int8_t>(rng.next());
+  // 2-D tensors (rows of pixels are one run), large |bias'|, saturation-heavy data.
+  PointwiseTester().pixels(7, 7).channels(160, 960).regime(Regime::full).bias_frac(0).template test<int8_t, int8_t>(rng.next());
+  PointwiseTester().pixels(5, 9).channels(27, 16).regime(Regime::relu6).relu6(true).template test<int8_t, int8_t>(rng.next());
+}
+
 template <typename TA, typename TW>
 void depthwise_sweep(uint64_t seed) {
   tinyq_test::Rng rng(seed);
@@ -402,6 +451,7 @@ void depthwise_sweep(uint64_t seed) {
 TEST_CASE("pointwise variants equal the reference: int16 x int16", "[equality][pointwise]") { pointwise_sweep<int16_t, int16_t>(101); }
 TEST_CASE("pointwise variants equal the reference: int16 x int8", "[equality][pointwise]") { pointwise_sweep<int16_t, int8_t>(102); }
 TEST_CASE("pointwise variants equal the reference: int8 x int8", "[equality][pointwise]") { pointwise_sweep<int8_t, int8_t>(103); }
+TEST_CASE("pointwise variants equal the reference: int8 x int8, vpdpbusd shapes", "[equality][pointwise]") { pointwise_int8_sweep(105); }
 TEST_CASE("pointwise variants equal the reference: int8 x int16", "[equality][pointwise]") { pointwise_sweep<int8_t, int16_t>(104); }
 TEST_CASE("depthwise variants equal the reference: int16 x int16", "[equality][depthwise]") { depthwise_sweep<int16_t, int16_t>(201); }
 TEST_CASE("depthwise variants equal the reference: int16 x int8", "[equality][depthwise]") { depthwise_sweep<int16_t, int8_t>(202); }
@@ -422,6 +472,24 @@ TEST_CASE("worst-case accumulators: every product (-32768)^2 or 32767 * -32768",
       REQUIRE(got == want);
     }
   }
+}
+
+TEST_CASE("worst-case int8 accumulators: every product (-128)^2 or 127 * -128", "[equality][pointwise]") {
+  for (int cin : {1, 4, 5, 33, 960, 1024, 1025})
+    for (int px : {3, 40}) {
+      std::vector<int8_t> x(static_cast<size_t>(px) * cin, INT8_MIN), w(static_cast<size_t>(2) * cin, INT8_MIN);
+      for (int i = 0; i < cin; ++i) w[cin + i] = INT8_MAX;
+      const ConvQuant q{7, 0, 7, nullptr, 0, false};  // output shift 14: out = sum / 2^14, saturated
+      std::vector<int8_t> want(static_cast<size_t>(px) * 2), got(want.size());
+      pointwise_conv_reference(Tensor<const int8_t>{x.data(), 1, px, cin}, w.data(), nullptr, q, Tensor<int8_t>{want.data(), 1, px, 2});
+      CHECK(want[0] == (cin < 128 ? cin : 127));
+      CHECK(int(want[1]) == -((cin * 127 + 63) / 128 < 128 ? (cin * 127 + 63) / 128 : 128));  // floor((-127 cin + 64) / 128)
+      for (const auto& [vname, fn] : pointwise_variants<int8_t, int8_t>()) {
+        fn(Tensor<const int8_t>{x.data(), 1, px, cin}, w.data(), nullptr, q, Tensor<int8_t>{got.data(), 1, px, 2});
+        INFO(vname << " cin " << cin << " pixels " << px);
+        REQUIRE(got == want);
+      }
+    }
 }
 
 TEST_CASE("conv3x3 (im2col + pointwise, scalar stem) equals the reference", "[equality][conv3x3]") {

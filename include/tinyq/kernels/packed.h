@@ -3,7 +3,7 @@
 // at operator creation). Portable API: where the build has no packed form
 // (pointwise_packed_bytes == 0) the plain weights are used.
 //
-//   std::vector<unsigned char> buf(pointwise_packed_bytes(cin, cout));
+//   std::vector<unsigned char> buf(pointwise_packed_bytes(cin, cout, sizeof(TW)));
 //   auto pw = pack_pointwise_weights(weights, cin, cout, buf.data(), buf.size());
 //   pointwise_conv(in, pw, bias, q, out);   // == pointwise_conv(in, weights, bias, q, out), bit for bit
 #pragma once
@@ -18,17 +18,30 @@ struct PackedPointwiseWeights {
   int cin;
   int cout;
   uint32_t max_abs_w;     // max |w| (the int32 bound needs it every call)
+  // AVX-512 VNNI, int8 weights, cin <= 1024: the vpdpbusd layout for int8 activations, per
+  // block of 32 channels [32 x -128 sum_k w][ceil(cin/4)][32] byte quads (avx512_variant.h);
+  // nullptr when not packed
+  const int32_t* quads = nullptr;
 };
 
 // Bytes of the packed form (64-byte aligned data + 64 bytes of slack); 0 without one (no
-// AVX-512 compiled in, or a CPU without it).
-inline size_t pointwise_packed_bytes(int cin, int cout) {
+// AVX-512 compiled in, or a CPU without it). weight_bytes = sizeof(TW): with 1, on a CPU
+// with AVX-512 VNNI, room for the int8 x int8 (vpdpbusd) layout as well.
+inline size_t pointwise_packed_bytes(int cin, int cout, int weight_bytes = 2) {
 #if TINYQ_HAVE_AVX512
   if (!cpu_has_avx512()) return 0;
-  return static_cast<size_t>((cout + 31) / 32) * ((cin + 1) / 2) * 32 * 4 + 64;
+  size_t bytes = static_cast<size_t>((cout + 31) / 32) * ((cin + 1) / 2) * 32 * 4 + 64;
+#if TINYQ_HAVE_AVX512_VNNI
+  if (weight_bytes == 1 && cpu_has_avx512_vnni() && cin <= detail::avx512vnni::kQuadMaxCin)
+    bytes += static_cast<size_t>((cout + 31) / 32) * detail::avx512vnni::quad_block_ints(cin) * 4;
+#else
+  (void)weight_bytes;
+#endif
+  return bytes;
 #else
   (void)cin;
   (void)cout;
+  (void)weight_bytes;
   return 0;
 #endif
 }
@@ -45,6 +58,18 @@ PackedPointwiseWeights<TW> pack_pointwise_weights(const TW* weights, int cin, in
   for (int c0 = 0; c0 < cout; c0 += 32)
     detail::avx512::pack_weights(weights, cin, c0, cout - c0 < 32 ? cout - c0 : 32, dst + static_cast<size_t>(c0 / 32) * block_ints);
   w.packed = dst;
+#if TINYQ_HAVE_AVX512_VNNI
+  // after the pairs (a multiple of 128 bytes, so still 64-byte aligned)
+  if constexpr (sizeof(TW) == 1) {
+    if (bytes >= pointwise_packed_bytes(cin, cout, 1) && pointwise_packed_bytes(cin, cout, 1) > pointwise_packed_bytes(cin, cout, 2)) {
+      int32_t* quads = dst + static_cast<size_t>((cout + 31) / 32) * block_ints;
+      const size_t quad_ints = detail::avx512vnni::quad_block_ints(cin);
+      for (int c0 = 0; c0 < cout; c0 += 32)
+        detail::avx512vnni::pack_quads(weights, cin, c0, cout - c0 < 32 ? cout - c0 : 32, quads + static_cast<size_t>(c0 / 32) * quad_ints);
+      w.quads = quads;
+    }
+  }
+#endif
 #else
   (void)buffer;
   (void)bytes;
@@ -57,6 +82,13 @@ void pointwise_conv(const Tensor<const TA>& in, const PackedPointwiseWeights<TW>
                     const ConvQuant& q, const Tensor<TA>& out) {
 #if TINYQ_HAVE_AVX512
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
+#if TINYQ_HAVE_AVX512_VNNI
+  // int8 x int8 with the vpdpbusd layout: any pixel count (no packing left to amortise)
+  if constexpr (sizeof(TA) == 1 && sizeof(TW) == 1)
+    if (w.quads != nullptr && cpu_has_avx512_vnni() && in.channels == w.cin && out.channels == w.cout &&
+        detail::avx512vnni::pointwise_quads(in, w.weights, w.quads, bias, q, out))
+      return;
+#endif
   if (w.packed != nullptr && cpu_has_avx512() && pixels != 0 && out.channels != 0 && in.channels == w.cin && out.channels == w.cout &&
       (sizeof(TA) == 2 || in.channels <= detail::avx512::kPackMaxCin) && detail::preshift_shifts<TA>(q, out.channels)) {
     const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * in.channels)) * w.max_abs_w;

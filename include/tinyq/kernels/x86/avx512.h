@@ -2,7 +2,8 @@
 // depthwise_conv3x3_row_avx512, depthwise_conv3x3_avx512; and the same with AVX512-VNNI:
 // *_avx512vnni. Same exactness argument as avx2.h: 32 int16 per vector, vpmaddwd + vpaddd,
 // or one vpdpwssd with VNNI (wrapping int32 adds, equal to vpmaddwd + vpaddd where nothing
-// overflows, which the bounds guarantee). Channel tails use masked loads/stores (no scalar
+// overflows, which the bounds guarantee); with VNNI, int8 x int8 pointwise also runs
+// vpdpbusd on bytes (offset activations, avx512_variant.h). Channel tails use masked loads/stores (no scalar
 // tail). The code is written once (avx512_variant.h) and compiled for both targets.
 #pragma once
 #include "config.h"
@@ -27,8 +28,16 @@
 #ifndef TINYQ_AVX512_PACKED_MIN_PIXELS
 #define TINYQ_AVX512_PACKED_MIN_PIXELS 128
 #endif
+// From this many pixels on, int8 x int8 pointwise runs the vpdpbusd form (VNNI variant),
+// which packs its weights per call (with gathers: about 6 ns per 64 bytes of weights here);
+// measured faster than the dot form from 4 pixels on (docs/benchmarks.md; tunable, every
+// form is exact).
+#ifndef TINYQ_AVX512_QUAD_MIN_PIXELS
+#define TINYQ_AVX512_QUAD_MIN_PIXELS 4
+#endif
 namespace tinyq {
 constexpr size_t kPackedMinPixels = TINYQ_AVX512_PACKED_MIN_PIXELS;
+constexpr size_t kQuadMinPixels = TINYQ_AVX512_QUAD_MIN_PIXELS;
 }  // namespace tinyq
 
 #define TINYQ_CAT_(a, b) a##b

@@ -2,8 +2,9 @@
 // (functions *_avx512, helpers in detail::avx512) and once with VNNI as well (*_avx512vnni,
 // detail::avx512vnni), each time inside its own target region. No include guard: only
 // avx512.h includes it, with TINYQ_AVX512_NS, TINYQ_AVX512_FN and TINYQ_AVX512_WITH_VNNI set.
-// The one difference between the two: madd_acc is vpdpwssd with VNNI, vpmaddwd + vpaddd
-// without.
+// The differences between the two: madd_acc is vpdpwssd with VNNI, vpmaddwd + vpaddd
+// without; and the VNNI variant alone has the int8 x int8 pointwise form with vpdpbusd
+// (pointwise_quads, pointwise_conv_quads_avx512vnni).
 namespace tinyq {
 namespace detail {
 namespace TINYQ_AVX512_NS {
@@ -264,6 +265,32 @@ inline __m512i widen_half(__m512i a, int half) {
   return _mm512_cvtepi32_epi64(half == 0 ? _mm512_castsi512_si256(a) : _mm512_extracti64x4_epi64(a, 1));
 }
 
+// The epilogue of output vector v (16 channels) of a block: int64 sums t0 (lanes 0-7) and
+// t1 (lanes 8-15) clamped at full scale, pre-shifted into int32, rounded, shifted, stored.
+template <typename TO>
+inline void packed_store64(__m512i t0, __m512i t1, int v, const PackedParams& pp, TO* o) {
+  if (pp.mask[v] == 0) return;
+  t0 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t0, pp.bias64[2 * v]), pp.lo64[2 * v]), pp.hi64[2 * v]);
+  t1 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t1, pp.bias64[2 * v + 1]), pp.lo64[2 * v + 1]), pp.hi64[2 * v + 1]);
+  t0 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t0, pp.lo64[2 * v]), pp.pre64[2 * v]), pp.lo64_pre[2 * v]);
+  t1 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t1, pp.lo64[2 * v + 1]), pp.pre64[2 * v + 1]), pp.lo64_pre[2 * v + 1]);
+  __m512i r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(t0)), _mm512_cvtepi64_epi32(t1), 1);
+  r = _mm512_srav_epi32(_mm512_add_epi32(r, pp.round[v]), pp.shift[v]);
+  store16(o, pp.mask[v], r);
+}
+
+// The same for exact int32 lane sums: in int32 when int32_epilogue (sum + bias' proven to
+// fit int32), else widened to int64 first.
+template <typename TO>
+inline void packed_store(__m512i acc, int v, bool int32_epilogue, const PackedParams& pp, TO* o) {
+  if (pp.mask[v] == 0) return;
+  if (!int32_epilogue) return packed_store64(widen_half(acc, 0), widen_half(acc, 1), v, pp, o);
+  __m512i r = _mm512_srav_epi32(_mm512_add_epi32(acc, pp.bias32[v]), pp.pre32[v]);
+  r = _mm512_min_epi32(_mm512_max_epi32(r, pp.lo32[v]), pp.hi32[v]);
+  r = _mm512_srav_epi32(_mm512_add_epi32(r, pp.round[v]), pp.shift[v]);
+  store16(o, pp.mask[v], r);
+}
+
 template <int MR, int NV, typename TO, bool SPLIT = false>
 inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
                          const PackedParams& pp, TO* o, int cout) {
@@ -331,29 +358,8 @@ inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int c
   for (int i = 0; i < MR; ++i) {
     TO* oi = o + static_cast<size_t>(i) * cout;
     for (int v = 0; v < NV; ++v) {
-      if (pp.mask[v] == 0) continue;
-      __m512i r;
-      if (chunk == 0 && int32_epilogue) {
-        r = _mm512_srav_epi32(_mm512_add_epi32(acc[i][v], pp.bias32[v]), pp.pre32[v]);
-        r = _mm512_min_epi32(_mm512_max_epi32(r, pp.lo32[v]), pp.hi32[v]);
-      } else {
-        __m512i t0, t1;
-        if (chunk == 0) {
-          t0 = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i][v]));
-          t1 = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i][v], 1));
-        } else {
-          t0 = wide[i][v][0];
-          t1 = wide[i][v][1];
-        }
-        t0 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t0, pp.bias64[2 * v]), pp.lo64[2 * v]), pp.hi64[2 * v]);
-        t1 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t1, pp.bias64[2 * v + 1]), pp.lo64[2 * v + 1]), pp.hi64[2 * v + 1]);
-        t0 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t0, pp.lo64[2 * v]), pp.pre64[2 * v]), pp.lo64_pre[2 * v]);
-        t1 = _mm512_add_epi64(_mm512_srlv_epi64(_mm512_sub_epi64(t1, pp.lo64[2 * v + 1]), pp.pre64[2 * v + 1]),
-                              pp.lo64_pre[2 * v + 1]);
-        r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(t0)), _mm512_cvtepi64_epi32(t1), 1);
-      }
-      r = _mm512_srav_epi32(_mm512_add_epi32(r, pp.round[v]), pp.shift[v]);
-      store16(oi + 16 * v, pp.mask[v], r);
+      if (chunk == 0) packed_store(acc[i][v], v, int32_epilogue, pp, oi + 16 * v);
+      else packed_store64(wide[i][v][0], wide[i][v][1], v, pp, oi + 16 * v);
     }
   }
 }
@@ -470,6 +476,188 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
 }  // namespace detail
 
 
+#if TINYQ_AVX512_WITH_VNNI
+// int8 activations x int8 weights with vpdpbusd (VNNI variant only): 4 products per int32
+// lane per instruction, unsigned bytes times signed bytes. The activations are offset to
+// unsigned, x_u = x + 128 in [0, 255] (the byte x ^ 0x80), and
+//   sum_k x[k] w[c][k] = sum_k x_u[k] w[c][k] - 128 sum_k w[c][k],
+// so each accumulator starts at the channel's correction -128 sum_k w[c][k], computed when
+// the weights are packed. Exactness: vpdpbusd forms each product u8 x s8 exactly
+// (|x_u w| <= 255 * 128 = 32640) and adds the four and the lane in int32, wrapping. With
+// K <= kQuadMaxCin = 1024 nothing wraps: the start |correction| <= 128 * 128 K and each
+// step adds at most 4 * 32640, so every intermediate lane value is below
+// 1024 * (16384 + 32640) < 2^26; the final lane is the exact sum_k x w, |.| <= 128 * 128 K
+// <= 2^24, for any int8 data (no scan of the activations). The epilogue is the packed
+// form's (packed_store): int32 when 128 * 128 K + max |bias'| <= INT32_MAX, else int64.
+// Weights are packed per call as [32 corrections][ceil(K/4)][32 channels][4 bytes] per
+// block of 32 output channels; activation quads are broadcast (vpbroadcastd) from a copy
+// of the block's pixel rows in x_u, each row padded to a multiple of 4 bytes.
+namespace detail {
+namespace TINYQ_AVX512_NS {
+
+constexpr int kQuadMaxCin = 1024;
+inline int quad_steps(int cin) { return (cin + 3) / 4; }
+inline size_t quad_block_ints(int cin) { return 32 + static_cast<size_t>(quad_steps(cin)) * 32; }
+
+// One block of 32 output channels (nc valid, the rest zero) from [cout][cin] weights.
+inline void pack_quads(const int8_t* weights, int cin, int c0, int nc, int32_t* block) {
+  int32_t* quads = block + 32;
+  const int full = cin / 4, steps = quad_steps(cin);
+  const __m512i u128 = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                             _mm512_set1_epi32(cin));  // bytes between rows
+  for (int h = 0; h < 2; ++h) {
+    const int rows = nc - 16 * h;
+    __m512i corr = _mm512_setzero_si512();  // 128 sum_k w, by vpdpbusd with 128 as the unsigned operand
+    if (rows <= 0) {
+      for (int k4 = 0; k4 < steps; ++k4) _mm512_store_si512(quads + k4 * 32 + 16 * h, corr);
+      _mm512_store_si512(block + 16 * h, corr);
+      continue;
+    }
+    const __mmask16 m = rows >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << rows) - 1);
+    const int8_t* base = weights + static_cast<size_t>(c0 + 16 * h) * cin;
+    for (int k4 = 0; k4 < full; ++k4) {  // quads inside their row: one gather of 16 rows
+      const __m512i qv = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, offsets, base + 4 * k4, 1);
+      _mm512_store_si512(quads + k4 * 32 + 16 * h, qv);
+      corr = _mm512_dpbusd_epi32(corr, u128, qv);
+    }
+    if (full < steps) {  // the last, partly filled quad (zeros past the row)
+      alignas(64) int32_t last[16];
+      for (int j = 0; j < 16; ++j) {
+        uint32_t b = 0;
+        for (int t = 0; j < rows && 4 * full + t < cin; ++t)
+          b |= uint32_t(static_cast<uint8_t>(base[static_cast<size_t>(j) * cin + 4 * full + t])) << (8 * t);
+        last[j] = static_cast<int32_t>(b);
+      }
+      const __m512i qv = _mm512_load_si512(last);
+      _mm512_store_si512(quads + full * 32 + 16 * h, qv);
+      corr = _mm512_dpbusd_epi32(corr, u128, qv);
+    }
+    _mm512_store_si512(block + 16 * h, _mm512_sub_epi32(_mm512_setzero_si512(), corr));
+  }
+}
+
+// `rows` pixel rows of cin int8 activations -> x ^ 0x80 (= x + 128 as u8), each row padded
+// to stride = 4 * quad_steps(cin) bytes with 0x80 (padding meets zero weights).
+inline void offset_rows(const int8_t* x, int cin, int rows, uint8_t* dst) {
+  const int stride = 4 * quad_steps(cin);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  auto mask64 = [](size_t n) { return n >= 64 ? ~__mmask64(0) : static_cast<__mmask64>((uint64_t(1) << n) - 1); };
+  if (stride == cin) {  // contiguous rows
+    const size_t n = static_cast<size_t>(rows) * cin;
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(x + i), flip));
+    if (i < n) {
+      const __mmask64 m = mask64(n - i);
+      _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + i), flip));
+    }
+    return;
+  }
+  for (int r = 0; r < rows; ++r) {
+    const int8_t* xr = x + static_cast<size_t>(r) * cin;
+    uint8_t* dr = dst + static_cast<size_t>(r) * stride;
+    for (int j = 0; j < stride; j += 64) {  // j < cin: stride - cin < 4
+      const __m512i v = _mm512_maskz_loadu_epi8(mask64(static_cast<size_t>(cin - j)), xr + j);
+      _mm512_mask_storeu_epi8(dr + j, mask64(static_cast<size_t>(stride - j)), _mm512_xor_si512(v, flip));
+    }
+  }
+}
+
+// MR pixels (offset rows xu, `stride` bytes apart) x NV vectors of 16 channels of one block.
+template <int MR, int NV>
+inline void quad_block(const uint8_t* xu, int stride, int steps, const int32_t* block, bool int32_epilogue,
+                       const PackedParams& pp, int8_t* o, int cout) {
+  __m512i acc[MR][NV];
+  for (int v = 0; v < NV; ++v) {
+    const __m512i start = _mm512_load_si512(block + 16 * v);  // -128 sum_k w
+    for (int i = 0; i < MR; ++i) acc[i][v] = start;
+  }
+  const int32_t* quads = block + 32;
+  for (int k4 = 0; k4 < steps; ++k4) {
+    __m512i w[NV];
+    for (int v = 0; v < NV; ++v) w[v] = _mm512_load_si512(quads + k4 * 32 + 16 * v);
+    for (int i = 0; i < MR; ++i) {
+      int32_t xq;
+      __builtin_memcpy(&xq, xu + static_cast<size_t>(i) * stride + 4 * k4, 4);
+      const __m512i xb = _mm512_set1_epi32(xq);
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], xb, w[v]);
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) packed_store(acc[i][v], v, int32_epilogue, pp, o + static_cast<size_t>(i) * cout + 16 * v);
+}
+
+// Pixels [p0, p1) for one block (nc valid channels starting at c0): 8 px x 32 ch, or
+// 16 px x 16 ch when at most 16 are valid; xu: room for 16 offset rows.
+inline void quad_pixels(const Tensor<const int8_t>& in, const int32_t* block, bool int32_epilogue, const PackedParams& pp,
+                        int nc, int c0, size_t p0, size_t p1, const Tensor<int8_t>& out, uint8_t* xu) {
+  const int cin = in.channels, cout = out.channels, stride = 4 * quad_steps(cin), steps = quad_steps(cin);
+  auto rows = [&](size_t p, int n) {
+    offset_rows(in.data + p * cin, cin, n, xu);
+    return xu;
+  };
+  auto o = [&](size_t p) { return out.data + p * cout + c0; };
+  size_t p = p0;
+  if (nc <= 16) {
+    for (; p + 16 <= p1; p += 16) quad_block<16, 1>(rows(p, 16), stride, steps, block, int32_epilogue, pp, o(p), cout);
+    if (p + 8 <= p1) quad_block<8, 1>(rows(p, 8), stride, steps, block, int32_epilogue, pp, o(p), cout), p += 8;
+    if (p + 4 <= p1) quad_block<4, 1>(rows(p, 4), stride, steps, block, int32_epilogue, pp, o(p), cout), p += 4;
+    for (; p < p1; ++p) quad_block<1, 1>(rows(p, 1), stride, steps, block, int32_epilogue, pp, o(p), cout);
+    return;
+  }
+  for (; p + 8 <= p1; p += 8) quad_block<8, 2>(rows(p, 8), stride, steps, block, int32_epilogue, pp, o(p), cout);
+  if (p + 4 <= p1) quad_block<4, 2>(rows(p, 4), stride, steps, block, int32_epilogue, pp, o(p), cout), p += 4;
+  if (p + 2 <= p1) quad_block<2, 2>(rows(p, 2), stride, steps, block, int32_epilogue, pp, o(p), cout), p += 2;
+  if (p < p1) quad_block<1, 2>(rows(p, 1), stride, steps, block, int32_epilogue, pp, o(p), cout);
+}
+
+// False (nothing written) outside its preconditions: cin <= kQuadMaxCin, shifts in [0, 47].
+// prepacked: every block packed by pack_quads (pack_pointwise_weights), or nullptr to pack
+// here.
+inline bool pointwise_quads(const Tensor<const int8_t>& in, const int8_t* weights, const int32_t* prepacked,
+                            const int32_t* bias, const ConvQuant& q, const Tensor<int8_t>& out) {
+  const int cin = in.channels, cout = out.channels;
+  const size_t pixels = static_cast<size_t>(in.height) * in.width;
+  if (cin < 1 || cin > kQuadMaxCin || !preshift_shifts<int8_t>(q, cout)) return false;
+  if (pixels == 0 || cout == 0) return true;
+  const bool int32_epilogue = fits_int32(uint64_t(cin) * 128 * 128 + max_abs_aligned_bias(bias, q, cout));
+  const size_t block_ints = quad_block_ints(cin);
+  const int nblocks = (cout + 31) / 32;
+  constexpr int kTiledBlocks = 8;
+  constexpr size_t kLocalInts = 8192 + 32 * kTiledBlocks;  // >= quad_block_ints(kQuadMaxCin) = 8224: 33 KiB
+  alignas(64) int32_t local[kLocalInts];
+  alignas(64) uint8_t xu[16 * kQuadMaxCin];
+  auto nc_of = [&](int b) { return cout - 32 * b < 32 ? cout - 32 * b : 32; };
+  // Few, small channel blocks: pack them all, then walk pixel tiles outside and channel
+  // blocks inside, so each tile of activations is read from L1 by every block.
+  if (nblocks <= kTiledBlocks && block_ints * nblocks <= kLocalInts) {
+    PackedParams pp[kTiledBlocks];
+    for (int b = 0; b < nblocks; ++b) {
+      if (prepacked == nullptr) pack_quads(weights, cin, 32 * b, nc_of(b), local + b * block_ints);
+      packed_params<int8_t>(bias, q, 32 * b, nc_of(b), pp[b]);
+    }
+    const int32_t* base = prepacked != nullptr ? prepacked : local;
+    constexpr size_t kTile = 64;
+    for (size_t t0 = 0; t0 < pixels; t0 += kTile) {
+      const size_t t1 = t0 + kTile < pixels ? t0 + kTile : pixels;
+      for (int b = 0; b < nblocks; ++b) quad_pixels(in, base + b * block_ints, int32_epilogue, pp[b], nc_of(b), 32 * b, t0, t1, out, xu);
+    }
+    return true;
+  }
+  PackedParams pp;
+  for (int b = 0; b < nblocks; ++b) {
+    const int32_t* block = prepacked != nullptr ? prepacked + b * block_ints : local;
+    if (prepacked == nullptr) pack_quads(weights, cin, 32 * b, nc_of(b), local);
+    packed_params<int8_t>(bias, q, 32 * b, nc_of(b), pp);
+    quad_pixels(in, block, int32_epilogue, pp, nc_of(b), 32 * b, 0, pixels, out, xu);
+  }
+  return true;
+}
+
+}  // namespace avx512vnni
+}  // namespace detail
+#endif  // TINYQ_AVX512_WITH_VNNI
+
 template <typename TA, typename TW>
 void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                            const Tensor<TA>& out) {
@@ -537,9 +725,24 @@ void TINYQ_AVX512_FN(pointwise_conv)(const Tensor<const TA>& in, const TW* weigh
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   // int16 weights pack with gathers, cheap enough for any pixel count; int8 weights pack
   // in scalar code, worth it from kPackedMinPixels on.
+#if TINYQ_AVX512_WITH_VNNI
+  // int8 x int8: the vpdpbusd form from kQuadMinPixels pixels on.
+  if constexpr (sizeof(TA) == 1 && sizeof(TW) == 1)
+    if (pixels >= kQuadMinPixels && detail::TINYQ_AVX512_NS::pointwise_quads(in, weights, nullptr, bias, q, out)) return;
+#endif
   if (pixels >= kPackedMinPixels || sizeof(TW) == 2) TINYQ_AVX512_FN(pointwise_conv_packed)(in, weights, bias, q, out);
   else TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
 }
+
+#if TINYQ_AVX512_WITH_VNNI
+// The vpdpbusd form by name, for any pixel count (int8 x int8; what it cannot take goes to
+// the packed form).
+inline void TINYQ_AVX512_FN(pointwise_conv_quads)(const Tensor<const int8_t>& in, const int8_t* weights, const int32_t* bias,
+                                                  const ConvQuant& q, const Tensor<int8_t>& out) {
+  if (!detail::TINYQ_AVX512_NS::pointwise_quads(in, weights, nullptr, bias, q, out))
+    TINYQ_AVX512_FN(pointwise_conv_packed)(in, weights, bias, q, out);
+}
+#endif
 
 // ---------------------------------------------------------------------------
 // Depthwise 3x3: 32 channels per vector, masked last block.

@@ -209,7 +209,7 @@ TEST_CASE("ImageNet [needs ../shared]: integer executor top-1 agreement at Q9/Q8
     double worst_rel = 0;
     std::string tops;
     for (size_t i = 0; i < data().images.size(); ++i) {
-      IntegerOutput out;
+      IntegerOutput out{};
       s = run_integer(g, plan, reinterpret_cast<uint8_t*>(arena.data()), arena.size() * 8, data().images[i].rgb.data(), &out);
       REQUIRE(s.ok());
       std::vector<float> logits(1001);

@@ -31,37 +31,49 @@ inline int64_t source_coordinate_q16(int i, int src_size, int dst_size) {
 // Preconditions (checked by the caller): all sizes >= 1, 0 <= x0, 0 <= y0.
 inline void resize_bilinear_rgb_window(const ImageView& src, int resized_w, int resized_h, int x0, int y0, uint8_t* dst,
                                        int dst_w, int dst_h, uint8_t pad_value) {
-  for (int y = 0; y < dst_h; ++y) {
-    uint8_t* out_row = dst + int64_t(y) * dst_w * 3;
-    const int ry = y0 + y;  // row of the resized image
-    if (ry >= resized_h) {
-      for (int i = 0; i < dst_w * 3; ++i) out_row[i] = pad_value;
-      continue;
-    }
-    const int64_t sy = detail::source_coordinate_q16(ry, src.height, resized_h);
-    const int sy0 = static_cast<int>(sy >> 16);
-    const int sy1 = sy0 + 1 < src.height ? sy0 + 1 : sy0;
-    const int64_t fy = sy & 0xFFFF;
-    const uint8_t* row0 = src.data + int64_t(sy0) * src.row_stride;
-    const uint8_t* row1 = src.data + int64_t(sy1) * src.row_stride;
-    for (int x = 0; x < dst_w; ++x) {
-      uint8_t* out = out_row + x * 3;
-      const int rx = x0 + x;  // column of the resized image
-      if (rx >= resized_w) {
-        out[0] = out[1] = out[2] = pad_value;
-        continue;
-      }
-      const int64_t sx = detail::source_coordinate_q16(rx, src.width, resized_w);
+  // The source columns and weights of a destination column are the same on every row:
+  // computed once per chunk of columns (a division each), then reused by all rows.
+  constexpr int kChunk = 128;
+  struct Column {
+    int32_t off0, off1;  // byte offsets of the two source pixels in a row
+    int32_t fx;          // Q16 weight of the second
+  };
+  for (int xc = 0; xc < dst_w; xc += kChunk) {
+    const int xn = dst_w - xc < kChunk ? dst_w - xc : kChunk;
+    int inside = 0;  // columns of the chunk inside the resized image (a prefix)
+    Column col[kChunk];
+    for (; inside < xn && x0 + xc + inside < resized_w; ++inside) {
+      const int64_t sx = detail::source_coordinate_q16(x0 + xc + inside, src.width, resized_w);
       const int sx0 = static_cast<int>(sx >> 16);
       const int sx1 = sx0 + 1 < src.width ? sx0 + 1 : sx0;
-      const int64_t fx = sx & 0xFFFF;
-      const int64_t w00 = (65536 - fx) * (65536 - fy), w01 = fx * (65536 - fy);
-      const int64_t w10 = (65536 - fx) * fy, w11 = fx * fy;  // the four weights sum to 2^32
-      for (int c = 0; c < 3; ++c) {
-        const int64_t v = row0[sx0 * 3 + c] * w00 + row0[sx1 * 3 + c] * w01 + row1[sx0 * 3 + c] * w10 +
-                          row1[sx1 * 3 + c] * w11;
-        out[c] = static_cast<uint8_t>((v + (int64_t(1) << 31)) >> 32);  // <= 255: a convex combination
+      col[inside] = Column{sx0 * 3, sx1 * 3, static_cast<int32_t>(sx & 0xFFFF)};
+    }
+    for (int y = 0; y < dst_h; ++y) {
+      uint8_t* out_row = dst + (int64_t(y) * dst_w + xc) * 3;
+      const int ry = y0 + y;  // row of the resized image
+      if (ry >= resized_h) {
+        for (int i = 0; i < xn * 3; ++i) out_row[i] = pad_value;
+        continue;
       }
+      const int64_t sy = detail::source_coordinate_q16(ry, src.height, resized_h);
+      const int sy0 = static_cast<int>(sy >> 16);
+      const int sy1 = sy0 + 1 < src.height ? sy0 + 1 : sy0;
+      const int64_t fy = sy & 0xFFFF;
+      const uint8_t* row0 = src.data + int64_t(sy0) * src.row_stride;
+      const uint8_t* row1 = src.data + int64_t(sy1) * src.row_stride;
+      for (int x = 0; x < inside; ++x) {
+        const Column& k = col[x];
+        const int32_t fx = k.fx;
+        for (int c = 0; c < 3; ++c) {
+          // (p00 (1 - fx) + p01 fx) (1 - fy) + (p10 (1 - fx) + p11 fx) fy in Q32: the four
+          // weights sum to 2^32, each row sum is < 2^24, the total < 2^40; exact
+          const int64_t top = int64_t(row0[k.off0 + c]) * (65536 - fx) + int64_t(row0[k.off1 + c]) * fx;
+          const int64_t bottom = int64_t(row1[k.off0 + c]) * (65536 - fx) + int64_t(row1[k.off1 + c]) * fx;
+          const int64_t v = top * (65536 - fy) + bottom * fy;
+          out_row[x * 3 + c] = static_cast<uint8_t>((v + (int64_t(1) << 31)) >> 32);  // <= 255: a convex combination
+        }
+      }
+      for (int i = inside * 3; i < xn * 3; ++i) out_row[i] = pad_value;  // past the resized image's width
     }
   }
 }

@@ -6,11 +6,12 @@
 //   conv3x3_reference / _scalar / _im2col,
 //   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni,
 //   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni / _neon,
-//   add_reference, concat_channels_reference, upsample_bilinear_2x_reference.
+//   add_reference / _scalar, concat_channels_reference, upsample_bilinear_2x_reference.
 // (The SIMD ones may only be called where cpu_has_*() says the CPU has the level.)
 #pragma once
 #include "reference.h"
 #include "scalar.h"
+#include "elementwise.h"
 #include "x86/sse2.h"
 #include "x86/avx2.h"
 #include "x86/avx512.h"
@@ -131,15 +132,23 @@ void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t
     for (int ox0 = 0; ox0 < out.width; ox0 += cols) {
       const int n = out.width - ox0 < cols ? out.width - ox0 : cols;
       for (int j = 0; j < n; ++j) {
-        const int ox = ox0 + j;
+        const int ix0 = (ox0 + j) * stride - pad_left;  // the patch's first input column
         for (int ky = 0; ky < 3; ++ky) {
           const int iy = oy * stride - pad_top + ky;
-          for (int kx = 0; kx < 3; ++kx) {
-            const int ix = ox * stride - pad_left + kx;
-            TA* dst = patches + static_cast<size_t>(j) * K + (ky * 3 + kx) * cin;
-            const bool inside = iy >= 0 && iy < in.height && ix >= 0 && ix < in.width;
-            const TA* src = inside ? in.pixel(iy, ix) : nullptr;
-            for (int ci = 0; ci < cin; ++ci) dst[ci] = inside ? src[ci] : TA(0);
+          TA* dst = patches + static_cast<size_t>(j) * K + ky * 3 * cin;  // kernel row ky: 3 * cin values
+          if (iy < 0 || iy >= in.height) {
+            for (int i = 0; i < 3 * cin; ++i) dst[i] = TA(0);
+          } else if (ix0 >= 0 && ix0 + 3 <= in.width) {
+            // HWC: the three pixels of the row are 3 * cin consecutive values
+            const TA* src = in.pixel(iy, ix0);
+            for (int i = 0; i < 3 * cin; ++i) dst[i] = src[i];
+          } else {  // the image's left or right edge: padding columns are zeros
+            for (int kx = 0; kx < 3; ++kx) {
+              const int ix = ix0 + kx;
+              const bool inside = ix >= 0 && ix < in.width;
+              const TA* src = inside ? in.pixel(iy, ix) : nullptr;
+              for (int ci = 0; ci < cin; ++ci) dst[kx * cin + ci] = inside ? src[ci] : TA(0);
+            }
           }
         }
       }
@@ -151,7 +160,7 @@ void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t
 template <typename TA>
 void add(const Tensor<const TA>& a, int a_frac, const Tensor<const TA>& b, int b_frac, const Tensor<TA>& out,
          int out_frac) {
-  add_reference(a, a_frac, b, b_frac, out, out_frac);
+  add_scalar(a, a_frac, b, b_frac, out, out_frac);  // exact int32 form where it applies, else the reference
 }
 
 template <typename TA>

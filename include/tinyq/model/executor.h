@@ -94,12 +94,16 @@ void global_average(const Tensor<const TA>& in, int in_frac, const Tensor<TA>& o
   }
 }
 
+// (p - offset) * 2^(frac - shift), rounded and saturated, for every pixel byte p: the 256
+// possible results are computed once per frame, then each byte is a table lookup.
 template <typename TA>
 void normalise_input(const ModelInfo& m, const uint8_t* rgb, int frac, const Tensor<TA>& out) {
+  const int right = static_cast<int>(m.input_shift) - frac;
+  TA table[256];
+  for (int p = 0; p < 256; ++p)
+    table[p] = static_cast<TA>(shift_round_saturate(int64_t(p) - m.input_offset, right, int_limits<TA>::bits));
   const size_t n = out.size();
-  const int right = static_cast<int>(m.input_shift) - frac;  // (p - offset) * 2^(frac - shift)
-  for (size_t i = 0; i < n; ++i)
-    out.data[i] = static_cast<TA>(shift_round_saturate(int64_t(rgb[i]) - m.input_offset, right, int_limits<TA>::bits));
+  for (size_t i = 0; i < n; ++i) out.data[i] = table[rgb[i]];
 }
 
 // One fused step through blocks/inverted_residual.h: expand (op i), depthwise, project[, add],

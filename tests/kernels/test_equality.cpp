@@ -131,7 +131,7 @@ using PointwiseFn = std::function<void(const Tensor<const TA>&, const TW*, const
 template <typename TA, typename TW>
 std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
   std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> v;
-  v.reserve(32);
+  v.reserve(64);
   v.emplace_back("scalar", [](auto&&... a) { pointwise_conv_scalar(a...); });
   // with the layer's weight L1 bound (as Graph::build gives it): SWAR blocks where |x| allows
   v.emplace_back("scalar swar", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
@@ -188,6 +188,20 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
       v.emplace_back("avx512vnni quads", [](auto&&... a) { pointwise_conv_quads_avx512vnni(a...); });
   }
 #endif
+  // Every variant once more with all the bounds Graph::build gives: exact max |x| and max |w|,
+  // and the weights' L1 norm, which proves single-pass int32 sums where K max|w| max|x| does not.
+  const size_t plain = v.size();
+  for (size_t i = 0; i < plain; ++i) {
+    const PointwiseFn<TA, TW> f = v[i].second;
+    v.emplace_back(v[i].first + ", graph bounds",
+                   [f](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+                     ConvQuant qb = q;
+                     qb.input_max_abs = max_abs(in.data, in.size());
+                     qb.weight_max_abs = max_abs(w, static_cast<size_t>(in.channels) * out.channels);
+                     qb.weight_l1_bound = weight_l1_bound(w, out.channels, in.channels);
+                     f(in, w, b, qb, out);
+                   });
+  }
   return v;
 }
 

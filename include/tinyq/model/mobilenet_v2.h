@@ -584,24 +584,23 @@ class Graph {
       return make_error(Error::dtype_mismatch, "integer models need int8 or int16 weights", w.index);
     if (w.dtype == DType::int32) return make_error(Error::dtype_mismatch, "weights cannot be int32", w.index);
     op.weights = w;
-    // The pointwise L1 bound only matters up to what the activation width can use
-    // (int32_sum_l1_limit: two 32-bit lanes of kernels/swar.h; int21_sum_l1_limit: its three
-    // 21-bit lanes). K * max|w| of the weight type is a bound too: when it is already within
-    // the three-lane limit (8-bit weights and activations, K <= 63) no scan is needed;
-    // otherwise the scan stops at the first row past the two-lane limit.
+    // The pointwise L1 bound max_c sum_k |w[c][k]| (ConvQuant::weight_l1_bound): with max|x| it
+    // bounds every partial sum (pointwise_sum_bound), which is what keeps trained layers on
+    // the int32 paths (their L1 is 2-5x below K max|w|), and the SWAR lanes of kernels/swar.h.
+    // K * max|w| of the weight type is a bound too: when it is already within the three-lane
+    // limit (8-bit weights and activations, K <= 63) no scan is needed.
     op.weight_max_abs = kScanBound;
     if (w.dtype == DType::int8) op.weight_max_abs = max_abs(w.as<int8_t>(), w.elements());
     if (w.dtype == DType::int16) op.weight_max_abs = max_abs(w.as<int16_t>(), w.elements());
     if (op.kind == OpKind::pointwise && (w.dtype == DType::int8 || w.dtype == DType::int16)) {
       const int act_bytes = static_cast<int>(dtype_bytes(info_.activation_dtype));
-      const uint64_t useful = int32_sum_l1_limit(act_bytes);
       const uint64_t type_bound = static_cast<uint64_t>(op.cin) << (8 * dtype_bytes(w.dtype) - 1);
       if (type_bound <= int21_sum_l1_limit(act_bytes))
         op.weight_l1_bound = static_cast<uint32_t>(type_bound);
       else if (w.dtype == DType::int8)
-        op.weight_l1_bound = weight_l1_bound(w.as<int8_t>(), op.cout, op.cin, useful);
+        op.weight_l1_bound = weight_l1_bound(w.as<int8_t>(), op.cout, op.cin);
       else
-        op.weight_l1_bound = weight_l1_bound(w.as<int16_t>(), op.cout, op.cin, useful);
+        op.weight_l1_bound = weight_l1_bound(w.as<int16_t>(), op.cout, op.cin);
     }
     ++used;
     if (w.quant == QuantKind::per_channel) {

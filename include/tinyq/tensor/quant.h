@@ -118,6 +118,19 @@ constexpr uint64_t accumulator_bound(uint64_t k, uint64_t max_abs_w, uint64_t ma
 }
 constexpr bool fits_int32(uint64_t bound) { return bound <= static_cast<uint64_t>(INT32_MAX); }
 
+// The bound the pointwise kernels use: every partial sum of an output's products (any
+// prefix of sum_k w[c][k] x_k, a pair of them included) is at most
+//   min(K max|w| max|x|, max|x| sum_k |w[c][k]|) <= min(k prod, max|x| L1)
+// with prod = max|w| max|x| and L1 = q.weight_l1_bound (when given). Trained weights are
+// far from all at max|w|: L1 is 2-5x below K max|w| in the shipped models, which is what
+// keeps their layers on single-pass int32 sums.
+constexpr uint64_t pointwise_sum_bound(const ConvQuant& q, uint64_t k, uint64_t prod, uint64_t max_abs_x) {
+  const uint64_t by_type = k * prod;
+  if (q.weight_l1_bound == 0) return by_type;
+  const uint64_t by_l1 = static_cast<uint64_t>(q.weight_l1_bound) * max_abs_x;
+  return by_l1 < by_type ? by_l1 : by_type;
+}
+
 // max |v| over n values (32768 for INT16_MIN).
 template <typename T>
 inline uint32_t max_abs(const T* v, size_t n) {

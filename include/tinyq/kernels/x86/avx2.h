@@ -199,14 +199,15 @@ void pointwise_conv_avx2(const Tensor<const TA>& in, const TW* weights, const in
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
+  const uint64_t xmax = given_or_scanned(q.input_max_abs, [&] { return detail::avx2::max_abs(in.data, pixels * cin); });
   const uint64_t prod =
-      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::avx2::max_abs(in.data, pixels * cin); })) *
-      given_or_scanned(q.weight_max_abs, [&] { return detail::avx2::max_abs(weights, static_cast<size_t>(cout) * cin); });
-  if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
+      xmax * given_or_scanned(q.weight_max_abs, [&] { return detail::avx2::max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const bool single = fits_int32(pointwise_sum_bound(q, cin, prod, xmax));
+  if (!detail::fast_shifts<TA>(q, cout) || (!single && !fits_int32(2 * prod))) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
   }
-  const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   // Pixel tiles small enough for their activations to stay in L1 while every output
   // channel block passes over them.
   size_t tile = 16384 / (static_cast<size_t>(cin) * sizeof(TA) + 1);

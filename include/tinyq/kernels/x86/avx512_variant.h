@@ -414,7 +414,8 @@ inline void packed_pixels(const Tensor<const TA>& in, const int32_t* packed, int
   if (p < p1) packed_block<1, 2>(rows(p, 1), cin, packed, chunk, int32_epilogue, pp, out.data + p * cout + c0, cout);
 }
 
-// Preconditions (checked by the callers): shifts in [0, 47], 2P <= INT32_MAX, cin <= kPackMaxCin
+// Preconditions (checked by the callers): shifts in [0, 47], 2P <= INT32_MAX or the whole sum
+// bound (pointwise_sum_bound) <= INT32_MAX, cin <= kPackMaxCin
 // for int8 activations. prepacked: the output of pack_pointwise_weights (all channel
 // blocks), or nullptr to pack here (cin <= kPackMaxCin).
 template <typename TA, typename TW>
@@ -423,9 +424,10 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
                              uint64_t wmax) {
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
-  const bool single = fits_int32(accumulator_bound(cin, prod, 1));
+  const uint64_t sum_bound = pointwise_sum_bound(q, cin, prod, wmax == 0 ? 0 : prod / wmax);  // prod = max|x| max|w|
+  const bool single = fits_int32(sum_bound);
   int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
-  const bool int32_epilogue = single && fits_int32(accumulator_bound(cin, prod, 1) + max_abs_aligned_bias(bias, q, cout));
+  const bool int32_epilogue = single && fits_int32(sum_bound + max_abs_aligned_bias(bias, q, cout));
   // Flushing to int64 every few pairs costs more than splitting int16 activations (a pair
   // step then adds at most 2 * 255 * max|w| < 2^24 to a lane).
   const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
@@ -664,15 +666,17 @@ void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* w
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
+  const uint64_t xmax =
+      given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); });
   const uint64_t prod =
-      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); })) *
-      given_or_scanned(q.weight_max_abs,
-                       [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
-  if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
+      xmax * given_or_scanned(q.weight_max_abs,
+                              [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const bool single = fits_int32(pointwise_sum_bound(q, cin, prod, xmax));
+  if (!detail::fast_shifts<TA>(q, cout) || (!single && !fits_int32(2 * prod))) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
   }
-  const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   size_t tile = 24576 / (static_cast<size_t>(cin) * sizeof(TA) + 1);
   tile = tile < 4 ? 4 : (tile > 64 ? 64 : tile & ~size_t(3));
   for (size_t t0 = 0; t0 < pixels; t0 += tile) {
@@ -707,10 +711,12 @@ void TINYQ_AVX512_FN(pointwise_conv_packed)(const Tensor<const TA>& in, const TW
   }
   const uint64_t wmax = given_or_scanned(
       q.weight_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
-  const uint64_t prod =
-      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); })) *
-      wmax;
-  if (!fits_int32(2 * prod)) {  // a pair of (-32768)^2 products: only int64 products are exact
+  const uint64_t xmax =
+      given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); });
+  const uint64_t prod = xmax * wmax;
+  // a pair of (-32768)^2 products overflows int32: only int64 products are exact, unless the
+  // L1 bound proves every sum (pairs included) small
+  if (!fits_int32(2 * prod) && !fits_int32(pointwise_sum_bound(q, cin, prod, xmax))) {
     pointwise_conv_scalar(in, weights, bias, q, out);
     return;
   }

@@ -147,12 +147,14 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
   const uint64_t wmax = given_or_scanned(q.weight_max_abs, [&] { return max_abs(weights, static_cast<size_t>(cout) * cin); });
-  const uint64_t prod = uint64_t(given_or_scanned(q.input_max_abs, [&] { return max_abs(in.data, pixels * cin); })) * wmax;
-  if (!fits_int32(2 * prod)) {
+  const uint64_t xmax = given_or_scanned(q.input_max_abs, [&] { return max_abs(in.data, pixels * cin); });
+  const uint64_t prod = xmax * wmax;
+  const bool single = fits_int32(pointwise_sum_bound(q, cin, prod, xmax));
+  if (!single && !fits_int32(2 * prod)) {
     pointwise_conv_scalar(in, weights, bias, q, out);  // exact in int64
     return;
   }
-  const int chunk = fits_int32(accumulator_bound(cin, prod, 1)) ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
+  const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
   // Flushing to int64 more often than every 8 steps costs more than splitting the activations.
   const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
   const bool split = sizeof(TA) == 2 && chunk != 0 && chunk < 8 && split_chunk > chunk;

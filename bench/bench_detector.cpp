@@ -1,7 +1,8 @@
 // Frame cost of the whole detector on x86: the integer FaceDetector (the product) vs
 // the float reference executor (FloatFaceDetector), one scale, square inputs 224 and
 // 500, MobileNetV2 OutA + the 25-template head at width 1.0 and 0.5. The weights are the
-// committed models (models/face_mnv2_a{100,050}_outA.auto.tqw, 16-bit per-tensor formats):
+// committed models in the CLI's default format (models/face_mnv2_a{100,050}_outA.w12d8.tqw:
+// 12-bit per-channel pointwise weights in int16 words, 8-bit depthwise, 16-bit activations):
 // the value ranges decide which exact kernel path runs (int32 sums, split-weight/activation
 // sums, pre-shifted epilogues), so a synthetic model would time other code. Without the
 // files a synthetic model of the same structure is used (label "synthetic"). The integer
@@ -15,17 +16,13 @@
 //   bench_detector --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
-#if __has_include(<stb/stb_image.h>)
-#include <stb/stb_image.h>
-#define TINYQ_BENCH_HAVE_STB 1
-#endif
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_photo.h"
 #include "thread_pool.h"
 
 #include "model/model_test_util.h"
@@ -54,8 +51,8 @@ const Buffer& model(int width_per_mille) {
   static Buffer models[2];
   const int i = width_per_mille == 1000 ? 0 : 1;
   Buffer& b = models[i];
-  if (b.size == 0 && read_model(i == 0 ? TINYQ_MODEL_DIR "/face_mnv2_a100_outA.auto.tqw"
-                                       : TINYQ_MODEL_DIR "/face_mnv2_a050_outA.auto.tqw", b))
+  if (b.size == 0 && read_model(i == 0 ? TINYQ_MODEL_DIR "/face_mnv2_a100_outA.w12d8.tqw"
+                                       : TINYQ_MODEL_DIR "/face_mnv2_a050_outA.w12d8.tqw", b))
     return b;
   if (b.size == 0) {
     synthetic[i] = true;
@@ -69,12 +66,10 @@ const Buffer& model(int width_per_mille) {
   return b;
 }
 
-std::vector<uint8_t> image(int side) {
-  tinyq_test::Rng rng(5);
-  std::vector<uint8_t> img(size_t(side) * side * 3);
-  for (auto& v : img) v = uint8_t(rng.uniform(0, 255));
-  return img;
-}
+
+// The bench photo (bench_photo.h) resized to w x h; photo_noise when it is missing.
+bool photo_noise = false;
+std::vector<uint8_t> photo(int w, int h) { return bench_photo::photo(w, h, &photo_noise); }
 
 // Models of BM_detect_photo: 0 = a100 OutA, 1 = a050 OutA (paper mode, 3 scales),
 // 2 = a050 multi-exit (one pass). Without the file, the multi-exit one is synthetic too.
@@ -103,13 +98,13 @@ tinyq::DetectOptions one_scale(int schedule = 1) {
   return o;
 }
 
-// Times detect() of the model in b on a side x side noise frame with options o (arena sized
+// Times detect() of the model in b on the bench photo resized to side x side with options o (arena sized
 // and allocated outside the timed loop). False (the benchmark skipped) if the model or the
 // options are refused.
 bool time_frames(benchmark::State& state, const Buffer& b, int side, const tinyq::DetectOptions& o) {
   static tinyq::FaceDetector det;
   if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return false; }
-  const auto img = image(side);
+  const auto img = photo(side, side);  // a real photo: the data decide the bounds the kernels see
   size_t need = 0;
   if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return false; }
   std::vector<uint64_t> arena(need / 8 + 1);
@@ -126,33 +121,8 @@ bool time_frames(benchmark::State& state, const Buffer& b, int side, const tinyq
 
 void BM_integer_frame(benchmark::State& state) {
   const int side = int(state.range(0)), width = int(state.range(1));
-  if (time_frames(state, model(width), side, one_scale(int(state.range(2)))) && synthetic[width == 1000 ? 0 : 1])
-    state.SetLabel("synthetic");
-}
-
-// The bench photo resized to w x h (integer bilinear: the detector's own resize).
-bool photo_noise = false;
-std::vector<uint8_t> photo(int w, int h) {
-  const char* env = std::getenv("TINYQ_BENCH_PHOTO");
-  const std::string path = env ? env : TINYQ_SHARED_DATA "/wider_val_200/0--Parade/0_Parade_Parade_0_102.jpg";
-  int pw = 0, ph = 0, c = 0;
-#ifdef TINYQ_BENCH_HAVE_STB
-  uint8_t* px = stbi_load(path.c_str(), &pw, &ph, &c, 3);
-#else
-  uint8_t* px = nullptr;
-#endif
-  std::vector<uint8_t> out(size_t(w) * h * 3);
-  if (px == nullptr) {
-    photo_noise = true;
-    tinyq_test::Rng rng(7);
-    for (auto& v : out) v = uint8_t(rng.uniform(0, 255));
-    return out;
-  }
-  tinyq::resize_bilinear_rgb(tinyq::ImageView{px, pw, ph, pw * 3}, w, h, out.data(), w, h, 0);
-#ifdef TINYQ_BENCH_HAVE_STB
-  stbi_image_free(px);
-#endif
-  return out;
+  if (time_frames(state, model(width), side, one_scale(int(state.range(2)))))
+    state.SetLabel(std::string(synthetic[width == 1000 ? 0 : 1] ? "synthetic" : "w12d8") + (photo_noise ? ", noise" : ", photo"));
 }
 
 void BM_detect_photo(benchmark::State& state) {
@@ -184,8 +154,8 @@ void BM_detect_photo(benchmark::State& state) {
 
 // One 1x frame of each shipped weight format, same run: 16-bit (`.auto.tqw`), 8-bit
 // per-channel weights with 16-bit activations (`.w8.tqw`) and 8-bit weights and activations
-// (`.w8a8.tqw`, when present). Layer by layer, one thread, noise image (the weights decide
-// the kernel paths). Skipped for files that are not there.
+// (`.w8a8.tqw`, when present), 12-bit (`.w12d8.tqw`). Layer by layer, one thread, the bench
+// photo. Skipped for files that are not there.
 const char* const kFormatFiles[] = {"face_mnv2_a100_outA.auto.tqw",  "face_mnv2_a100_outA.w8.tqw",
                                     "face_mnv2_a100_outA.w12d8.tqw", "face_mnv2_a050_outA.auto.tqw",
                                     "face_mnv2_a050_outA.w8.tqw",    "face_mnv2_a050_outA.w12d8.tqw",
@@ -199,7 +169,7 @@ void BM_frame_format(benchmark::State& state) {
     state.SkipWithError("model file not found");
     return;
   }
-  if (time_frames(state, b, side, one_scale(0))) state.SetLabel(kFormatFiles[id]);
+  if (time_frames(state, b, side, one_scale(0))) state.SetLabel(std::string(kFormatFiles[id]) + (photo_noise ? ", noise" : ", photo"));
 }
 
 void BM_float_reference_frame(benchmark::State& state) {
@@ -207,7 +177,7 @@ void BM_float_reference_frame(benchmark::State& state) {
   const Buffer& b = model(width);
   static tinyq::FloatFaceDetector det;
   if (!tinyq::FloatFaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
-  const auto img = image(side);
+  const auto img = photo(side, side);
   const tinyq::DetectOptions o = one_scale();
   std::vector<tinyq::Detection> boxes;
   for (auto _ : state) {

@@ -22,6 +22,7 @@
 
 #include "common/rng.h"
 #include "mobilenet_shapes.h"
+#include "model_layers.h"
 #include "tinyq/blocks/inverted_residual.h"
 #include "tinyq/kernels/packed.h"
 
@@ -310,6 +311,33 @@ void BM_int8_forms(benchmark::State& state) {
 }
 #endif
 
+// One conv op of a shipped model on its real input (model_layers.h): the dispatching kernel
+// with the op's weights, bias and the bounds Graph::build proved, as the executor calls it.
+void BM_model_layer(benchmark::State& state, model_layers::Model* m, int i) {
+  using namespace tinyq::model;
+  const Op& op = m->graph.op(i);
+  const Tensor<const int16_t> in = model_layers::value(*m, op.in0);
+  const Shape& s = m->shapes[i + 1];
+  std::vector<int16_t> out_buf(s.elements());
+  const Tensor<int16_t> out{out_buf.data(), s.height, s.width, s.channels};
+  for (auto _ : state) {
+    if (op.weights.dtype == DType::int16) exec_detail::run_conv<int16_t, int16_t>(m->graph, op, in, out);
+    else exec_detail::run_conv<int16_t, int8_t>(m->graph, op, in, out);
+    benchmark::DoNotOptimize(out_buf.data());
+    benchmark::ClobberMemory();
+  }
+  const long long pixels = (long long)s.height * s.width;
+  const long long macs = op.kind == OpKind::pointwise ? pixels * op.cin * op.cout
+                                                      : (op.kind == OpKind::depthwise3x3 ? pixels * op.cout * 9 : pixels * op.cout * op.cin * 9);
+  set_counters(state, macs);
+  std::string label = std::string(op.weights.dtype == DType::int16 ? "w16" : "w8") + (m->noise ? " noise" : " photo");
+#if TINYQ_HAVE_SSE2
+  label += std::string(" ") + x86_simd_level();
+#endif
+  if (op.kind == OpKind::pointwise) label += std::string(", ") + model_layers::pointwise_path(*m, op);
+  state.SetLabel(label);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -334,6 +362,34 @@ int main(int argc, char** argv) {
 #if TINYQ_BENCH_XNNPACK
     benchmark::RegisterBenchmark((l.name + "/xnnpack_qs8").c_str(), BM_xnnpack, l)->Unit(benchmark::kMicrosecond);
 #endif
+  }
+  // The shipped models' layers on the bench photo (model_layers.h), with XNNPACK on the same shapes.
+  static std::vector<std::unique_ptr<model_layers::Model>> models;
+  for (const char* file : {"face_mnv2_a100_outA.w12d8.tqw", "face_mnv2_a050_outA.w12d8.tqw"}) {
+    const int side = 224;
+    std::unique_ptr<model_layers::Model> m = model_layers::run_on_photo(std::string(TINYQ_MODEL_DIR "/") + file, side);
+    if (!m) continue;
+    const std::string tag = std::string("model_") + (std::string(file).find("a100") != std::string::npos ? "a100" : "a050") +
+                            "_w12d8_" + std::to_string(side) + "/";
+    for (int i = 0; i < m->graph.op_count(); ++i) {
+      const tinyq::model::Op& op = m->graph.op(i);
+      using tinyq::model::OpKind;
+      if (op.kind != OpKind::conv3x3 && op.kind != OpKind::depthwise3x3 && op.kind != OpKind::pointwise) continue;
+      const tinyq::model::Shape& si = m->shapes[op.in0];
+      const bool dw = op.kind == OpKind::depthwise3x3, stem = op.kind == OpKind::conv3x3;
+      const std::string shape = std::string(dw ? "dw_" : (stem ? "stem_" : "pw_")) + std::to_string(si.height) + "x" +
+                                std::to_string(si.width) + "_" + std::to_string(op.cin) +
+                                (dw ? "_s" + std::to_string(op.stride) : "-" + std::to_string(op.cout));
+      char index[8];
+      std::snprintf(index, sizeof index, "%02d_", i);
+      const std::string name = tag + index + shape;
+      benchmark::RegisterBenchmark((name + "/opt").c_str(), BM_model_layer, m.get(), i)->Unit(benchmark::kMicrosecond);
+#if TINYQ_BENCH_XNNPACK
+      const Layer l{name, si.height, si.width, op.cin, op.cout, op.stride, dw, stem};
+      benchmark::RegisterBenchmark((name + "/xnnpack_qs8").c_str(), BM_xnnpack, l)->Unit(benchmark::kMicrosecond);
+#endif
+    }
+    models.push_back(std::move(m));
   }
   benchmark::RegisterBenchmark("block/inverted_residual_56x56_24-144-24/fused", BM_inverted_residual<true>)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("block/inverted_residual_56x56_24-144-24/unfused", BM_inverted_residual<false>)->Unit(benchmark::kMicrosecond);

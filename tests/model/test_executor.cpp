@@ -236,6 +236,11 @@ int check_bounds_on_a_run(const Graph& g) {
     const tinyq::ConvQuant q = exec_detail::conv_quant(g, op);
     const int16_t* wt = op.weights.as<int16_t>();
     REQUIRE(op.weight_max_abs == tinyq::max_abs(wt, op.weights.elements()));
+    // the L1 bound the pointwise kernels prove int32 sums with: never below the true norm
+    if (op.kind == OpKind::pointwise) {
+      REQUIRE(op.weight_l1_bound != 0);
+      REQUIRE(op.weight_l1_bound >= tinyq::weight_l1_bound(wt, op.cout, op.cin));
+    }
     if (op.input_max_abs != tinyq::kScanBound) {
       ++proven;
       REQUIRE(tinyq::max_abs(in.data, in.size()) <= op.input_max_abs);
@@ -248,7 +253,7 @@ int check_bounds_on_a_run(const Graph& g) {
   return proven;
 }
 
-TEST_CASE("Graph::build's input and weight bounds hold on a real run", "[executor][bounds]") {
+TEST_CASE("Graph::build's input, weight and L1 bounds hold on a real run", "[executor][bounds]") {
   for (const DType act : {DType::int16, DType::int8}) {
     SyntheticOptions o;
     o.output = OutputVariant::A;

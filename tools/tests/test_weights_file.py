@@ -95,6 +95,24 @@ class WeightsFileTest(unittest.TestCase):
         _, t = wf.read_weights_file(b)
         np.testing.assert_array_equal(t["d/weights.frac"][0], [1, 2, 3, 4, 5])
 
+    def test_per_channel_fracs_stay_within_the_bias(self):
+        # a dead channel (weights ~1e-9) must not get 31 fractional bits: its accumulator would
+        # need the bias shifted far past int32 (the whole layer then leaves the SIMD int32 paths)
+        w = np.zeros((1, 3, 3, 4))
+        w[..., 0], w[..., 1], w[..., 2], w[..., 3] = 0.9, 0.1, 0.01, 1e-9
+        b = np.array([4.0, -2.0, 1.0, 3.5])
+        in_frac = 12
+        entries = dict((n, (a, f)) for n, a, f in wf.quantize_conv("dw", w, b, in_frac, weight_bits=8, per_channel=True))
+        fracs = entries["dw/weights"][1]
+        bias_frac = entries["dw/biases"][1]
+        raw = [wf.frac_for_range(m, 8) for m in (0.9, 0.1, 0.01, 1e-9)]
+        self.assertEqual(raw[3], 31)
+        cap = wf.frac_for_range(4.0, 32) - in_frac
+        self.assertEqual(list(fracs), [min(f, cap) for f in raw])
+        self.assertLessEqual(in_frac + max(fracs), bias_frac + 1)
+        # the other channels keep their own precision
+        self.assertEqual(list(fracs[:2]), raw[:2])
+
     def test_c_header(self):
         import re
         from tinyq_tools.to_c_header import c_header

@@ -265,6 +265,13 @@ def quantize_conv(name, w, b, in_frac, weight_bits=16, uniform_frac=None, per_ch
         depthwise = w.ndim == 4 and w.shape[0] == 1
         axis_max = np.abs(w).max(axis=(0, 1, 2)) if depthwise else np.abs(w).reshape(w.shape[0], -1).max(axis=1)
         wf = [frac_for_range(float(m), weight_bits) for m in axis_max]
+        # A channel whose weights are all near zero would get up to 31 fractional bits, and its
+        # accumulator (in_frac + wf) a bias shifted left past int32: one such channel takes the
+        # whole layer off the SIMD int32 paths (docs/frame-cost.md). So no channel gets more
+        # fractional bits than the bias can carry (in_frac + wf <= the bias frac its range
+        # allows), nor fewer than the layer's largest channel needs.
+        cap = max(frac_for_range(float(np.abs(b).max()), 32) - in_frac, min(wf))
+        wf = [min(f, cap) for f in wf]
         scale = np.asarray([2.0 ** f for f in wf])
         scale = scale.reshape(1, 1, 1, -1) if depthwise else scale.reshape(-1, 1, 1, 1)
         info = np.iinfo(wdt)

@@ -198,16 +198,25 @@ inline void pack_weights(const int8_t* weights, int cin, int c0, int nc, int32_t
 // Epilogue constants of 32 output channels. Output shifts past 16 take the pre-shift
 // (common.h): int32 sums are shifted right by `pre32` before the clamp, int64 sums are
 // clamped at full scale, then brought into int32 as ((t - lo) >> pre) + (lo >> pre).
+// Folded (`fold`: int32 single-pass sums, no pre-shift in the block, room for the rounding
+// half): the accumulators start at bias' + 2^(s-1), and since
+//   clamp(v + b, L, H) + r == clamp(v + b + r, L + r, H + r)
+// the epilogue is a clamp to [L + r, H + r] and the shift: no bias or rounding adds left.
 struct PackedParams {
   __m512i bias32[2], pre32[2], lo32[2], hi32[2], round[2], shift[2];
+  __m512i start[2], lo_round[2], hi_round[2];  // the folded form's bias' + r, L + r, H + r
   __m512i bias64[4], lo64[4], hi64[4], pre64[4], lo64_pre[4];
   __mmask16 mask[2];
+  bool fold;
 };
 
+// fold_allowed: the caller proved |sum| + |bias'| + 2^(max_fast_shift - 1) <= INT32_MAX for
+// single-pass sums.
 template <typename TA>
-inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int nc, PackedParams& pp) {
+inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int nc, PackedParams& pp, bool fold_allowed = false) {
   alignas(64) int32_t b32[32], pre32[32], lo32[32], hi32[32], rnd[32], sh[32];
   alignas(64) int64_t b64[32], lo64[32], hi64[32], pre64[32], lop64[32];
+  pp.fold = fold_allowed;
   for (int j = 0; j < 32; ++j) {
     const ChannelEpilogue e = channel_epilogue<TA>(bias, q, c0 + (j < nc ? j : 0));
     b64[j] = e.bias;
@@ -221,6 +230,7 @@ inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int n
     hi32[j] = e.hi_pre;
     rnd[j] = e.round;
     sh[j] = e.shift;
+    if (e.pre != 0) pp.fold = false;
   }
   for (int v = 0; v < 2; ++v) {
     pp.bias32[v] = _mm512_load_si512(b32 + 16 * v);
@@ -229,6 +239,9 @@ inline void packed_params(const int32_t* bias, const ConvQuant& q, int c0, int n
     pp.hi32[v] = _mm512_load_si512(hi32 + 16 * v);
     pp.round[v] = _mm512_load_si512(rnd + 16 * v);
     pp.shift[v] = _mm512_load_si512(sh + 16 * v);
+    pp.start[v] = _mm512_add_epi32(pp.bias32[v], pp.round[v]);
+    pp.lo_round[v] = _mm512_add_epi32(pp.lo32[v], pp.round[v]);
+    pp.hi_round[v] = _mm512_add_epi32(pp.hi32[v], pp.round[v]);
     const int n = nc - 16 * v;
     pp.mask[v] = n >= 16 ? __mmask16(0xFFFF) : (n <= 0 ? __mmask16(0) : static_cast<__mmask16>((1u << n) - 1));
   }
@@ -284,6 +297,10 @@ inline void packed_store64(__m512i t0, __m512i t1, int v, const PackedParams& pp
 template <typename TO>
 inline void packed_store(__m512i acc, int v, bool int32_epilogue, const PackedParams& pp, TO* o) {
   if (pp.mask[v] == 0) return;
+  if (pp.fold) {  // acc = sum + bias' + r already
+    const __m512i r = _mm512_min_epi32(_mm512_max_epi32(acc, pp.lo_round[v]), pp.hi_round[v]);
+    return store16(o, pp.mask[v], _mm512_srav_epi32(r, pp.shift[v]));
+  }
   if (!int32_epilogue) return packed_store64(widen_half(acc, 0), widen_half(acc, 1), v, pp, o);
   __m512i r = _mm512_srav_epi32(_mm512_add_epi32(acc, pp.bias32[v]), pp.pre32[v]);
   r = _mm512_min_epi32(_mm512_max_epi32(r, pp.lo32[v]), pp.hi32[v]);
@@ -295,8 +312,9 @@ template <int MR, int NV, typename TO, bool SPLIT = false>
 inline void packed_block(const int16_t* x, int cin, const int32_t* packed, int chunk, bool int32_epilogue,
                          const PackedParams& pp, TO* o, int cout) {
   __m512i acc[MR][NV], acc_lo[SPLIT ? MR : 1][NV];
+  const bool fold = !SPLIT && chunk == 0 && pp.fold;
   for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
+    for (int v = 0; v < NV; ++v) acc[i][v] = fold ? pp.start[v] : _mm512_setzero_si512();
   if (SPLIT)
     for (int i = 0; i < MR; ++i)
       for (int v = 0; v < NV; ++v) acc_lo[SPLIT ? i : 0][v] = _mm512_setzero_si512();
@@ -427,7 +445,10 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
   const uint64_t sum_bound = pointwise_sum_bound(q, cin, prod, wmax == 0 ? 0 : prod / wmax);  // prod = max|x| max|w|
   const bool single = fits_int32(sum_bound);
   int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
-  const bool int32_epilogue = single && fits_int32(sum_bound + max_abs_aligned_bias(bias, q, cout));
+  const uint64_t bias_bound = max_abs_aligned_bias(bias, q, cout);
+  const bool int32_epilogue = single && fits_int32(sum_bound + bias_bound);
+  // the rounding half r = 2^(s' - 1) <= 2^(max_fast_shift - 1)
+  const bool fold = int32_epilogue && fits_int32(sum_bound + bias_bound + (uint64_t(1) << (max_fast_shift<TA>() - 1)));
   // Flushing to int64 every few pairs costs more than splitting int16 activations (a pair
   // step then adds at most 2 * 255 * max|w| < 2^24 to a lane).
   const int split_chunk = static_cast<int>(INT32_MAX / (2 * 255 * (wmax == 0 ? 1 : wmax)));
@@ -449,7 +470,7 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
       base = local;
     }
     PackedParams pp[kTiledBlocks];
-    for (int b = 0; b < nblocks; ++b) packed_params<TA>(bias, q, 32 * b, cout - 32 * b < 32 ? cout - 32 * b : 32, pp[b]);
+    for (int b = 0; b < nblocks; ++b) packed_params<TA>(bias, q, 32 * b, cout - 32 * b < 32 ? cout - 32 * b : 32, pp[b], fold);
     constexpr size_t kTile = 64;
     for (size_t t0 = 0; t0 < pixels; t0 += kTile) {
       const size_t t1 = t0 + kTile < pixels ? t0 + kTile : pixels;
@@ -469,7 +490,7 @@ inline void pointwise_packed(const Tensor<const TA>& in, const TW* weights, cons
       pack_weights(weights, cin, c0, nc, local);
       packed = local;
     }
-    packed_params<TA>(bias, q, c0, nc, pp);
+    packed_params<TA>(bias, q, c0, nc, pp, fold);
     packed_pixels(in, packed, chunk, int32_epilogue, split, pp, nc, c0, 0, pixels, out, wide_x);
   }
 }

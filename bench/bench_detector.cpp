@@ -104,6 +104,8 @@ tinyq::DetectOptions one_scale(int schedule = 1) {
 bool time_frames(benchmark::State& state, const Buffer& b, int side, const tinyq::DetectOptions& o) {
   static tinyq::FaceDetector det;
   if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return false; }
+  std::vector<uint8_t> prepared(det.prepared_bytes());  // as tinyq-detect: weights packed once
+  if (!det.prepare(prepared.data(), prepared.size()).ok()) { state.SkipWithError("prepare"); return false; }
   const auto img = photo(side, side);  // a real photo: the data decide the bounds the kernels see
   size_t need = 0;
   if (!det.arena_bytes(side, side, o, &need).ok()) { state.SkipWithError("arena_bytes"); return false; }
@@ -131,6 +133,8 @@ void BM_detect_photo(benchmark::State& state) {
   const Buffer& b = photo_model(id);
   static tinyq::FaceDetector det;
   if (!tinyq::FaceDetector::open(b.data(), b.size, &det).ok()) { state.SkipWithError("model"); return; }
+  std::vector<uint8_t> prepared(det.prepared_bytes());  // as tinyq-detect: weights packed once
+  if (!det.prepare(prepared.data(), prepared.size()).ok()) { state.SkipWithError("prepare"); return; }
   const auto img = photo(w, h);
   tinyq::DetectOptions o = det.default_options();  // the CLI's scales for this model
   o.schedule = tinyq::model::Schedule::layer_by_layer;

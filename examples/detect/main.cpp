@@ -354,6 +354,18 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Pack the pointwise weights once for this CPU (FaceDetector::prepare): no detect call
+  // packs them again. Kept for the detector's lifetime.
+  std::vector<uint8_t> prepared(use_float ? 0 : detector.prepared_bytes());
+  if (!use_float) {
+    const tinyq::model::Status p = detector.prepare(prepared.data(), prepared.size());
+    if (!p.ok()) {
+      std::fprintf(stderr, "tinyq-detect: cannot prepare model '%s': %s (%s)\n", args.model.c_str(), p.message,
+                   tinyq::model::error_name(p.code));
+      return 1;
+    }
+  }
+
   // The model's own default scales (one 1x pass for multi-exit models, Tiny-Face's 0.5x, 1x,
   // 2x for the paper's single-head ones) unless --scales overrides them.
   const tinyq::ExitLayouts& exits = use_float ? float_detector.exit_layouts() : detector.exit_layouts();

@@ -11,29 +11,32 @@ using namespace tinyq;
 
 namespace {
 
-template <typename TA, typename TW>
+// TW: the 1x1 weights, TD: the depthwise weights (the w12d8 models: int16 and int8).
+template <typename TA, typename TW, typename TD = TW>
 struct Case {
   int h, w, cin, t, cout, stride;
   Padding pad;
   bool expand, residual;
   std::vector<TA> x;
-  std::vector<TW> we, wd, wp;
+  std::vector<TW> we, wp;
+  std::vector<TD> wd;
   std::vector<int32_t> be, bd, bp;
   std::vector<int8_t> pc;
-  InvertedResidualParams<TW> p;
+  InvertedResidualParams<TW, TD> p;
 };
 
-template <typename TA, typename TW>
-Case<TA, TW> make_case(tinyq_test::Rng& rng, int h, int w, int cin, int t, int cout, int stride, Padding pad, bool expand,
-                       bool residual) {
-  Case<TA, TW> c{h, w, cin, t, cout, stride, pad, expand, residual, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+template <typename TA, typename TW, typename TD>
+Case<TA, TW, TD> make_case(tinyq_test::Rng& rng, int h, int w, int cin, int t, int cout, int stride, Padding pad, bool expand,
+                           bool residual) {
+  Case<TA, TW, TD> c{h, w, cin, t, cout, stride, pad, expand, residual, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   const int cexp = expand ? cin * t : cin;
   const bool i16 = sizeof(TA) == 2;
   const int f = i16 ? static_cast<int>(rng.uniform(7, 9)) : 4;
   c.x = oracle::random_values<TA>(rng, static_cast<size_t>(h) * w * cin, -(int64_t(3) << f), int64_t(3) << f);
   const int64_t wm = sizeof(TW) == 2 ? 8191 : 100;
   c.we = oracle::random_values<TW>(rng, static_cast<size_t>(cexp) * cin, -wm, wm);
-  c.wd = oracle::random_values<TW>(rng, static_cast<size_t>(9) * cexp, -wm, wm);
+  const int64_t wdm = sizeof(TD) == 2 ? 8191 : 100;
+  c.wd = oracle::random_values<TD>(rng, static_cast<size_t>(9) * cexp, -wdm, wdm);
   c.wp = oracle::random_values<TW>(rng, static_cast<size_t>(cout) * cexp, -wm, wm);
   c.be = oracle::random_values<int32_t>(rng, cexp, -(1 << 20), 1 << 20);
   c.bd = oracle::random_values<int32_t>(rng, cexp, -(1 << 20), 1 << 20);
@@ -48,7 +51,8 @@ Case<TA, TW> make_case(tinyq_test::Rng& rng, int h, int w, int cin, int t, int c
   c.p.expanded_channels = cexp;
   c.p.depthwise_weights = c.wd.data();
   c.p.depthwise_bias = rng.uniform(0, 1) ? c.bd.data() : nullptr;
-  c.p.depthwise_q = ConvQuant{f, f, wf, rng.uniform(0, 1) ? c.pc.data() : nullptr, 20, true};
+  const int wdf = sizeof(TD) == 2 ? 13 : 6;
+  c.p.depthwise_q = ConvQuant{f, f, wdf, rng.uniform(0, 1) ? c.pc.data() : nullptr, 20, true};
   c.p.stride = stride;
   c.p.padding = pad;
   c.p.project_weights = c.wp.data();
@@ -61,8 +65,8 @@ Case<TA, TW> make_case(tinyq_test::Rng& rng, int h, int w, int cin, int t, int c
 }
 
 // The definition: the unfused composition through the reference kernels.
-template <typename TA, typename TW>
-std::vector<TA> unfused(const Case<TA, TW>& c) {
+template <typename TA, typename TW, typename TD>
+std::vector<TA> unfused(const Case<TA, TW, TD>& c) {
   const auto& p = c.p;
   const int cexp = p.expanded_channels;
   const Tensor<const TA> in{c.x.data(), c.h, c.w, c.cin};
@@ -85,9 +89,9 @@ std::vector<TA> unfused(const Case<TA, TW>& c) {
   return out;
 }
 
-template <typename TA, typename TW>
+template <typename TA, typename TW, typename TD>
 void check_block(tinyq_test::Rng& rng, int h, int w, int cin, int t, int cout, int stride, Padding pad, bool expand, bool residual) {
-  auto c = make_case<TA, TW>(rng, h, w, cin, t, cout, stride, pad, expand, residual);
+  auto c = make_case<TA, TW, TD>(rng, h, w, cin, t, cout, stride, pad, expand, residual);
   const auto want = unfused(c);
   const int oh = conv_output_size(h, stride), ow = conv_output_size(w, stride);
   const size_t bytes = inverted_residual_scratch_bytes<TA>(w, cout, c.p);
@@ -105,7 +109,7 @@ void check_block(tinyq_test::Rng& rng, int h, int w, int cin, int t, int cout, i
   CHECK(untouched == std::vector<TA>(want.size(), TA(0x5A)));
 }
 
-template <typename TA, typename TW>
+template <typename TA, typename TW, typename TD = TW>
 void sweep(uint64_t seed) {
   tinyq_test::Rng rng(seed);
   for (int iter = 0; iter < 40; ++iter) {
@@ -113,16 +117,16 @@ void sweep(uint64_t seed) {
     const bool residual = stride == 1 && rng.uniform(0, 1);
     const int cin = static_cast<int>(rng.uniform(1, 24));
     const bool expand = iter % 5 != 0;
-    check_block<TA, TW>(rng, static_cast<int>(rng.uniform(1, 9)), static_cast<int>(rng.uniform(1, 9)), cin,
+    check_block<TA, TW, TD>(rng, static_cast<int>(rng.uniform(1, 9)), static_cast<int>(rng.uniform(1, 9)), cin,
                         static_cast<int>(rng.uniform(1, 6)), residual ? cin : static_cast<int>(rng.uniform(1, 24)), stride,
                         rng.uniform(0, 1) ? Padding::tf_same : Padding::symmetric, expand, residual);
   }
   // MobileNetV2-like blocks (channel counts of width 0.5 and 1.0)
-  check_block<TA, TW>(rng, 8, 8, 16, 6, 24, 2, Padding::tf_same, true, false);
-  check_block<TA, TW>(rng, 7, 7, 24, 6, 24, 1, Padding::symmetric, true, true);
-  check_block<TA, TW>(rng, 6, 5, 32, 6, 32, 1, Padding::tf_same, true, true);
-  check_block<TA, TW>(rng, 9, 9, 32, 1, 16, 1, Padding::tf_same, false, false);
-  check_block<TA, TW>(rng, 4, 4, 160, 6, 320, 1, Padding::symmetric, true, false);
+  check_block<TA, TW, TD>(rng, 8, 8, 16, 6, 24, 2, Padding::tf_same, true, false);
+  check_block<TA, TW, TD>(rng, 7, 7, 24, 6, 24, 1, Padding::symmetric, true, true);
+  check_block<TA, TW, TD>(rng, 6, 5, 32, 6, 32, 1, Padding::tf_same, true, true);
+  check_block<TA, TW, TD>(rng, 9, 9, 32, 1, 16, 1, Padding::tf_same, false, false);
+  check_block<TA, TW, TD>(rng, 4, 4, 160, 6, 320, 1, Padding::symmetric, true, false);
 }
 
 }  // namespace
@@ -130,6 +134,9 @@ void sweep(uint64_t seed) {
 TEST_CASE("fused inverted residual equals the unfused composition: int16 x int16", "[blocks]") { sweep<int16_t, int16_t>(31); }
 TEST_CASE("fused inverted residual equals the unfused composition: int16 x int8", "[blocks]") { sweep<int16_t, int8_t>(32); }
 TEST_CASE("fused inverted residual equals the unfused composition: int8 x int8", "[blocks]") { sweep<int8_t, int8_t>(33); }
+TEST_CASE("fused inverted residual equals the unfused composition: int16 x int16 1x1s, int8 depthwise", "[blocks]") {
+  sweep<int16_t, int16_t, int8_t>(34);
+}
 
 TEST_CASE("inverted residual scratch twin", "[blocks]") {
   // 224-wide, t = 6 expansion of 16 channels (96 expanded), stride 2, int16: three expanded

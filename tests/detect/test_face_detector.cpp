@@ -492,11 +492,13 @@ Buffer shipped_model(const char* name) {
 }  // namespace
 
 TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 workers", "[detect][face][threads]") {
-  // The shipped K210 model (calibrated full-range int16: the kernels' split paths), a
+  // The shipped K210 model (calibrated full-range int16: the kernels' split paths), its
+  // w12d8 export (the int32 paths), a
   // synthetic int8 one and a synthetic three-exit one (heads branching off the backbone);
   // layer by layer (every layer in row bands) and row-streamed (the unfused layers in bands).
   std::vector<Buffer> models;
   models.push_back(shipped_model("face_mnv2_a050_outA.auto.tqw"));
+  models.push_back(shipped_model("face_mnv2_a050_outA.w12d8.tqw"));  // the CLI's default format
   models.push_back(face_model(81, model::DType::int8));
   SyntheticOptions exits;
   tinyq_test::set_three_exits(exits, 5, 4, 3);
@@ -554,6 +556,25 @@ TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 w
           REQUIRE(boxes[i].box.y1 == boxes_ref[i].box.y1);
         }
       }
+      // The same boxes with the pointwise weights packed once (FaceDetector::prepare).
+      std::vector<uint8_t> packed(det.prepared_bytes());
+      REQUIRE(det.prepare(packed.data(), packed.size()).ok());
+      for (int threads : {1, 3}) {
+        tinyq_cli::ThreadPool pool(threads);
+        const ParallelFor par = pool.parallel_for();
+        std::vector<Detection> boxes(512);
+        int count = 0;
+        REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need,
+                           boxes.data(), 512, &count, nullptr, &par).ok());
+        INFO("prepared, threads " << threads);
+        REQUIRE(size_t(count) == boxes_ref.size());
+        for (size_t i = 0; i < boxes_ref.size(); ++i) {
+          REQUIRE(boxes[i].logit == boxes_ref[i].logit);
+          REQUIRE(boxes[i].box.x0 == boxes_ref[i].box.x0);
+          REQUIRE(boxes[i].box.y1 == boxes_ref[i].box.y1);
+        }
+      }
+      REQUIRE(FaceDetector::open(buf.data(), buf.size, &det).ok());  // the plain weights again
     }
   }
 }

@@ -3,6 +3,7 @@
 // agreement with the float reference, both schedules' plans.
 #include <catch2/catch.hpp>
 #include <stdlib.h>
+#include <string.h>
 
 #include <atomic>
 #include <new>
@@ -265,4 +266,88 @@ TEST_CASE("Graph::build's input, weight and L1 bounds hold on a real run", "[exe
     CHECK(proven > 10);
     delete l;
   }
+}
+
+namespace {
+// Runs tasks serially, last first: a ParallelFor that cuts the layers into bands.
+void run_reversed(void*, int n, void (*task)(void*, int), void* ctx) {
+  for (int i = n - 1; i >= 0; --i) task(ctx, i);
+}
+}  // namespace
+
+TEST_CASE("prepared (packed-once) pointwise weights give bit-identical outputs", "[executor][prepared]") {
+  for (DType act : {DType::int16, DType::int8})
+    for (DType wt : {DType::int16, DType::int8}) {
+      SyntheticOptions o;
+      o.output = OutputVariant::A;
+      o.activation_dtype = act;
+      o.weight_dtype = wt;
+      o.per_channel = wt == DType::int8;
+      o.head_templates = 3;
+      Loaded* l = load(o);
+      const size_t need = prepared_weights_bytes(l->g);
+#if TINYQ_HAVE_AVX512
+      if (tinyq::cpu_has_avx512()) CHECK(need > 0);  // the packed forms exist on this CPU: exercised
+#endif
+      std::vector<uint8_t> buffer(need + 3);
+      PreparedWeights pw;
+      REQUIRE(prepare_weights(l->g, buffer.data() + 3, need, &pw).ok());  // any alignment
+      int packed_ops = 0;
+      for (int i = 0; i < l->g.op_count(); ++i) packed_ops += pw.packed[i] != nullptr;
+      CHECK((need == 0) == (packed_ops == 0));
+      const int h = 61, w = 47;
+      const std::vector<uint8_t> rgb = random_rgb(h, w, 17);
+      const tinyq::ParallelFor bands{&run_reversed, nullptr, 3};
+      for (Schedule sched : {Schedule::layer_by_layer, Schedule::row_streamed})
+        for (const tinyq::ParallelFor* par : {static_cast<const tinyq::ParallelFor*>(nullptr), &bands}) {
+          MemoryPlan plan;
+          REQUIRE(MemoryPlan::make(l->g, h, w, sched, &plan).ok());
+          std::vector<uint64_t> a(plan.arena_bytes / 8 + 1), b(plan.arena_bytes / 8 + 1);
+          IntegerOutput plain{}, prepared{};
+          REQUIRE(run_integer(l->g, plan, reinterpret_cast<uint8_t*>(a.data()), plan.arena_bytes, rgb.data(), &plain, par).ok());
+          REQUIRE(run_integer(l->g, plan, reinterpret_cast<uint8_t*>(b.data()), plan.arena_bytes, rgb.data(), &prepared, par, &pw)
+                      .ok());
+          const size_t bytes = plain.shape.elements() * dtype_bytes(act);
+          INFO("act " << int(act) << " weights " << int(wt) << " schedule " << int(sched) << " bands " << (par != nullptr));
+          REQUIRE(bytes > 0);
+          CHECK(memcmp(plain.data, prepared.data, bytes) == 0);
+        }
+      if (need > 0) {  // the executor reads the packed weights: corrupt them, the output changes
+        for (size_t i = 3; i < buffer.size(); i += 7) buffer[i] ^= 0x5A;
+        MemoryPlan plan;
+        REQUIRE(MemoryPlan::make(l->g, h, w, Schedule::layer_by_layer, &plan).ok());
+        std::vector<uint64_t> a(plan.arena_bytes / 8 + 1), b(plan.arena_bytes / 8 + 1);
+        IntegerOutput plain{}, corrupt{};
+        REQUIRE(run_integer(l->g, plan, reinterpret_cast<uint8_t*>(a.data()), plan.arena_bytes, rgb.data(), &plain).ok());
+        REQUIRE(run_integer(l->g, plan, reinterpret_cast<uint8_t*>(b.data()), plan.arena_bytes, rgb.data(), &corrupt, nullptr, &pw)
+                    .ok());
+        CHECK(memcmp(plain.data, corrupt.data, plain.shape.elements() * dtype_bytes(act)) != 0);
+      }
+      delete l;
+    }
+}
+
+TEST_CASE("prepare_weights rejects a small or missing buffer and another graph's weights", "[executor][prepared][errors]") {
+  SyntheticOptions o;
+  o.weight_dtype = DType::int16;
+  Loaded* l = load(o);
+  const size_t need = prepared_weights_bytes(l->g);
+  PreparedWeights pw;
+  if (need > 0) {
+    std::vector<uint8_t> small(need - 1);
+    CHECK(prepare_weights(l->g, small.data(), small.size(), &pw).code == Error::arena_too_small);
+    CHECK(prepare_weights(l->g, nullptr, need, &pw).code == Error::null_buffer);
+  }
+  CHECK(prepare_weights(l->g, nullptr, 0, nullptr).code == Error::null_buffer);
+  std::vector<uint8_t> buffer(need);
+  REQUIRE(prepare_weights(l->g, buffer.data(), buffer.size(), &pw).ok());
+  pw.op_count += 1;  // as if made for another graph
+  MemoryPlan plan;
+  REQUIRE(MemoryPlan::make(l->g, 40, 40, Schedule::layer_by_layer, &plan).ok());
+  std::vector<uint64_t> arena(plan.arena_bytes / 8 + 1);
+  const std::vector<uint8_t> rgb = random_rgb(40, 40, 5);
+  IntegerOutput res{};
+  CHECK(run_integer(l->g, plan, reinterpret_cast<uint8_t*>(arena.data()), plan.arena_bytes, rgb.data(), &res, nullptr, &pw).code ==
+        Error::plan_mismatch);
+  delete l;
 }

@@ -11,11 +11,13 @@
 //   out = residual ? add(P, project_q.output_frac, in, input_frac, residual_frac) : P
 // Every kernel is exact, so computing rows in a different order changes nothing.
 #pragma once
-#include "../kernels/kernels.h"
+#include "../kernels/packed.h"
 
 namespace tinyq {
 
-template <typename TW>
+// TW: the 1x1 weights' type, TD: the depthwise weights' (a model may store them in different
+// widths, e.g. 12-bit 1x1 weights in int16 words and 8-bit depthwise weights).
+template <typename TW, typename TD = TW>
 struct InvertedResidualParams {
   // expand 1x1: nullptr weights = no expansion layer (MobileNetV2's t = 1 block)
   const TW* expand_weights;
@@ -23,7 +25,7 @@ struct InvertedResidualParams {
   ConvQuant expand_q;
   int expanded_channels;  // the input's channel count when there is no expansion
   // depthwise 3x3
-  const TW* depthwise_weights;
+  const TD* depthwise_weights;
   const int32_t* depthwise_bias;
   ConvQuant depthwise_q;
   int stride;
@@ -36,7 +38,25 @@ struct InvertedResidualParams {
   bool residual;
   int input_frac;     // format of `in`
   int residual_frac;  // format of `out` when residual
+  // optional: the 1x1 weights packed once (pack_pointwise_weights' packed / quads of the same
+  // weights, e.g. model/prepared_weights.h); nullptr packs per call
+  const int32_t* expand_packed = nullptr;
+  const int32_t* expand_quads = nullptr;
+  const int32_t* project_packed = nullptr;
+  const int32_t* project_quads = nullptr;
 };
+
+namespace detail {
+// One 1x1 of the block: the prepacked form when the caller gave one.
+template <typename TA, typename TW>
+void block_pointwise(const Tensor<const TA>& in, const TW* weights, const int32_t* packed, const int32_t* quads,
+                     const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out) {
+  if (packed == nullptr) return pointwise_conv(in, weights, bias, q, out);
+  const uint32_t wmax = q.weight_max_abs != kScanBound ? q.weight_max_abs
+                                                        : max_abs(weights, static_cast<size_t>(in.channels) * out.channels);
+  pointwise_conv(in, PackedPointwiseWeights<TW>{weights, packed, in.channels, out.channels, wmax, quads}, bias, q, out);
+}
+}  // namespace detail
 
 namespace detail {
 constexpr size_t round_up_64(size_t n) { return (n + 63) / 64 * 64; }
@@ -53,16 +73,16 @@ constexpr size_t inverted_residual_scratch_bytes(int in_width, int expanded_chan
   return ring + dw + proj + 64;  // + 64: alignment of the caller's pointer
 }
 
-template <typename TA, typename TW>
-constexpr size_t inverted_residual_scratch_bytes(int in_width, int out_channels, const InvertedResidualParams<TW>& p) {
+template <typename TA, typename TW, typename TD>
+constexpr size_t inverted_residual_scratch_bytes(int in_width, int out_channels, const InvertedResidualParams<TW, TD>& p) {
   return inverted_residual_scratch_bytes<TA>(in_width, p.expanded_channels, out_channels, p.stride,
                                              p.expand_weights != nullptr, p.residual);
 }
 
 // Returns false (and writes nothing) when the shapes are inconsistent or the scratch is
 // smaller than inverted_residual_scratch_bytes.
-template <typename TA, typename TW>
-bool inverted_residual(const Tensor<const TA>& in, const InvertedResidualParams<TW>& p, const Tensor<TA>& out,
+template <typename TA, typename TW, typename TD>
+bool inverted_residual(const Tensor<const TA>& in, const InvertedResidualParams<TW, TD>& p, const Tensor<TA>& out,
                        void* scratch, size_t scratch_bytes) {
   const bool has_expand = p.expand_weights != nullptr;
   const int cexp = p.expanded_channels;
@@ -103,8 +123,8 @@ bool inverted_residual(const Tensor<const TA>& in, const InvertedResidualParams<
       }
       const int slot = iy % 3;
       if (ring_row[slot] != iy) {
-        pointwise_conv(Tensor<const TA>{in.row(iy), 1, in.width, in.channels}, p.expand_weights, p.expand_bias,
-                       p.expand_q, Tensor<TA>{ring[slot], 1, in.width, cexp});
+        detail::block_pointwise(Tensor<const TA>{in.row(iy), 1, in.width, in.channels}, p.expand_weights, p.expand_packed,
+                                p.expand_quads, p.expand_bias, p.expand_q, Tensor<TA>{ring[slot], 1, in.width, cexp});
         ring_row[slot] = iy;
       }
       rows[ky] = ring[slot];
@@ -113,12 +133,14 @@ bool inverted_residual(const Tensor<const TA>& in, const InvertedResidualParams<
                           dw_row, out.width, dw_bound);
     const Tensor<const TA> d{dw_row, 1, out.width, cexp};
     if (p.residual) {
-      pointwise_conv(d, p.project_weights, p.project_bias, p.project_q, Tensor<TA>{proj_row, 1, out.width, out.channels});
+      detail::block_pointwise(d, p.project_weights, p.project_packed, p.project_quads, p.project_bias, p.project_q,
+                              Tensor<TA>{proj_row, 1, out.width, out.channels});
       add(Tensor<const TA>{proj_row, 1, out.width, out.channels}, p.project_q.output_frac,
           Tensor<const TA>{in.row(oy), 1, in.width, in.channels}, p.input_frac,
           Tensor<TA>{out.row(oy), 1, out.width, out.channels}, p.residual_frac);
     } else {
-      pointwise_conv(d, p.project_weights, p.project_bias, p.project_q, Tensor<TA>{out.row(oy), 1, out.width, out.channels});
+      detail::block_pointwise(d, p.project_weights, p.project_packed, p.project_quads, p.project_bias, p.project_q,
+                              Tensor<TA>{out.row(oy), 1, out.width, out.channels});
     }
   }
   return true;

@@ -7,6 +7,12 @@
 //   std::vector<uint8_t> arena(need);                   // or a static buffer (16-byte aligned)
 //   det.detect(image, options, arena.data(), arena.size(), boxes, capacity, &count);
 //
+// Optionally, once after open (before detect is shared between threads): pack the pointwise
+// weights for this CPU into a buffer the caller keeps, so no call packs them again
+// (model/prepared_weights.h; the boxes are bit-identical either way):
+//   std::vector<uint8_t> packed(det.prepared_bytes());   // 0 where nothing packs (no AVX-512)
+//   det.prepare(packed.data(), packed.size());
+//
 // For every scale s: the image is resized (integer bilinear) to round(s W) x round(s H),
 // padded to a multiple of the head stride, cut into overlapping tiles when a side exceeds
 // options.max_tile_side (detect/tiling.h: the arena is bounded by the tile, whatever the
@@ -243,6 +249,8 @@ class FaceDetector {
     using model::Error;
     using model::make_error;
     out->ready_ = false;
+    out->prepared_ = model::PreparedWeights{};
+    out->use_prepared_ = false;
     model::Status s = model::WeightsFile::open(data, size, &out->file_);
     if (!s.ok()) return s;
     s = model::Graph::build(out->file_, &out->graph_);
@@ -253,6 +261,20 @@ class FaceDetector {
     if (!s.ok()) return s;
     out->ready_ = true;
     return model::ok_status();
+  }
+
+  // Bytes prepare() needs on this CPU (0: nothing to pack, prepare is then a no-op).
+  size_t prepared_bytes() const { return ready_ ? model::prepared_weights_bytes(graph_) : 0; }
+
+  // Packs the pointwise weights into buffer (>= prepared_bytes(), kept by the caller for as
+  // long as the detector runs); detect() uses them from then on.
+  model::Status prepare(void* buffer, size_t bytes) {
+    if (!ready_) return model::make_error(model::Error::not_open, "FaceDetector::prepare before a successful open");
+    use_prepared_ = false;
+    const model::Status s = model::prepare_weights(graph_, buffer, bytes, &prepared_);
+    if (!s.ok()) return s;
+    use_prepared_ = true;
+    return s;
   }
 
   const model::ModelInfo& info() const { return graph_.info(); }
@@ -350,7 +372,8 @@ class FaceDetector {
                                   grid.input.resized_h, image.width, image.height};
           resize_tile(image, frame, rgb, tw, th, parallel);
           model::IntegerOutput last;
-          s = model::run_integer(graph_, *plan, exec_arena, exec_size, rgb, &last, parallel);
+          s = model::run_integer(graph_, *plan, exec_arena, exec_size, rgb, &last, parallel,
+                                 use_prepared_ ? &prepared_ : nullptr);
           if (!s.ok()) return s;
           for (int e = 0; e < layouts_.count; ++e) {  // every exit's head has one frac (Graph::build)
             if ((o.exit_mask & (1u << e)) == 0) continue;
@@ -440,6 +463,8 @@ class FaceDetector {
   model::Graph graph_;
   int32_t template_wh_q8_[2 * kMaxTemplates] = {};
   ExitLayouts layouts_{};
+  model::PreparedWeights prepared_{};  // views into the caller's prepare() buffer
+  bool use_prepared_ = false;
   bool ready_ = false;
 };
 

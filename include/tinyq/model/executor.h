@@ -17,6 +17,7 @@
 #include "../kernels/kernels.h"
 #include "memory_plan.h"
 #include "mobilenet_v2.h"
+#include "prepared_weights.h"
 
 namespace tinyq {
 namespace model {
@@ -67,8 +68,10 @@ inline ConvQuant conv_quant(const Graph& g, const Op& op) {
   return q;
 }
 
+// Op i (= op) on in -> out; its packed weights from pw where prepare_weights made them.
 template <typename TA, typename TW>
-void run_conv(const Graph& g, const Op& op, const Tensor<const TA>& in, const Tensor<TA>& out) {
+void run_conv(const Graph& g, const Op& op, const Tensor<const TA>& in, const Tensor<TA>& out,
+              const PreparedWeights* pw = nullptr, int i = -1) {
   const ConvQuant q = conv_quant(g, op);
   const TW* w = op.weights.as<TW>();
   const int32_t* b = op.bias.as<int32_t>();
@@ -76,7 +79,10 @@ void run_conv(const Graph& g, const Op& op, const Tensor<const TA>& in, const Te
   switch (op.kind) {
     case OpKind::conv3x3: conv3x3<TA, TW>(in, w, b, q, op.stride, pad, out); break;
     case OpKind::depthwise3x3: depthwise_conv3x3<TA, TW>(in, w, b, q, op.stride, pad, out); break;
-    default: pointwise_conv<TA, TW>(in, w, b, q, out); break;
+    default:
+      if (has_prepared(pw, i)) pointwise_conv<TA, TW>(in, prepared_pointwise<TW>(op, *pw, i), b, q, out);
+      else pointwise_conv<TA, TW>(in, w, b, q, out);
+      break;
   }
 }
 
@@ -108,21 +114,25 @@ void normalise_input(const ModelInfo& m, const uint8_t* rgb, int frac, const Ten
 
 // One fused step through blocks/inverted_residual.h: expand (op i), depthwise, project[, add],
 // or (block 0) depthwise (op i), project.
-template <typename TA, typename TW>
-bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int len) {
+template <typename TA, typename TW, typename TD>
+bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int len, const PreparedWeights* pw) {
   const bool has_expand = g.op(i).kind == OpKind::pointwise;
   const Op& d = g.op(has_expand ? i + 1 : i);
   const Op& pr = g.op(has_expand ? i + 2 : i + 1);
   const bool residual = pr.residual;
-  InvertedResidualParams<TW> bp{};
+  InvertedResidualParams<TW, TD> bp{};
   if (has_expand) {
     const Op& e = g.op(i);
     bp.expand_weights = e.weights.as<TW>();
     bp.expand_bias = e.bias.as<int32_t>();
     bp.expand_q = conv_quant(g, e);
+    if (has_prepared(pw, i)) {
+      bp.expand_packed = pw->packed[i];
+      bp.expand_quads = pw->quads[i];
+    }
   }
   bp.expanded_channels = d.cin;
-  bp.depthwise_weights = d.weights.as<TW>();
+  bp.depthwise_weights = d.weights.as<TD>();
   bp.depthwise_bias = d.bias.as<int32_t>();
   bp.depthwise_q = conv_quant(g, d);
   bp.stride = d.stride;
@@ -130,6 +140,11 @@ bool run_fused(const Graph& g, const MemoryPlan& p, uint8_t* arena, int i, int l
   bp.project_weights = pr.weights.as<TW>();
   bp.project_bias = pr.bias.as<int32_t>();
   bp.project_q = conv_quant(g, pr);
+  const int project = has_expand ? i + 2 : i + 1;
+  if (has_prepared(pw, project)) {
+    bp.project_packed = pw->packed[project];
+    bp.project_quads = pw->quads[project];
+  }
   bp.residual = residual;
   bp.input_frac = g.value_frac(g.op(i).in0);
   bp.residual_frac = residual ? g.op(i + len - 1).out_frac : 0;
@@ -155,6 +170,8 @@ struct LayerBands {
   Tensor<const TA> a, b;  // b: the second operand of add
   Tensor<TA> out;
   int parts;
+  const PreparedWeights* pw;  // may be null
+  int index;                  // of op
 
   template <typename TW>
   void run_rows(int r0, int r1) const {
@@ -173,7 +190,12 @@ struct LayerBands {
         }
         break;
       }
-      default: pointwise_conv<TA, TW>(rows_of(a, r0, r1), w, bias, q, rows_of(out, r0, r1)); break;
+      default:
+        if (has_prepared(pw, index))
+          pointwise_conv<TA, TW>(rows_of(a, r0, r1), prepared_pointwise<TW>(*op, *pw, index), bias, q, rows_of(out, r0, r1));
+        else
+          pointwise_conv<TA, TW>(rows_of(a, r0, r1), w, bias, q, rows_of(out, r0, r1));
+        break;
     }
   }
   static void task(void* ctx, int i) {
@@ -205,19 +227,24 @@ inline bool runs_in_bands(const Op& op, int cin, int out_height) {
 
 template <typename TA>
 Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* rgb, IntegerOutput* result,
-           const ParallelFor* par) {
+           const ParallelFor* par, const PreparedWeights* pw) {
   normalise_input<TA>(g.info(), rgb, g.value_frac(0), view<TA>(p, arena, 0));
   for (int i = 0; i < g.op_count();) {
     const Op& op = g.op(i);
     int len = 1;
     while (i + len < g.op_count() && p.step_of_op[i + len] == p.step_of_op[i]) ++len;
     if (len > 1) {  // a fused inverted residual (row_streamed)
-      const DType wt = op.weights.dtype;
-      bool same = true;
-      for (int k = 1; k < len; ++k) same = same && (!g.op(i + k).weights.valid() || g.op(i + k).weights.dtype == wt);
-      if (!same)
-        return make_error(Error::dtype_mismatch, "a fused block needs one weight dtype for all its convs", i);
-      const bool ok = wt == DType::int16 ? run_fused<TA, int16_t>(g, p, arena, i, len) : run_fused<TA, int8_t>(g, p, arena, i, len);
+      // the 1x1s (expand, project) share one weight type, the depthwise may have its own
+      const bool has_expand = op.kind == OpKind::pointwise;
+      const DType wt = g.op(has_expand ? i + 2 : i + 1).weights.dtype;  // project
+      const DType dt = g.op(has_expand ? i + 1 : i).weights.dtype;      // depthwise
+      if (has_expand && op.weights.dtype != wt)
+        return make_error(Error::dtype_mismatch, "a fused block needs one weight dtype for its expand and project", i);
+      const bool w16 = wt == DType::int16, d16 = dt == DType::int16;
+      const bool ok = w16 ? (d16 ? run_fused<TA, int16_t, int16_t>(g, p, arena, i, len, pw)
+                                 : run_fused<TA, int16_t, int8_t>(g, p, arena, i, len, pw))
+                          : (d16 ? run_fused<TA, int8_t, int16_t>(g, p, arena, i, len, pw)
+                                 : run_fused<TA, int8_t, int8_t>(g, p, arena, i, len, pw));
       if (!ok) return make_error(Error::block_rejected, "fused block rejected its shapes or scratch", i);
       i += len;
       continue;
@@ -227,7 +254,7 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
     const Tensor<const TA> a = cview<TA>(p, arena, op.in0);
     if (par != nullptr && par->parallel() && runs_in_bands(op, a.channels, out.height)) {
       const int parts = out.height < 4 * par->workers ? out.height : 4 * par->workers;
-      const LayerBands<TA> bands{&g, &op, a, op.kind == OpKind::add ? cview<TA>(p, arena, op.in1) : a, out, parts};
+      const LayerBands<TA> bands{&g, &op, a, op.kind == OpKind::add ? cview<TA>(p, arena, op.in1) : a, out, parts, pw, i};
       par->run(par->pool, parts, &LayerBands<TA>::task, const_cast<LayerBands<TA>*>(&bands));
       ++i;
       continue;
@@ -236,8 +263,8 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
       case OpKind::conv3x3:
       case OpKind::depthwise3x3:
       case OpKind::pointwise:
-        if (op.weights.dtype == DType::int16) run_conv<TA, int16_t>(g, op, a, out);
-        else run_conv<TA, int8_t>(g, op, a, out);
+        if (op.weights.dtype == DType::int16) run_conv<TA, int16_t>(g, op, a, out, pw, i);
+        else run_conv<TA, int8_t>(g, op, a, out, pw, i);
         break;
       case OpKind::add:
         add<TA>(a, g.value_frac(op.in0), cview<TA>(p, arena, op.in1), g.value_frac(op.in1), out, op.out_frac);
@@ -276,8 +303,10 @@ inline IntegerOutput integer_value(const Graph& g, const MemoryPlan& plan, const
 // parallel (optional): the layers of whole tensors (layer_by_layer, and the unfused ops of
 // row_streamed) run as bands of output rows on it; fused row-streamed blocks stream on
 // the caller. The output is bit-identical for any ParallelFor (core/parallel.h).
+// prepared (optional): g's pointwise weights packed once (prepared_weights.h); bit-identical.
 inline Status run_integer(const Graph& g, const MemoryPlan& plan, uint8_t* arena, size_t arena_size,
-                          const uint8_t* rgb, IntegerOutput* result, const ParallelFor* parallel = nullptr) {
+                          const uint8_t* rgb, IntegerOutput* result, const ParallelFor* parallel = nullptr,
+                          const PreparedWeights* prepared = nullptr) {
   if (!g.is_integer()) return make_error(Error::not_integer_model, "the integer executor needs an int8/int16 model");
   if (arena == nullptr || rgb == nullptr) return make_error(Error::null_buffer, "arena or input is null");
   if ((reinterpret_cast<uintptr_t>(arena) & (kArenaAlignment - 1)) != 0)
@@ -286,8 +315,10 @@ inline Status run_integer(const Graph& g, const MemoryPlan& plan, uint8_t* arena
   if (plan.element_bytes != dtype_bytes(g.info().activation_dtype) || plan.step_count < 1 ||
       plan.value_count != g.value_count() || plan.op_count != g.op_count())
     return make_error(Error::plan_mismatch, "the plan was made for another graph");
-  return g.info().activation_dtype == DType::int16 ? exec_detail::run<int16_t>(g, plan, arena, rgb, result, parallel)
-                                                   : exec_detail::run<int8_t>(g, plan, arena, rgb, result, parallel);
+  if (prepared != nullptr && prepared->op_count != g.op_count())
+    return make_error(Error::plan_mismatch, "the prepared weights were made for another graph");
+  return g.info().activation_dtype == DType::int16 ? exec_detail::run<int16_t>(g, plan, arena, rgb, result, parallel, prepared)
+                                                   : exec_detail::run<int8_t>(g, plan, arena, rgb, result, parallel, prepared);
 }
 
 }  // namespace model

@@ -76,7 +76,7 @@ class FakeQuantMatchesExport(unittest.TestCase):
         layers = [(s["name"], s.get("residual")) for s in model.backbone.specs] + [("head", False)]
         for name, residual in layers:
             conv = model.head if name == "head" else model.backbone.conv(name)
-            w_raw, wf = quantize_weights(conv.weight, 8, True)
+            w_raw, wf = quantize_weights(conv.weight, 8, True, conv.bias, q.fracs[prev])
             b_raw, bf = quantize_bias(conv.bias, q.fracs[prev], wf)
             ew, eb = t[name + "/weights"][0], t[name + "/biases"]
             ohwi = w_raw.numpy().transpose(0, 2, 3, 1)

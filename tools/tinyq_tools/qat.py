@@ -54,13 +54,17 @@ def output_range(relu6, frac, bits):
     return 0, min(6 * 2 ** frac, tmax)
 
 
-def quantize_weights(w, bits, per_channel):
+def quantize_weights(w, bits, per_channel, b=None, in_frac=None):
     """quantize_conv's weights: (raw float64 tensor, fracs list per output channel). w: torch OIHW (depthwise
-    C,1,3,3: output channel = axis 0 in both layouts)."""
+    C,1,3,3: output channel = axis 0 in both layouts). Per channel, with the bias b and the input frac: no
+    channel gets more fractional bits than the bias can carry (quantize_conv's cap)."""
     w64 = w.detach().double()
     if per_channel:
         mx = w64.abs().reshape(w64.shape[0], -1).max(1).values.tolist()
         fr = [frac_for_range(float(m), bits) for m in mx]
+        if b is not None:
+            cap = max(frac_for_range(float(b.detach().double().abs().max()), 32) - in_frac, min(fr))
+            fr = [min(f, cap) for f in fr]
     else:
         fr = [frac_for_range(float(w64.abs().max()), bits)] * w64.shape[0]
     scale = torch.tensor([2.0 ** f for f in fr], dtype=torch.float64).reshape(-1, 1, 1, 1)
@@ -122,7 +126,7 @@ class FakeQuantDetector(nn.Module):
         """One conv (+ bias, requantization, ReLU6) on x = raw * 2^-in_frac; returns raw * 2^-out_frac."""
         k = conv.weight.shape[-1]
         groups = conv.groups
-        w_raw, wf = quantize_weights(conv.weight, self.weight_bits, self.per_channel)
+        w_raw, wf = quantize_weights(conv.weight, self.weight_bits, self.per_channel, conv.bias, in_frac)
         b_raw, bf = quantize_bias(conv.bias, in_frac, wf)
         acc_fracs = [in_frac + f for f in wf]
         b_al = align_bias(b_raw, bf, acc_fracs)  # in accumulator units of each channel

@@ -189,6 +189,17 @@ void BM_layer(benchmark::State& state, Layer l, Format f, int impl) {
     benchmark::ClobberMemory();
   }
   set_counters(state, l.macs());
+  // what ran: the dispatched level, and for pointwise the int32 path the data's bounds allow
+  std::string label = impl == 0 ? "reference" : "";
+#if TINYQ_HAVE_SSE2
+  if (impl != 0) label = x86_simd_level();
+#endif
+  if (impl != 0 && !l.depthwise && !l.stem) {
+    const uint64_t xmax = max_abs(d.x.data(), d.x.size()), prod = xmax * max_abs(d.w.data(), d.w.size());
+    label += fits_int32(pointwise_sum_bound(d.q, l.cin, prod, xmax)) ? ", int32 single pass"
+                                                                     : (fits_int32(2 * prod) ? ", int32 chunks or split" : ", int64");
+  }
+  state.SetLabel(label);
 }
 
 #if TINYQ_BENCH_XNNPACK

@@ -247,13 +247,50 @@ struct DepthwiseTaps {
   int64_t w00, w01, w02, w10, w11, w12, w20, w21, w22, bias;
 };
 
+// The span loops are inlined into their channel loop (out of line, the taps went through the
+// stack once per channel).
+#if defined(__GNUC__)
+#define TINYQ_DW_INLINE inline __attribute__((always_inline))
+#else
+#define TINYQ_DW_INLINE inline
+#endif
+
+// A span's outputs as the loops take them (a value: with 8-bit outputs every store may alias
+// a referenced struct, and GCC reloaded its fields once per channel).
+struct DepthwiseSpanShape {
+  bool left_pad;   // the first output reads the left padding column as zero
+  bool odd;        // with two outputs per pass: one more output after the passes
+  bool right_pad;  // then one whose third column is the right padding
+  int passes;      // passes of the loop (of one or two outputs)
+};
+
+// The distance between two columns of a channel (C values). ChannelStride<0>: the run-time
+// count; ChannelStride<N>: the constant N, so that the column offsets of an unrolled loop
+// (C, 2C, 3C values) are immediates of the loads (RISC-V has no register + register
+// addressing: with a run-time C every column read needs an add of its own).
+template <size_t N>
+struct ChannelStride {
+  static constexpr bool fixed = true;
+  static constexpr size_t get(size_t) { return N; }
+};
+template <>
+struct ChannelStride<0> {
+  static constexpr bool fixed = false;
+  static size_t get(size_t c) { return c; }
+};
+
 // Stride 1, one channel: outputs o[0], o[C], ... Their first window column ix0 is padding
 // (zero) when left_pad; p0..p2 point at column ix0 + 1 of the three rows. n_full outputs
 // read columns up to ix0 + 1 + n_full; with right_pad one more output follows whose third
-// column is padding. Returns the next output.
-template <typename TA, typename Requant>
-inline TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t C, bool left_pad, int n_full,
-                             bool right_pad, const DepthwiseTaps& k, Requant rq, TA* o) {
+// column is padding. With a constant C, two outputs per pass (two columns at immediate
+// offsets, the pointers bumped once); a pass count, not an end pointer, so that GCC keeps
+// the pointers instead of recomputing them after the loop. Returns the next output.
+template <typename CS, typename TA, typename Requant>
+TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
+                                      const DepthwiseTaps& k, Requant rq, TA* o) {
+  const size_t C = CS::get(c_run);
+  constexpr int U = CS::fixed ? 2 : 1;
+  const bool left_pad = sh.left_pad, right_pad = sh.right_pad;
   int64_t x0 = 0, x1 = 0, x2 = 0;
   if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t mid = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // open sum of the first output
@@ -261,35 +298,53 @@ inline TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t C,
   p0 += C, p1 += C, p2 += C;
   mid += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
   int64_t next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // of the second
-  for (TA* const end = o + static_cast<size_t>(n_full) * C; o != end; o += C) {
-    x0 = *p0, x1 = *p1, x2 = *p2;
-    p0 += C, p1 += C, p2 += C;
-    const int64_t done = mid + x0 * k.w02 + x1 * k.w12 + x2 * k.w22;
-    mid = next + x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
-    next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
-    *o = static_cast<TA>(rq(done));
+  // column a (an offset from the pointers): finishes one output, adds to the next, opens one
+  const auto column = [&](size_t a) {
+    const int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
+    const int64_t done = mid + y0 * k.w02 + y1 * k.w12 + y2 * k.w22;
+    mid = next + y0 * k.w01 + y1 * k.w11 + y2 * k.w21;
+    next = k.bias + y0 * k.w00 + y1 * k.w10 + y2 * k.w20;
+    return done;
+  };
+  for (int pass = sh.passes; pass != 0; --pass) {
+    o[0] = static_cast<TA>(rq(column(0)));
+    if (U == 2) o[C] = static_cast<TA>(rq(column(C)));
+    p0 += U * C, p1 += U * C, p2 += U * C, o += U * C;
   }
+  if (U == 2 && sh.odd) *o = static_cast<TA>(rq(column(0))), o += C;
   if (right_pad) *o = static_cast<TA>(rq(mid)), o += C;
   return o;
 }
 
 // Stride 2, one channel: as depthwise_span_s1; output j reads columns ix0 + 2j .. ix0 + 2j + 2,
-// and the right padding output only its first two columns.
-template <typename TA, typename Requant>
-inline TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t C, bool left_pad, int n_full,
-                             bool right_pad, const DepthwiseTaps& k, Requant rq, TA* o) {
+// and the right padding output only its first two columns. With a constant C two outputs
+// (four columns) per pass.
+template <typename CS, typename TA, typename Requant>
+TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
+                                      const DepthwiseTaps& k, Requant rq, TA* o) {
+  const size_t C = CS::get(c_run);
+  constexpr int U = CS::fixed ? 2 : 1;
+  const bool left_pad = sh.left_pad, right_pad = sh.right_pad;
   int64_t x0 = 0, x1 = 0, x2 = 0;
   if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
-  for (TA* const end = o + static_cast<size_t>(n_full) * C; o != end; o += C) {
-    x0 = *p0, x1 = *p1, x2 = *p2;
-    p0 += C, p1 += C, p2 += C;
-    open += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
-    x0 = *p0, x1 = *p1, x2 = *p2;
-    p0 += C, p1 += C, p2 += C;
-    const int64_t done = open + x0 * k.w02 + x1 * k.w12 + x2 * k.w22;
-    open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
-    *o = static_cast<TA>(rq(done));
+  // columns a and a + C: kernel columns 1 and 2 of one output, the second column 0 of the next
+  const auto output = [&](size_t a) {
+    int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
+    open += y0 * k.w01 + y1 * k.w11 + y2 * k.w21;
+    y0 = p0[a + C], y1 = p1[a + C], y2 = p2[a + C];
+    const int64_t done = open + y0 * k.w02 + y1 * k.w12 + y2 * k.w22;
+    open = k.bias + y0 * k.w00 + y1 * k.w10 + y2 * k.w20;
+    return done;
+  };
+  for (int pass = sh.passes; pass != 0; --pass) {
+    o[0] = static_cast<TA>(rq(output(0)));
+    if (U == 2) o[C] = static_cast<TA>(rq(output(2 * C)));
+    p0 += 2 * U * C, p1 += 2 * U * C, p2 += 2 * U * C, o += U * C;
+  }
+  if (U == 2 && sh.odd) {
+    *o = static_cast<TA>(rq(output(0))), o += C;
+    p0 += 2 * C, p1 += 2 * C, p2 += 2 * C;
   }
   if (right_pad) {
     x0 = *p0, x1 = *p1, x2 = *p2;
@@ -320,19 +375,24 @@ struct DepthwiseSpans {
   size_t ix1;      // column ix0 + 1 (ix0: the first output's first column)
 };
 
-// The spans of every channel: the taps and requantization set up once per channel, then one
-// of the four loops. Not inlined: in its own function the loop's live set gets the registers
-// (inlined next to the generic border code, GCC reloaded two to four weights from the stack
-// per output).
-template <typename TA, typename TW>
+// The spans of every channel: the taps and requantization set up once per channel, then the
+// loop of the stride S. Not inlined: in its own function the loop's live set gets the
+// registers (inlined next to the generic border code, GCC reloaded two to four weights from
+// the stack per output). CS: the channel count as a constant or at run time (ChannelStride);
+// Fast: every channel's shift takes DepthwiseShiftClamp (the caller checked), else
+// DepthwiseRequantOutput.
+template <typename CS, int S, bool Fast, typename TA, typename TW>
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
-                         const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                           const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
   const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
-  const size_t C = static_cast<size_t>(channels);
+  const size_t C = CS::get(static_cast<size_t>(channels));
   const bool all_rows = row_on[0] != 0 && row_on[1] != 0 && row_on[2] != 0;
+  const int64_t on0 = row_on[0], on1 = row_on[1], on2 = row_on[2];
+  constexpr int U = CS::fixed ? 2 : 1;  // outputs per pass of the span loops
+  const DepthwiseSpanShape shape{g.left_pad, U == 2 && (g.n_full & 1) != 0, g.right_pad, g.n_full / U};
   const TA* const base0 = r[0] + g.ix1 * C;
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
@@ -349,41 +409,86 @@ void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int chan
   const bool simple_bias = per_tensor && bias != nullptr && bias_right >= -16 && bias_right <= 62;
   const int64_t bias_scale = simple_bias && bias_right < 0 ? int64_t(1) << -bias_right : 1;
   const int bias_shift = simple_bias && bias_right > 0 ? bias_right : 0;
+  // the bias alignment's rounding, and under DepthwiseShiftClamp the output shift's (the
+  // latter added after the alignment's shift)
   const int64_t bias_rounding = bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0;
+  const int64_t out_rounding_all = Fast && per_tensor ? DepthwiseShiftClamp<TA>::rounding(shift_all) : 0;
   for (int c_seen = 0; c_seen < channels; ++c_seen) {
-    const int c = opaque(c_seen);
+    const int c = CS::fixed ? c_seen : opaque(c_seen);
     const int shift = per_tensor ? shift_all : output_shift(q, c);
-    // the nine weights [ky * 3 + kx][c], C apart: one pointer walked along them
+    // the nine weights [ky * 3 + kx][c], C apart
     const TW* w = weights + c;
     DepthwiseTaps k;
-    k.w00 = *w, w = opaque(w + C), k.w01 = *w, w = opaque(w + C), k.w02 = *w, w = opaque(w + C);
-    k.w10 = *w, w = opaque(w + C), k.w11 = *w, w = opaque(w + C), k.w12 = *w, w = opaque(w + C);
-    k.w20 = *w, w = opaque(w + C), k.w21 = *w, w = opaque(w + C), k.w22 = *w;
+    if (CS::fixed) {  // immediate offsets
+      k.w00 = w[0], k.w01 = w[C], k.w02 = w[2 * C], k.w10 = w[3 * C], k.w11 = w[4 * C];
+      k.w12 = w[5 * C], k.w20 = w[6 * C], k.w21 = w[7 * C], k.w22 = w[8 * C];
+    } else {  // one pointer walked along them
+      k.w00 = *w, w = opaque(w + C), k.w01 = *w, w = opaque(w + C), k.w02 = *w, w = opaque(w + C);
+      k.w10 = *w, w = opaque(w + C), k.w11 = *w, w = opaque(w + C), k.w12 = *w, w = opaque(w + C);
+      k.w20 = *w, w = opaque(w + C), k.w21 = *w, w = opaque(w + C), k.w22 = *w;
+    }
     if (!all_rows) {  // the first or last output rows only
-      k.w00 *= row_on[0], k.w01 *= row_on[0], k.w02 *= row_on[0];
-      k.w10 *= row_on[1], k.w11 *= row_on[1], k.w12 *= row_on[1];
-      k.w20 *= row_on[2], k.w21 *= row_on[2], k.w22 *= row_on[2];
+      k.w00 *= on0, k.w01 *= on0, k.w02 *= on0;
+      k.w10 *= on1, k.w11 *= on1, k.w12 *= on1;
+      k.w20 *= on2, k.w21 *= on2, k.w22 *= on2;
     }
     k.bias = simple_bias ? (bias[c] * bias_scale + bias_rounding) >> bias_shift : aligned_bias(bias, q, c);
     const TA* p0 = base0 + c;
     const TA* p1 = base1 + c;
     const TA* p2 = base2 + c;
     TA* o = out_base + c;
-    using Fast = DepthwiseShiftClamp<TA>;
-    if (Fast::applies(shift)) {
-      k.bias += Fast::rounding(shift);
-      const Fast rq{shift, lo, hi};
-      if (g.stride == 1)
-        depthwise_span_s1(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+    if constexpr (Fast) {
+      k.bias += per_tensor ? out_rounding_all : DepthwiseShiftClamp<TA>::rounding(shift);
+      const DepthwiseShiftClamp<TA> rq{shift, lo, hi};
+      if constexpr (S == 1)
+        depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
       else
-        depthwise_span_s2(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+        depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
     } else {
       const DepthwiseRequantOutput<TA> rq{shift, lo, hi};
-      if (g.stride == 1)
-        depthwise_span_s1(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+      if constexpr (S == 1)
+        depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
       else
-        depthwise_span_s2(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+        depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
     }
+  }
+}
+
+// The channel counts of MobileNetV2's depthwise layers (widths 0.5 and 1.0) get loops with
+// the count as a constant, as long as the farthest column a pass reads (3C values on) is an
+// immediate offset (12 bits signed: 3 C sizeof(TA) <= 2047); any other count the run-time loop.
+template <int S, typename TA, typename TW, size_t N, size_t... More>
+inline void depthwise_row_spans_fixed(const TA* const r[3], const int64_t row_on[3], int channels,
+                                      const TW* weights, const int32_t* bias, const ConvQuant& q,
+                                      const DepthwiseSpans& g, TA* out_row) {
+  if constexpr (3 * N * sizeof(TA) <= 2047) {
+    if (static_cast<size_t>(channels) == N)
+      return depthwise_row_spans_c<ChannelStride<N>, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
+  }
+  if constexpr (sizeof...(More) > 0)
+    depthwise_row_spans_fixed<S, TA, TW, More...>(r, row_on, channels, weights, bias, q, g, out_row);
+  else
+    depthwise_row_spans_c<ChannelStride<0>, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
+}
+
+template <typename TA, typename TW>
+inline void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                                const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+  // whether every channel's output shift takes DepthwiseShiftClamp
+  bool fast = true;
+  const int n_shifts = q.weight_frac_per_channel == nullptr ? 1 : channels;
+  for (int c = 0; c < n_shifts; ++c) fast = fast && DepthwiseShiftClamp<TA>::applies(output_shift(q, c));
+  if (!fast) {
+    if (g.stride == 1)
+      depthwise_row_spans_c<ChannelStride<0>, 1, false>(r, row_on, channels, weights, bias, q, g, out_row);
+    else
+      depthwise_row_spans_c<ChannelStride<0>, 2, false>(r, row_on, channels, weights, bias, q, g, out_row);
+  } else if (g.stride == 1) {
+    depthwise_row_spans_fixed<1, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(r, row_on, channels, weights,
+                                                                                          bias, q, g, out_row);
+  } else {
+    depthwise_row_spans_fixed<2, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(r, row_on, channels, weights,
+                                                                                          bias, q, g, out_row);
   }
 }
 

@@ -259,40 +259,42 @@ struct DepthwiseTaps {
 // a referenced struct, and GCC reloaded its fields once per channel).
 struct DepthwiseSpanShape {
   bool left_pad;   // the first output reads the left padding column as zero
-  bool odd;        // with two outputs per pass: one more output after the passes
-  bool right_pad;  // then one whose third column is the right padding
-  int passes;      // passes of the loop (of one or two outputs)
+  bool right_pad;  // the last one (after the rest) reads the right padding column
+  int passes;      // passes of the loop, U outputs each
+  int rest;        // then this many outputs one at a time (< U)
 };
 
-// The distance between two columns of a channel (C values). ChannelStride<0>: the run-time
-// count; ChannelStride<N>: the constant N, so that the column offsets of an unrolled loop
-// (C, 2C, 3C values) are immediates of the loads (RISC-V has no register + register
-// addressing: with a run-time C every column read needs an add of its own).
-template <size_t N>
+// The distance between two columns of a channel (C values) and the outputs per pass of the
+// span loops. ChannelStride<0, 1>: the run-time count, one output per pass;
+// ChannelStride<N, U>: the constant N, U outputs per pass, the column offsets of a pass
+// (up to (2U - 1) C values at stride 2) immediates of the loads (RISC-V has no register +
+// register addressing: with a run-time C every column read needs an add of its own).
+template <size_t N, int U_>
 struct ChannelStride {
   static constexpr bool fixed = true;
+  static constexpr int U = U_;
   static constexpr size_t get(size_t) { return N; }
 };
 template <>
-struct ChannelStride<0> {
+struct ChannelStride<0, 1> {
   static constexpr bool fixed = false;
+  static constexpr int U = 1;
   static size_t get(size_t c) { return c; }
 };
+using RuntimeChannels = ChannelStride<0, 1>;
 
 // Stride 1, one channel: outputs o[0], o[C], ... Their first window column ix0 is padding
-// (zero) when left_pad; p0..p2 point at column ix0 + 1 of the three rows. n_full outputs
-// read columns up to ix0 + 1 + n_full; with right_pad one more output follows whose third
-// column is padding. With a constant C, two outputs per pass (two columns at immediate
-// offsets, the pointers bumped once); a pass count, not an end pointer, so that GCC keeps
-// the pointers instead of recomputing them after the loop. Returns the next output.
+// (zero) when left_pad; p0..p2 point at column ix0 + 1 of the three rows. passes * U + rest
+// outputs read columns up to ix0 + 1 + (their count); with right_pad one more output follows
+// whose third column is padding. A pass count, not an end pointer, so that GCC keeps the
+// pointers instead of recomputing them after the loop. Returns the next output.
 template <typename CS, typename TA, typename Requant>
 TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
                                       const DepthwiseTaps& k, Requant rq, TA* o) {
   const size_t C = CS::get(c_run);
-  constexpr int U = CS::fixed ? 2 : 1;
-  const bool left_pad = sh.left_pad, right_pad = sh.right_pad;
+  constexpr int U = CS::U;
   int64_t x0 = 0, x1 = 0, x2 = 0;
-  if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
+  if (!sh.left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t mid = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // open sum of the first output
   x0 = *p0, x1 = *p1, x2 = *p2;
   p0 += C, p1 += C, p2 += C;
@@ -307,26 +309,34 @@ TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, 
     return done;
   };
   for (int pass = sh.passes; pass != 0; --pass) {
-    o[0] = static_cast<TA>(rq(column(0)));
-    if (U == 2) o[C] = static_cast<TA>(rq(column(C)));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (int u = 0; u < U; ++u) o[u * C] = static_cast<TA>(rq(column(u * C)));
     p0 += U * C, p1 += U * C, p2 += U * C, o += U * C;
   }
-  if (U == 2 && sh.odd) *o = static_cast<TA>(rq(column(0))), o += C;
-  if (right_pad) *o = static_cast<TA>(rq(mid)), o += C;
+  if (U == 4 && (sh.rest & 2) != 0) {  // rest < U: a pair, then one
+    o[0] = static_cast<TA>(rq(column(0)));
+    o[C] = static_cast<TA>(rq(column(C)));
+    p0 += 2 * C, p1 += 2 * C, p2 += 2 * C, o += 2 * C;
+  }
+  if ((sh.rest & 1) != 0) {
+    *o = static_cast<TA>(rq(column(0))), o += C;
+    p0 += C, p1 += C, p2 += C;
+  }
+  if (sh.right_pad) *o = static_cast<TA>(rq(mid)), o += C;
   return o;
 }
 
 // Stride 2, one channel: as depthwise_span_s1; output j reads columns ix0 + 2j .. ix0 + 2j + 2,
-// and the right padding output only its first two columns. With a constant C two outputs
-// (four columns) per pass.
+// and the right padding output only its first two columns.
 template <typename CS, typename TA, typename Requant>
 TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
                                       const DepthwiseTaps& k, Requant rq, TA* o) {
   const size_t C = CS::get(c_run);
-  constexpr int U = CS::fixed ? 2 : 1;
-  const bool left_pad = sh.left_pad, right_pad = sh.right_pad;
+  constexpr int U = CS::U;
   int64_t x0 = 0, x1 = 0, x2 = 0;
-  if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
+  if (!sh.left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
   // columns a and a + C: kernel columns 1 and 2 of one output, the second column 0 of the next
   const auto output = [&](size_t a) {
@@ -338,15 +348,22 @@ TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, 
     return done;
   };
   for (int pass = sh.passes; pass != 0; --pass) {
-    o[0] = static_cast<TA>(rq(output(0)));
-    if (U == 2) o[C] = static_cast<TA>(rq(output(2 * C)));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (int u = 0; u < U; ++u) o[u * C] = static_cast<TA>(rq(output(2 * u * C)));
     p0 += 2 * U * C, p1 += 2 * U * C, p2 += 2 * U * C, o += U * C;
   }
-  if (U == 2 && sh.odd) {
+  if (U == 4 && (sh.rest & 2) != 0) {  // rest < U: a pair, then one
+    o[0] = static_cast<TA>(rq(output(0)));
+    o[C] = static_cast<TA>(rq(output(2 * C)));
+    p0 += 4 * C, p1 += 4 * C, p2 += 4 * C, o += 2 * C;
+  }
+  if ((sh.rest & 1) != 0) {
     *o = static_cast<TA>(rq(output(0))), o += C;
     p0 += 2 * C, p1 += 2 * C, p2 += 2 * C;
   }
-  if (right_pad) {
+  if (sh.right_pad) {
     x0 = *p0, x1 = *p1, x2 = *p2;
     *o = static_cast<TA>(rq(open + x0 * k.w01 + x1 * k.w11 + x2 * k.w21)), o += C;
   }
@@ -391,8 +408,7 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
   const size_t C = CS::get(static_cast<size_t>(channels));
   const bool all_rows = row_on[0] != 0 && row_on[1] != 0 && row_on[2] != 0;
   const int64_t on0 = row_on[0], on1 = row_on[1], on2 = row_on[2];
-  constexpr int U = CS::fixed ? 2 : 1;  // outputs per pass of the span loops
-  const DepthwiseSpanShape shape{g.left_pad, U == 2 && (g.n_full & 1) != 0, g.right_pad, g.n_full / U};
+  const DepthwiseSpanShape shape{g.left_pad, g.right_pad, g.n_full / CS::U, g.n_full % CS::U};
   const TA* const base0 = r[0] + g.ix1 * C;
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
@@ -455,20 +471,27 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
 }
 
 // The channel counts of MobileNetV2's depthwise layers (widths 0.5 and 1.0) get loops with
-// the count as a constant, as long as the farthest column a pass reads (3C values on) is an
-// immediate offset (12 bits signed: 3 C sizeof(TA) <= 2047); any other count the run-time loop.
+// the count as a constant: 4 outputs per pass where the farthest column a pass reads
+// ((2U - 1) C values on at stride 2, (U - 1) C at stride 1) is an immediate offset (12 bits
+// signed: <= 2047 bytes), else 2, else the run-time loop (as for any other count).
+template <int S, size_t N, size_t Bytes>
+constexpr int depthwise_outputs_per_pass() {
+  return (S == 1 && 3 * N * Bytes <= 2047) ? 4 : ((S == 2 ? 3 : 1) * N * Bytes <= 2047) ? 2 : 0;
+}
+
 template <int S, typename TA, typename TW, size_t N, size_t... More>
 inline void depthwise_row_spans_fixed(const TA* const r[3], const int64_t row_on[3], int channels,
                                       const TW* weights, const int32_t* bias, const ConvQuant& q,
                                       const DepthwiseSpans& g, TA* out_row) {
-  if constexpr (3 * N * sizeof(TA) <= 2047) {
+  constexpr int U = depthwise_outputs_per_pass<S, N, sizeof(TA)>();
+  if constexpr (U > 0) {
     if (static_cast<size_t>(channels) == N)
-      return depthwise_row_spans_c<ChannelStride<N>, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
+      return depthwise_row_spans_c<ChannelStride<N, U>, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
   }
   if constexpr (sizeof...(More) > 0)
     depthwise_row_spans_fixed<S, TA, TW, More...>(r, row_on, channels, weights, bias, q, g, out_row);
   else
-    depthwise_row_spans_c<ChannelStride<0>, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
+    depthwise_row_spans_c<RuntimeChannels, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
 }
 
 template <typename TA, typename TW>
@@ -480,9 +503,9 @@ inline void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], i
   for (int c = 0; c < n_shifts; ++c) fast = fast && DepthwiseShiftClamp<TA>::applies(output_shift(q, c));
   if (!fast) {
     if (g.stride == 1)
-      depthwise_row_spans_c<ChannelStride<0>, 1, false>(r, row_on, channels, weights, bias, q, g, out_row);
+      depthwise_row_spans_c<RuntimeChannels, 1, false>(r, row_on, channels, weights, bias, q, g, out_row);
     else
-      depthwise_row_spans_c<ChannelStride<0>, 2, false>(r, row_on, channels, weights, bias, q, g, out_row);
+      depthwise_row_spans_c<RuntimeChannels, 2, false>(r, row_on, channels, weights, bias, q, g, out_row);
   } else if (g.stride == 1) {
     depthwise_row_spans_fixed<1, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(r, row_on, channels, weights,
                                                                                           bias, q, g, out_row);

@@ -261,7 +261,10 @@ struct DepthwiseSpanShape {
   bool left_pad;   // the first output reads the left padding column as zero
   bool right_pad;  // the last one (after the rest) reads the right padding column
   int passes;      // passes of the loop, U outputs each
-  int rest;        // then this many outputs one at a time (< U)
+  int rest;        // then this many outputs (< U)
+  size_t tail_in;  // where the rest starts: values past the loop's first column,
+  size_t tail_out; //   and past the first output (the tail takes fresh pointers, so the
+                   //   loop's own are dead after it and need not be kept across it)
 };
 
 // The distance between two columns of a channel (C values) and the outputs per pass of the
@@ -300,6 +303,8 @@ TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, 
   p0 += C, p1 += C, p2 += C;
   mid += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
   int64_t next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // of the second
+  const TA *const q0 = p0, *const q1 = p1, *const q2 = p2;
+  TA* const o_first = o;
   // column a (an offset from the pointers): finishes one output, adds to the next, opens one
   const auto column = [&](size_t a) {
     const int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
@@ -315,6 +320,8 @@ TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, 
     for (int u = 0; u < U; ++u) o[u * C] = static_cast<TA>(rq(column(u * C)));
     p0 += U * C, p1 += U * C, p2 += U * C, o += U * C;
   }
+  if (sh.rest == 0 && !sh.right_pad) return o;
+  p0 = q0 + sh.tail_in, p1 = q1 + sh.tail_in, p2 = q2 + sh.tail_in, o = o_first + sh.tail_out;
   if (U == 4 && (sh.rest & 2) != 0) {  // rest < U: a pair, then one
     o[0] = static_cast<TA>(rq(column(0)));
     o[C] = static_cast<TA>(rq(column(C)));
@@ -338,6 +345,8 @@ TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, 
   int64_t x0 = 0, x1 = 0, x2 = 0;
   if (!sh.left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
+  const TA *const q0 = p0, *const q1 = p1, *const q2 = p2;
+  TA* const o_first = o;
   // columns a and a + C: kernel columns 1 and 2 of one output, the second column 0 of the next
   const auto output = [&](size_t a) {
     int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
@@ -354,6 +363,8 @@ TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, 
     for (int u = 0; u < U; ++u) o[u * C] = static_cast<TA>(rq(output(2 * u * C)));
     p0 += 2 * U * C, p1 += 2 * U * C, p2 += 2 * U * C, o += U * C;
   }
+  if (sh.rest == 0 && !sh.right_pad) return o;
+  p0 = q0 + sh.tail_in, p1 = q1 + sh.tail_in, p2 = q2 + sh.tail_in, o = o_first + sh.tail_out;
   if (U == 4 && (sh.rest & 2) != 0) {  // rest < U: a pair, then one
     o[0] = static_cast<TA>(rq(output(0)));
     o[C] = static_cast<TA>(rq(output(2 * C)));
@@ -408,7 +419,9 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
   const size_t C = CS::get(static_cast<size_t>(channels));
   const bool all_rows = row_on[0] != 0 && row_on[1] != 0 && row_on[2] != 0;
   const int64_t on0 = row_on[0], on1 = row_on[1], on2 = row_on[2];
-  const DepthwiseSpanShape shape{g.left_pad, g.right_pad, g.n_full / CS::U, g.n_full % CS::U};
+  const int passes = g.n_full / CS::U;
+  const size_t tail_out = static_cast<size_t>(passes) * CS::U * C;
+  const DepthwiseSpanShape shape{g.left_pad, g.right_pad, passes, g.n_full % CS::U, S * tail_out, tail_out};
   const TA* const base0 = r[0] + g.ix1 * C;
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
@@ -425,10 +438,13 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
   const bool simple_bias = per_tensor && bias != nullptr && bias_right >= -16 && bias_right <= 62;
   const int64_t bias_scale = simple_bias && bias_right < 0 ? int64_t(1) << -bias_right : 1;
   const int bias_shift = simple_bias && bias_right > 0 ? bias_right : 0;
-  // the bias alignment's rounding, and under DepthwiseShiftClamp the output shift's (the
-  // latter added after the alignment's shift)
-  const int64_t bias_rounding = bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0;
-  const int64_t out_rounding_all = Fast && per_tensor ? DepthwiseShiftClamp<TA>::rounding(shift_all) : 0;
+  // The bias alignment's rounding, and under DepthwiseShiftClamp the output shift's 2^(s-1)
+  // added after the alignment's right shift by R: floor(v / 2^R) + 2^(s-1) =
+  // floor((v + 2^(s-1+R)) / 2^R), one term, exact while s - 1 + R <= 61 (|v| < 2^47, the sum
+  // below 2^47 + 2^61 + 2^61 < 2^63).
+  const bool fold = simple_bias && Fast && shift_all - 1 + bias_shift <= 61;
+  const int64_t bias_add = (bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0) +
+                           (fold ? DepthwiseShiftClamp<TA>::rounding(shift_all) << bias_shift : 0);
   for (int c_seen = 0; c_seen < channels; ++c_seen) {
     const int c = CS::fixed ? c_seen : opaque(c_seen);
     const int shift = per_tensor ? shift_all : output_shift(q, c);
@@ -448,13 +464,17 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
       k.w10 *= on1, k.w11 *= on1, k.w12 *= on1;
       k.w20 *= on2, k.w21 *= on2, k.w22 *= on2;
     }
-    k.bias = simple_bias ? (bias[c] * bias_scale + bias_rounding) >> bias_shift : aligned_bias(bias, q, c);
+    if (fold) {
+      k.bias = (bias[c] * bias_scale + bias_add) >> bias_shift;
+    } else {
+      k.bias = aligned_bias(bias, q, c);
+      if (Fast) k.bias += DepthwiseShiftClamp<TA>::rounding(shift);
+    }
     const TA* p0 = base0 + c;
     const TA* p1 = base1 + c;
     const TA* p2 = base2 + c;
     TA* o = out_base + c;
     if constexpr (Fast) {
-      k.bias += per_tensor ? out_rounding_all : DepthwiseShiftClamp<TA>::rounding(shift);
       const DepthwiseShiftClamp<TA> rq{shift, lo, hi};
       if constexpr (S == 1)
         depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);

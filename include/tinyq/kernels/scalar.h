@@ -401,6 +401,9 @@ struct DepthwiseSpans {
   bool left_pad;   //   reading the left padding column as zero when left_pad
   bool right_pad;  // one more output whose third column is the right padding
   size_t ix1;      // column ix0 + 1 (ix0: the first output's first column)
+  int rows = 1;        // output rows: the next one's input rows in_step values on, its
+  size_t in_step = 0;  //   outputs out_step values on (every row the same spans; a
+  size_t out_step = 0; //   channel's setup then serves all of them)
 };
 
 // The spans of every channel: the taps and requantization set up once per channel, then the
@@ -426,6 +429,8 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
   TA* const out_base = out_row + static_cast<size_t>(g.ox_first) * C;
+  const int n_rows = g.rows;
+  const size_t in_step = g.in_step, out_step = g.out_step;
   // Per-tensor formats (no per-channel weight fracs): one accumulator format, so every channel
   // has the same output shift and the same bias alignment. When that alignment is a left
   // shift by L <= 16 or a right shift by R <= 62, align_bias(b) is exactly
@@ -474,18 +479,21 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
     const TA* p1 = base1 + c;
     const TA* p2 = base2 + c;
     TA* o = out_base + c;
-    if constexpr (Fast) {
-      const DepthwiseShiftClamp<TA> rq{shift, lo, hi};
-      if constexpr (S == 1)
-        depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
-      else
-        depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
-    } else {
-      const DepthwiseRequantOutput<TA> rq{shift, lo, hi};
-      if constexpr (S == 1)
-        depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
-      else
-        depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
+    for (int row = n_rows; row != 0; --row) {
+      if constexpr (Fast) {
+        const DepthwiseShiftClamp<TA> rq{shift, lo, hi};
+        if constexpr (S == 1)
+          depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
+        else
+          depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
+      } else {
+        const DepthwiseRequantOutput<TA> rq{shift, lo, hi};
+        if constexpr (S == 1)
+          depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
+        else
+          depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
+      }
+      p0 += in_step, p1 += in_step, p2 += in_step, o += out_step;
     }
   }
 }
@@ -537,60 +545,114 @@ inline void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], i
 
 }  // namespace detail
 
-template <typename TA, typename TW>
-void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int channels, const TW* weights,
-                                  const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                  int out_width, uint32_t max_abs_input = 0) {
-  (void)max_abs_input;
+namespace detail {
+
+// Where the spans of a row of in_width columns lie (the same for every row of a layer); with
+// spans false (no real input row, or a stride other than 1 and 2) none (n_full 0).
+inline DepthwiseSpans depthwise_row_geometry(int in_width, int stride, int pad_left, int out_width, bool spans) {
   // Outputs [ox_lo, ox_hi) have their whole window inside the row.
   int ox_lo = (pad_left + stride - 1) / stride;
   int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;
   if (ox_hi > out_width) ox_hi = out_width;
   if (ox_lo > ox_hi) ox_lo = ox_hi;
-  // Padding rows: the spans read a real row in their place with zero weights. If no row is
-  // real, or the stride is not 1 or 2, every output takes the generic path.
-  const TA* real = rows[1] != nullptr ? rows[1] : (rows[0] != nullptr ? rows[0] : rows[2]);
-  const bool spans = real != nullptr && (stride == 1 || stride == 2);
+  spans = spans && (stride == 1 || stride == 2);
   // A left padding column (pad_left 1): output 0 runs in the span with that column zero. A
   // right padding column: output ox_hi when its third column is the first past the row.
-  detail::DepthwiseSpans g{};
+  DepthwiseSpans g{};
   g.stride = stride;
   g.left_pad = spans && ox_lo == 1 && pad_left == 1 && ox_hi >= 1;
   g.ox_first = g.left_pad ? 0 : ox_lo;
   g.n_full = spans ? ox_hi - g.ox_first : 0;
   g.right_pad = g.n_full > 0 && ox_hi < out_width && ox_hi * stride - pad_left + 2 == in_width;
   g.ix1 = static_cast<size_t>(g.ox_first * stride - pad_left + 1);
+  return g;
+}
+
+// The outputs of a row the spans of g do not cover (borders): the reference arithmetic, pixel
+// by pixel.
+template <typename TA, typename TW>
+void depthwise_row_rest(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
+                        const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width,
+                        const DepthwiseSpans& g) {
+  const int ox_first = g.n_full > 0 ? g.ox_first : 0;
+  const int ox_rest = g.n_full > 0 ? g.ox_first + g.n_full + (g.right_pad ? 1 : 0) : 0;
+  if (ox_first == 0 && ox_rest == out_width) return;
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  const size_t C = static_cast<size_t>(channels);
+  for (int ox = 0; ox < out_width; ++ox) {
+    if (ox == ox_first) ox = ox_rest;
+    if (ox >= out_width) break;
+    for (int c = 0; c < channels; ++c) {
+      const int64_t acc = depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c);
+      out_row[static_cast<size_t>(ox) * C + c] = requantize_output<TA>(acc + aligned_bias(bias, q, c), output_shift(q, c), lo, hi);
+    }
+  }
+}
+
+}  // namespace detail
+
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int channels, const TW* weights,
+                                  const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
+                                  int out_width, uint32_t max_abs_input = 0) {
+  (void)max_abs_input;
+  // Padding rows: the spans read a real row in their place with zero weights. If no row is
+  // real every output takes the generic path.
+  const TA* real = rows[1] != nullptr ? rows[1] : (rows[0] != nullptr ? rows[0] : rows[2]);
+  const detail::DepthwiseSpans g = detail::depthwise_row_geometry(in_width, stride, pad_left, out_width, real != nullptr);
   if (g.n_full > 0) {
     const TA* r[3] = {rows[0] != nullptr ? rows[0] : real, rows[1] != nullptr ? rows[1] : real,
                       rows[2] != nullptr ? rows[2] : real};
     const int64_t row_on[3] = {rows[0] != nullptr, rows[1] != nullptr, rows[2] != nullptr};
     detail::depthwise_row_spans(r, row_on, channels, weights, bias, q, g, out_row);
   }
-  // The rest (borders the spans do not cover): the reference arithmetic, pixel by pixel.
-  const int ox_rest = g.n_full > 0 ? ox_hi + (g.right_pad ? 1 : 0) : g.ox_first;
-  if (g.ox_first == 0 && ox_rest == out_width) return;
-  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
-  const size_t C = static_cast<size_t>(channels);
-  for (int ox = 0; ox < out_width; ++ox) {
-    if (ox == g.ox_first) ox = ox_rest;
-    if (ox >= out_width) break;
-    for (int c = 0; c < channels; ++c) {
-      const int64_t acc = detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c);
-      out_row[static_cast<size_t>(ox) * C + c] = requantize_output<TA>(acc + aligned_bias(bias, q, c), output_shift(q, c), lo, hi);
+  detail::depthwise_row_rest(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, g);
+}
+
+// Output rows [r0, r1) of a whole tensor. The rows whose three input rows are all real run
+// as one call of the spans (each channel's taps, bias and requantization set up once for
+// all of them, not once per row); the first and last rows (a padding row) one by one.
+template <typename TA, typename TW>
+void depthwise_conv3x3_rows_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias,
+                                   const ConvQuant& q, int stride, Padding pad, const Tensor<TA>& out, int r0, int r1) {
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  // interior rows: oy * stride - pad_top >= 0 and oy * stride - pad_top + 2 < in.height
+  int oy_a = (pad_top + stride - 1) / stride;
+  int oy_b = in.height - 3 + pad_top >= 0 ? (in.height - 3 + pad_top) / stride + 1 : 0;
+  if (oy_a < r0) oy_a = r0;
+  if (oy_b > r1) oy_b = r1;
+  detail::DepthwiseSpans g = detail::depthwise_row_geometry(in.width, stride, pad_left, out.width, true);
+  if (oy_a >= oy_b || g.n_full == 0) oy_a = oy_b = r1;  // every row by itself
+  for (int oy = r0; oy < r1; ++oy) {
+    if (oy == oy_a) {
+      const int iy = oy_a * stride - pad_top;
+      const TA* r[3] = {in.row(iy), in.row(iy + 1), in.row(iy + 2)};
+      const int64_t row_on[3] = {1, 1, 1};
+      g.rows = oy_b - oy_a;
+      g.in_step = static_cast<size_t>(stride) * in.width * in.channels;
+      g.out_step = static_cast<size_t>(out.width) * out.channels;
+      detail::depthwise_row_spans(r, row_on, in.channels, weights, bias, q, g, out.row(oy_a));
+      g.rows = 1;
+      for (int y = oy_a; y < oy_b; ++y) {
+        const TA* rows[3];
+        depthwise_input_rows(in, y, stride, pad_top, rows);
+        detail::depthwise_row_rest(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(y),
+                                   out.width, g);
+      }
+      oy = oy_b - 1;
+      continue;
     }
+    const TA* rows[3];
+    depthwise_input_rows(in, oy, stride, pad_top, rows);
+    depthwise_conv3x3_row_scalar(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
   }
 }
 
 template <typename TA, typename TW>
 void depthwise_conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                               int stride, Padding pad, const Tensor<TA>& out) {
-  const int pad_top = padding_before(in.height, stride, pad);
-  const int pad_left = padding_before(in.width, stride, pad);
-  for (int oy = 0; oy < out.height; ++oy) {
-    const TA* rows[3];
-    depthwise_input_rows(in, oy, stride, pad_top, rows);
-    depthwise_conv3x3_row_scalar(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
-  }
+  depthwise_conv3x3_rows_scalar(in, weights, bias, q, stride, pad, out, 0, out.height);
 }
 
 namespace detail {

@@ -293,7 +293,7 @@ using RuntimeChannels = ChannelStride<0, 1>;
 // pointers instead of recomputing them after the loop. Returns the next output.
 template <typename CS, typename TA, typename Requant>
 TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
-                                      const DepthwiseTaps& k, Requant rq, TA* o) {
+                                      const DepthwiseTaps k, Requant rq, TA* o) {
   const size_t C = CS::get(c_run);
   constexpr int U = CS::U;
   int64_t x0 = 0, x1 = 0, x2 = 0;
@@ -306,7 +306,7 @@ TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, 
   const TA *const q0 = p0, *const q1 = p1, *const q2 = p2;
   TA* const o_first = o;
   // column a (an offset from the pointers): finishes one output, adds to the next, opens one
-  const auto column = [&](size_t a) {
+  const auto column = [&, k](size_t a) {  // the taps by value: by reference GCC kept them in memory
     const int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
     const int64_t done = mid + y0 * k.w02 + y1 * k.w12 + y2 * k.w22;
     mid = next + y0 * k.w01 + y1 * k.w11 + y2 * k.w21;
@@ -339,7 +339,7 @@ TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, 
 // and the right padding output only its first two columns.
 template <typename CS, typename TA, typename Requant>
 TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
-                                      const DepthwiseTaps& k, Requant rq, TA* o) {
+                                      const DepthwiseTaps k, Requant rq, TA* o) {
   const size_t C = CS::get(c_run);
   constexpr int U = CS::U;
   int64_t x0 = 0, x1 = 0, x2 = 0;
@@ -348,7 +348,7 @@ TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, 
   const TA *const q0 = p0, *const q1 = p1, *const q2 = p2;
   TA* const o_first = o;
   // columns a and a + C: kernel columns 1 and 2 of one output, the second column 0 of the next
-  const auto output = [&](size_t a) {
+  const auto output = [&, k](size_t a) {  // the taps by value: by reference GCC kept them in memory
     int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
     open += y0 * k.w01 + y1 * k.w11 + y2 * k.w21;
     y0 = p0[a + C], y1 = p1[a + C], y2 = p2[a + C];
@@ -412,7 +412,7 @@ struct DepthwiseSpans {
 // the stack per output). CS: the channel count as a constant or at run time (ChannelStride);
 // Fast: every channel's shift takes DepthwiseShiftClamp (the caller checked), else
 // DepthwiseRequantOutput.
-template <typename CS, int S, bool Fast, typename TA, typename TW>
+template <typename CS, int S, bool Fast, bool Rows, typename TA, typename TW>
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -429,7 +429,7 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
   TA* const out_base = out_row + static_cast<size_t>(g.ox_first) * C;
-  const int n_rows = g.rows;
+  const int n_rows = Rows ? g.rows : 1;
   const size_t in_step = g.in_step, out_step = g.out_step;
   // Per-tensor formats (no per-channel weight fracs): one accumulator format, so every channel
   // has the same output shift and the same bias alignment. When that alignment is a left
@@ -479,6 +479,8 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
     const TA* p1 = base1 + c;
     const TA* p2 = base2 + c;
     TA* o = out_base + c;
+    // Rows: g.rows output rows (a separate instantiation: the row loop's pointers cost the
+    // one-row calls of the row-streamed block ~25 instructions per channel)
     for (int row = n_rows; row != 0; --row) {
       if constexpr (Fast) {
         const DepthwiseShiftClamp<TA> rq{shift, lo, hi};
@@ -493,6 +495,7 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
         else
           depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
       }
+      if (!Rows) break;
       p0 += in_step, p1 += in_step, p2 += in_step, o += out_step;
     }
   }
@@ -507,40 +510,49 @@ constexpr int depthwise_outputs_per_pass() {
   return (S == 1 && 3 * N * Bytes <= 2047) ? 4 : ((S == 2 ? 3 : 1) * N * Bytes <= 2047) ? 2 : 0;
 }
 
-template <int S, typename TA, typename TW, size_t N, size_t... More>
+template <int S, bool Rows, typename TA, typename TW, size_t N, size_t... More>
 inline void depthwise_row_spans_fixed(const TA* const r[3], const int64_t row_on[3], int channels,
                                       const TW* weights, const int32_t* bias, const ConvQuant& q,
                                       const DepthwiseSpans& g, TA* out_row) {
   constexpr int U = depthwise_outputs_per_pass<S, N, sizeof(TA)>();
   if constexpr (U > 0) {
     if (static_cast<size_t>(channels) == N)
-      return depthwise_row_spans_c<ChannelStride<N, U>, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
+      return depthwise_row_spans_c<ChannelStride<N, U>, S, true, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
   }
   if constexpr (sizeof...(More) > 0)
-    depthwise_row_spans_fixed<S, TA, TW, More...>(r, row_on, channels, weights, bias, q, g, out_row);
+    depthwise_row_spans_fixed<S, Rows, TA, TW, More...>(r, row_on, channels, weights, bias, q, g, out_row);
   else
-    depthwise_row_spans_c<RuntimeChannels, S, true>(r, row_on, channels, weights, bias, q, g, out_row);
+    depthwise_row_spans_c<RuntimeChannels, S, true, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
 }
 
-template <typename TA, typename TW>
-inline void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
-                                const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+template <bool Rows, typename TA, typename TW>
+inline void depthwise_row_spans_of(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                                   const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
   // whether every channel's output shift takes DepthwiseShiftClamp
   bool fast = true;
   const int n_shifts = q.weight_frac_per_channel == nullptr ? 1 : channels;
   for (int c = 0; c < n_shifts; ++c) fast = fast && DepthwiseShiftClamp<TA>::applies(output_shift(q, c));
   if (!fast) {
     if (g.stride == 1)
-      depthwise_row_spans_c<RuntimeChannels, 1, false>(r, row_on, channels, weights, bias, q, g, out_row);
+      depthwise_row_spans_c<RuntimeChannels, 1, false, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
     else
-      depthwise_row_spans_c<RuntimeChannels, 2, false>(r, row_on, channels, weights, bias, q, g, out_row);
+      depthwise_row_spans_c<RuntimeChannels, 2, false, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
   } else if (g.stride == 1) {
-    depthwise_row_spans_fixed<1, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(r, row_on, channels, weights,
-                                                                                          bias, q, g, out_row);
+    depthwise_row_spans_fixed<1, Rows, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(
+        r, row_on, channels, weights, bias, q, g, out_row);
   } else {
-    depthwise_row_spans_fixed<2, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(r, row_on, channels, weights,
-                                                                                          bias, q, g, out_row);
+    depthwise_row_spans_fixed<2, Rows, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(
+        r, row_on, channels, weights, bias, q, g, out_row);
   }
+}
+
+template <typename TA, typename TW>
+inline void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                                const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+  if (g.rows > 1)
+    depthwise_row_spans_of<true>(r, row_on, channels, weights, bias, q, g, out_row);
+  else
+    depthwise_row_spans_of<false>(r, row_on, channels, weights, bias, q, g, out_row);
 }
 
 }  // namespace detail

@@ -259,7 +259,8 @@ int main() {
   for (const auto& l : kNet) {
     char* p = append(append(append(append(append(append(append(name, "pointwise "), l[0]), "x"), l[0]), " "), l[1]), "->");
     append(append(p, l[2]), " a16w8");
-    pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + 20);
+    // K >= 64 (bound 150): the same 1.50 as for 8-bit activations; the rest 0.20 above theirs
+    pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + (l[1] >= 64 ? 0 : 20));
   }
   // The row-streamed schedule (the firmware's default) calls each pointwise layer once per
   // output row: the 14x14 layers as 14 calls of 1x14 pixels (the weights packed per call).

@@ -502,9 +502,10 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
 }
 
 // The channel counts of MobileNetV2's depthwise layers (widths 0.5 and 1.0) get loops with
-// the count as a constant: 4 outputs per pass where the farthest column a pass reads
-// ((2U - 1) C values on at stride 2, (U - 1) C at stride 1) is an immediate offset (12 bits
-// signed: <= 2047 bytes), else 2, else the run-time loop (as for any other count).
+// the count as a constant: at stride 1 4 outputs per pass where the farthest column a pass
+// reads (3C values on) is an immediate offset (12 bits signed: <= 2047 bytes), else 2 (C
+// values on); at stride 2 2 outputs per pass (3C values on; with 4, GCC's allocation spilled
+// on the 16-bit rows); else, as for any other count, the run-time loop.
 template <int S, size_t N, size_t Bytes>
 constexpr int depthwise_outputs_per_pass() {
   return (S == 1 && 3 * N * Bytes <= 2047) ? 4 : ((S == 2 ? 3 : 1) * N * Bytes <= 2047) ? 2 : 0;

@@ -495,7 +495,7 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
         else
           depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
       }
-      if (!Rows) break;
+      if (!Rows || row == 1) break;  // (no pointer past the last row)
       p0 += in_step, p1 += in_step, p2 += in_step, o += out_step;
     }
   }

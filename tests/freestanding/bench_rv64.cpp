@@ -164,39 +164,54 @@ void pointwise_extreme(const char* name, TA* xs, TA* out, TA* expect, int cin) {
   measure_pointwise(name, hw, cin, cout, xs, w_min, q, out, expect, 100000);
 }
 
+// by_rows: one depthwise_conv3x3_row call per output row, as the row-streamed block calls it
+// (each call sets every channel up again); else the whole tensor in one call (as the
+// layer-by-layer bands do: one setup per channel for all rows).
 template <typename TA, typename TW>
 void depthwise_measure(const char* name, int hw, int c, int stride, const TA* xs, const TW* w, const ConvQuant& q,
-                       TA* out, TA* expect, uint64_t bound_x100) {
+                       TA* out, TA* expect, uint64_t bound_x100, bool by_rows = false) {
   const int o = conv_output_size(hw, stride);
   const Tensor<const TA> in{xs, hw, hw, c};
+  const Tensor<TA> got{out, o, o, c};
   depthwise_conv3x3_reference(in, w, bias, q, stride, Padding::symmetric, Tensor<TA>{expect, o, o, c});
+  for (int i = 0; i < o * o * c; ++i) out[i] = TA(0x55);
+  const ConvQuant qo = opaque_quant(q);
+  const int pad = padding_before(hw, stride, Padding::symmetric);
   const uint64_t t0 = instret();
-  depthwise_conv3x3(in, w, bias, opaque_quant(q), stride, Padding::symmetric, Tensor<TA>{out, o, o, c});
+  if (by_rows) {
+    for (int oy = 0; oy < o; ++oy) {
+      const TA* rows[3];
+      depthwise_input_rows(in, oy, stride, pad, rows);
+      depthwise_conv3x3_row(rows, hw, c, w, bias, qo, stride, pad, got.row(oy), o);
+    }
+  } else {
+    depthwise_conv3x3(in, w, bias, qo, stride, Padding::symmetric, got);
+  }
   const uint64_t t1 = instret();
   report(name, static_cast<uint64_t>(o) * o * c * 9, t1 - t0, bound_x100, equal(out, expect, o * o * c));
 }
 
-void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
+void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100, bool by_rows = false) {
   tinyq_test::Rng rng(8);
   fill(rng, x, hw * hw * c, 0, 3072);
   const ConvQuant q{9, 9, 14, nullptr, 23, true};
-  depthwise_measure(name, hw, c, stride, x, w16, q, y, want, bound_x100);
+  depthwise_measure(name, hw, c, stride, x, w16, q, y, want, bound_x100, by_rows);
 }
 
 // 8-bit activations and weights (two outputs per multiply: scalar.h's SWAR spans).
-void depthwise_case_a8(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
+void depthwise_case_a8(const char* name, int hw, int c, int stride, uint64_t bound_x100, bool by_rows = false) {
   tinyq_test::Rng rng(11);
   fill(rng, x8, hw * hw * c, -128, 127);
   const ConvQuant q{4, 4, 6, nullptr, 10, true};
-  depthwise_measure(name, hw, c, stride, x8, w8, q, y8, want8, bound_x100);
+  depthwise_measure(name, hw, c, stride, x8, w8, q, y8, want8, bound_x100, by_rows);
 }
 
 // 16-bit activations, 8-bit weights (SWAR too: 9 products of 2^22 fit a lane).
-void depthwise_case_a16w8(const char* name, int hw, int c, int stride, uint64_t bound_x100) {
+void depthwise_case_a16w8(const char* name, int hw, int c, int stride, uint64_t bound_x100, bool by_rows = false) {
   tinyq_test::Rng rng(12);
   fill(rng, x, hw * hw * c, -32768, 32767);
   const ConvQuant q{12, 12, 6, nullptr, 18, false};
-  depthwise_measure(name, hw, c, stride, x, w8, q, y, want, bound_x100);
+  depthwise_measure(name, hw, c, stride, x, w8, q, y, want, bound_x100, by_rows);
 }
 
 }  // namespace
@@ -244,7 +259,8 @@ int main() {
   for (const auto& l : kNet) {
     char* p = append(append(append(append(append(append(append(name, "pointwise "), l[0]), "x"), l[0]), " "), l[1]), "->");
     append(append(p, l[2]), " a16w8");
-    pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + 20);
+    // K >= 64 (bound 150): the same 1.50 as for 8-bit activations; the rest 0.20 above theirs
+    pointwise_case_a16w8(name, l[0], l[1], l[2], static_cast<uint64_t>(l[3]) + (l[1] >= 64 ? 0 : 20));
   }
   // The row-streamed schedule (the firmware's default) calls each pointwise layer once per
   // output row: the 14x14 layers as 14 calls of 1x14 pixels (the weights packed per call).
@@ -273,21 +289,26 @@ int main() {
   static const int kDepthwise[][2] = {{32, 1}, {96, 2}, {144, 1}, {384, 1}, {960, 1}, {16, 1}, {48, 2}, {72, 1}};
   for (const auto& dw : kDepthwise) {
     append(append(append(append(name, "depthwise 16x16x"), dw[0]), " s"), dw[1]);
-    depthwise_case(name, 16, dw[0], dw[1], 1400);
+    depthwise_case(name, 16, dw[0], dw[1], 450);
   }
 
-  // The depthwise layers of the width-0.5 network at 224x224 (input map, channels, stride).
+  // The depthwise layers of the width-0.5 network at 224x224 (input map, channels, stride):
+  // the whole tensor in one call (the layer-by-layer bands), bound 4.00 per MAC, and one call
+  // per output row (the row-streamed block; "rows"), bound 4.20.
   static const int kNetDw[][3] = {{112, 16, 1}, {112, 48, 2}, {56, 96, 1}, {56, 96, 2}, {28, 96, 1},
                                   {28, 96, 2},  {14, 192, 1}, {14, 288, 1}};
-  for (const auto& dw : kNetDw) {
-    char* p = append(append(append(append(append(append(name, "depthwise "), dw[0]), "x"), dw[0]), "x"), dw[1]);
-    append(append(append(p, " s"), dw[2]), " w16");
-    depthwise_case(name, dw[0], dw[1], dw[2], 600);
-    append(append(append(p, " s"), dw[2]), " a8w8");
-    depthwise_case_a8(name, dw[0], dw[1], dw[2], 600);
-    append(append(append(p, " s"), dw[2]), " a16w8");
-    depthwise_case_a16w8(name, dw[0], dw[1], dw[2], 600);
-  }
+  for (int by_rows = 0; by_rows < 2; ++by_rows)
+    for (const auto& dw : kNetDw) {
+      char* p = append(append(append(append(append(append(name, "depthwise "), dw[0]), "x"), dw[0]), "x"), dw[1]);
+      const char* how = by_rows != 0 ? " rows" : "";
+      const uint64_t bound = by_rows != 0 ? 420 : 400;
+      append(append(append(append(p, " s"), dw[2]), " w16"), how);
+      depthwise_case(name, dw[0], dw[1], dw[2], bound, by_rows != 0);
+      append(append(append(append(p, " s"), dw[2]), " a8w8"), how);
+      depthwise_case_a8(name, dw[0], dw[1], dw[2], bound, by_rows != 0);
+      append(append(append(append(p, " s"), dw[2]), " a16w8"), how);
+      depthwise_case_a16w8(name, dw[0], dw[1], dw[2], bound, by_rows != 0);
+    }
 
   {  // Stem: 3x3, 3 -> 32 channels, stride 2.
     fill(rng, x, 32 * 32 * 3, -1536, 3072);

@@ -453,11 +453,14 @@ void depthwise_sweep(uint64_t seed) {
     for (int stride : {1, 2})
       for (Padding pad : {Padding::tf_same, Padding::symmetric})
         DepthwiseTester().size(h, 9 - h).channels(32).stride(stride).padding(pad).relu6(true).template test<TA, TW>(rng.next());
-  // The split-weight path over MobileNetV2's depthwise widths and more than one plan group.
-  for (int c : {96, 144, 192, 384, 576, 1100})
+  // The split-weight path over MobileNetV2's depthwise widths and more than one plan group,
+  // and the scalar kernel's constant-count loops (every count it specialises; widths 6 and 7
+  // give odd and even numbers of outputs at both strides).
+  for (int c : {16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576, 1100})
     for (int stride : {1, 2})
-      DepthwiseTester().size(5, 6).channels(c).stride(stride).regime(Regime::model).per_channel(rng.uniform(0, 1) == 1)
-          .relu6(true).template test<TA, TW>(rng.next());
+      for (int w : {6, 7})
+        DepthwiseTester().size(5, w).channels(c).stride(stride).regime(Regime::model).per_channel(rng.uniform(0, 1) == 1)
+            .relu6(true).template test<TA, TW>(rng.next());
 }
 
 }  // namespace

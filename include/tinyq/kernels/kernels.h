@@ -74,6 +74,24 @@ void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, 
 #endif
 }
 
+// Output rows [r0, r1) of the depthwise convolution of a whole tensor (a band of a layer).
+// The portable build takes them in one call (each channel's setup shared by the rows,
+// kernels/scalar.h); the SIMD levels row by row, as depthwise_conv3x3_row.
+template <typename TA, typename TW>
+void depthwise_conv3x3_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
+                            int stride, Padding pad, const Tensor<TA>& out, int r0, int r1) {
+#if TINYQ_HAVE_SSE2
+  const int pad_top = padding_before(in.height, stride, pad), pad_left = padding_before(in.width, stride, pad);
+  for (int oy = r0; oy < r1; ++oy) {
+    const TA* rows[3];
+    depthwise_input_rows(in, oy, stride, pad_top, rows);
+    depthwise_conv3x3_row<TA, TW>(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
+  }
+#else
+  depthwise_conv3x3_rows_scalar(in, weights, bias, q, stride, pad, out, r0, r1);
+#endif
+}
+
 template <typename TA, typename TW>
 void depthwise_conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                        int stride, Padding pad, const Tensor<TA>& out) {

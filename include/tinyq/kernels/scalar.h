@@ -247,51 +247,134 @@ struct DepthwiseTaps {
   int64_t w00, w01, w02, w10, w11, w12, w20, w21, w22, bias;
 };
 
+// The span loops are inlined into their channel loop (out of line, the taps went through the
+// stack once per channel).
+#if defined(__GNUC__)
+#define TINYQ_DW_INLINE inline __attribute__((always_inline))
+#else
+#define TINYQ_DW_INLINE inline
+#endif
+
+// A span's outputs as the loops take them (a value: with 8-bit outputs every store may alias
+// a referenced struct, and GCC reloaded its fields once per channel).
+struct DepthwiseSpanShape {
+  bool left_pad;   // the first output reads the left padding column as zero
+  bool right_pad;  // the last one (after the rest) reads the right padding column
+  int passes;      // passes of the loop, U outputs each
+  int rest;        // then this many outputs (< U)
+  size_t tail_in;  // where the rest starts: values past the loop's first column,
+  size_t tail_out; //   and past the first output (the tail takes fresh pointers, so the
+                   //   loop's own are dead after it and need not be kept across it)
+};
+
+// The distance between two columns of a channel (C values) and the outputs per pass of the
+// span loops. ChannelStride<0, 1>: the run-time count, one output per pass;
+// ChannelStride<N, U>: the constant N, U outputs per pass, the column offsets of a pass
+// (up to (2U - 1) C values at stride 2) immediates of the loads (RISC-V has no register +
+// register addressing: with a run-time C every column read needs an add of its own).
+template <size_t N, int U_>
+struct ChannelStride {
+  static constexpr bool fixed = true;
+  static constexpr int U = U_;
+  static constexpr size_t get(size_t) { return N; }
+};
+template <>
+struct ChannelStride<0, 1> {
+  static constexpr bool fixed = false;
+  static constexpr int U = 1;
+  static size_t get(size_t c) { return c; }
+};
+using RuntimeChannels = ChannelStride<0, 1>;
+
 // Stride 1, one channel: outputs o[0], o[C], ... Their first window column ix0 is padding
-// (zero) when left_pad; p0..p2 point at column ix0 + 1 of the three rows. n_full outputs
-// read columns up to ix0 + 1 + n_full; with right_pad one more output follows whose third
-// column is padding. Returns the next output.
-template <typename TA, typename Requant>
-inline TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t C, bool left_pad, int n_full,
-                             bool right_pad, const DepthwiseTaps& k, Requant rq, TA* o) {
+// (zero) when left_pad; p0..p2 point at column ix0 + 1 of the three rows. passes * U + rest
+// outputs read columns up to ix0 + 1 + (their count); with right_pad one more output follows
+// whose third column is padding. A pass count, not an end pointer, so that GCC keeps the
+// pointers instead of recomputing them after the loop. Returns the next output.
+template <typename CS, typename TA, typename Requant>
+TINYQ_DW_INLINE TA* depthwise_span_s1(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
+                                      const DepthwiseTaps k, Requant rq, TA* o) {
+  const size_t C = CS::get(c_run);
+  constexpr int U = CS::U;
   int64_t x0 = 0, x1 = 0, x2 = 0;
-  if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
+  if (!sh.left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t mid = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // open sum of the first output
   x0 = *p0, x1 = *p1, x2 = *p2;
   p0 += C, p1 += C, p2 += C;
   mid += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
   int64_t next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;  // of the second
-  for (TA* const end = o + static_cast<size_t>(n_full) * C; o != end; o += C) {
-    x0 = *p0, x1 = *p1, x2 = *p2;
-    p0 += C, p1 += C, p2 += C;
-    const int64_t done = mid + x0 * k.w02 + x1 * k.w12 + x2 * k.w22;
-    mid = next + x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
-    next = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
-    *o = static_cast<TA>(rq(done));
+  const TA *const q0 = p0, *const q1 = p1, *const q2 = p2;
+  TA* const o_first = o;
+  // column a (an offset from the pointers): finishes one output, adds to the next, opens one
+  const auto column = [&, k](size_t a) {  // the taps by value: by reference GCC kept them in memory
+    const int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
+    const int64_t done = mid + y0 * k.w02 + y1 * k.w12 + y2 * k.w22;
+    mid = next + y0 * k.w01 + y1 * k.w11 + y2 * k.w21;
+    next = k.bias + y0 * k.w00 + y1 * k.w10 + y2 * k.w20;
+    return done;
+  };
+  for (int pass = sh.passes; pass != 0; --pass) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (int u = 0; u < U; ++u) o[u * C] = static_cast<TA>(rq(column(u * C)));
+    p0 += U * C, p1 += U * C, p2 += U * C, o += U * C;
   }
-  if (right_pad) *o = static_cast<TA>(rq(mid)), o += C;
+  if (sh.rest == 0 && !sh.right_pad) return o;
+  p0 = q0 + sh.tail_in, p1 = q1 + sh.tail_in, p2 = q2 + sh.tail_in, o = o_first + sh.tail_out;
+  if (U == 4 && (sh.rest & 2) != 0) {  // rest < U: a pair, then one
+    o[0] = static_cast<TA>(rq(column(0)));
+    o[C] = static_cast<TA>(rq(column(C)));
+    p0 += 2 * C, p1 += 2 * C, p2 += 2 * C, o += 2 * C;
+  }
+  if ((sh.rest & 1) != 0) {
+    *o = static_cast<TA>(rq(column(0))), o += C;
+    p0 += C, p1 += C, p2 += C;
+  }
+  if (sh.right_pad) *o = static_cast<TA>(rq(mid)), o += C;
   return o;
 }
 
 // Stride 2, one channel: as depthwise_span_s1; output j reads columns ix0 + 2j .. ix0 + 2j + 2,
 // and the right padding output only its first two columns.
-template <typename TA, typename Requant>
-inline TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t C, bool left_pad, int n_full,
-                             bool right_pad, const DepthwiseTaps& k, Requant rq, TA* o) {
+template <typename CS, typename TA, typename Requant>
+TINYQ_DW_INLINE TA* depthwise_span_s2(const TA* p0, const TA* p1, const TA* p2, size_t c_run, DepthwiseSpanShape sh,
+                                      const DepthwiseTaps k, Requant rq, TA* o) {
+  const size_t C = CS::get(c_run);
+  constexpr int U = CS::U;
   int64_t x0 = 0, x1 = 0, x2 = 0;
-  if (!left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
+  if (!sh.left_pad) x0 = *(p0 - C), x1 = *(p1 - C), x2 = *(p2 - C);
   int64_t open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
-  for (TA* const end = o + static_cast<size_t>(n_full) * C; o != end; o += C) {
-    x0 = *p0, x1 = *p1, x2 = *p2;
-    p0 += C, p1 += C, p2 += C;
-    open += x0 * k.w01 + x1 * k.w11 + x2 * k.w21;
-    x0 = *p0, x1 = *p1, x2 = *p2;
-    p0 += C, p1 += C, p2 += C;
-    const int64_t done = open + x0 * k.w02 + x1 * k.w12 + x2 * k.w22;
-    open = k.bias + x0 * k.w00 + x1 * k.w10 + x2 * k.w20;
-    *o = static_cast<TA>(rq(done));
+  const TA *const q0 = p0, *const q1 = p1, *const q2 = p2;
+  TA* const o_first = o;
+  // columns a and a + C: kernel columns 1 and 2 of one output, the second column 0 of the next
+  const auto output = [&, k](size_t a) {  // the taps by value: by reference GCC kept them in memory
+    int64_t y0 = p0[a], y1 = p1[a], y2 = p2[a];
+    open += y0 * k.w01 + y1 * k.w11 + y2 * k.w21;
+    y0 = p0[a + C], y1 = p1[a + C], y2 = p2[a + C];
+    const int64_t done = open + y0 * k.w02 + y1 * k.w12 + y2 * k.w22;
+    open = k.bias + y0 * k.w00 + y1 * k.w10 + y2 * k.w20;
+    return done;
+  };
+  for (int pass = sh.passes; pass != 0; --pass) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (int u = 0; u < U; ++u) o[u * C] = static_cast<TA>(rq(output(2 * u * C)));
+    p0 += 2 * U * C, p1 += 2 * U * C, p2 += 2 * U * C, o += U * C;
   }
-  if (right_pad) {
+  if (sh.rest == 0 && !sh.right_pad) return o;
+  p0 = q0 + sh.tail_in, p1 = q1 + sh.tail_in, p2 = q2 + sh.tail_in, o = o_first + sh.tail_out;
+  if (U == 4 && (sh.rest & 2) != 0) {  // rest < U: a pair, then one
+    o[0] = static_cast<TA>(rq(output(0)));
+    o[C] = static_cast<TA>(rq(output(2 * C)));
+    p0 += 4 * C, p1 += 4 * C, p2 += 4 * C, o += 2 * C;
+  }
+  if ((sh.rest & 1) != 0) {
+    *o = static_cast<TA>(rq(output(0))), o += C;
+    p0 += 2 * C, p1 += 2 * C, p2 += 2 * C;
+  }
+  if (sh.right_pad) {
     x0 = *p0, x1 = *p1, x2 = *p2;
     *o = static_cast<TA>(rq(open + x0 * k.w01 + x1 * k.w11 + x2 * k.w21)), o += C;
   }
@@ -318,25 +401,36 @@ struct DepthwiseSpans {
   bool left_pad;   //   reading the left padding column as zero when left_pad
   bool right_pad;  // one more output whose third column is the right padding
   size_t ix1;      // column ix0 + 1 (ix0: the first output's first column)
+  int rows = 1;        // output rows: the next one's input rows in_step values on, its
+  size_t in_step = 0;  //   outputs out_step values on (every row the same spans; a
+  size_t out_step = 0; //   channel's setup then serves all of them)
 };
 
-// The spans of every channel: the taps and requantization set up once per channel, then one
-// of the four loops. Not inlined: in its own function the loop's live set gets the registers
-// (inlined next to the generic border code, GCC reloaded two to four weights from the stack
-// per output).
-template <typename TA, typename TW>
+// The spans of every channel: the taps and requantization set up once per channel, then the
+// loop of the stride S. Not inlined: in its own function the loop's live set gets the
+// registers (inlined next to the generic border code, GCC reloaded two to four weights from
+// the stack per output). CS: the channel count as a constant or at run time (ChannelStride);
+// Fast: every channel's shift takes DepthwiseShiftClamp (the caller checked), else
+// DepthwiseRequantOutput.
+template <typename CS, int S, bool Fast, bool Rows, typename TA, typename TW>
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
-                         const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                           const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
   const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
-  const size_t C = static_cast<size_t>(channels);
+  const size_t C = CS::get(static_cast<size_t>(channels));
   const bool all_rows = row_on[0] != 0 && row_on[1] != 0 && row_on[2] != 0;
+  const int64_t on0 = row_on[0], on1 = row_on[1], on2 = row_on[2];
+  const int passes = g.n_full / CS::U;
+  const size_t tail_out = static_cast<size_t>(passes) * CS::U * C;
+  const DepthwiseSpanShape shape{g.left_pad, g.right_pad, passes, g.n_full % CS::U, S * tail_out, tail_out};
   const TA* const base0 = r[0] + g.ix1 * C;
   const TA* const base1 = r[1] + g.ix1 * C;
   const TA* const base2 = r[2] + g.ix1 * C;
   TA* const out_base = out_row + static_cast<size_t>(g.ox_first) * C;
+  const int n_rows = Rows ? g.rows : 1;
+  const size_t in_step = g.in_step, out_step = g.out_step;
   // Per-tensor formats (no per-channel weight fracs): one accumulator format, so every channel
   // has the same output shift and the same bias alignment. When that alignment is a left
   // shift by L <= 16 or a right shift by R <= 62, align_bias(b) is exactly
@@ -349,40 +443,161 @@ void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int chan
   const bool simple_bias = per_tensor && bias != nullptr && bias_right >= -16 && bias_right <= 62;
   const int64_t bias_scale = simple_bias && bias_right < 0 ? int64_t(1) << -bias_right : 1;
   const int bias_shift = simple_bias && bias_right > 0 ? bias_right : 0;
-  const int64_t bias_rounding = bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0;
+  // The bias alignment's rounding, and under DepthwiseShiftClamp the output shift's 2^(s-1)
+  // added after the alignment's right shift by R: floor(v / 2^R) + 2^(s-1) =
+  // floor((v + 2^(s-1+R)) / 2^R), one term, exact while s - 1 + R <= 61 (|v| < 2^47, the sum
+  // below 2^47 + 2^61 + 2^61 < 2^63).
+  const bool fold = simple_bias && Fast && shift_all - 1 + bias_shift <= 61;
+  const int64_t bias_add = (bias_shift > 0 ? int64_t(1) << (bias_shift - 1) : 0) +
+                           (fold ? DepthwiseShiftClamp<TA>::rounding(shift_all) << bias_shift : 0);
   for (int c_seen = 0; c_seen < channels; ++c_seen) {
-    const int c = opaque(c_seen);
+    const int c = CS::fixed ? c_seen : opaque(c_seen);
     const int shift = per_tensor ? shift_all : output_shift(q, c);
-    // the nine weights [ky * 3 + kx][c], C apart: one pointer walked along them
+    // the nine weights [ky * 3 + kx][c], C apart
     const TW* w = weights + c;
     DepthwiseTaps k;
-    k.w00 = *w, w = opaque(w + C), k.w01 = *w, w = opaque(w + C), k.w02 = *w, w = opaque(w + C);
-    k.w10 = *w, w = opaque(w + C), k.w11 = *w, w = opaque(w + C), k.w12 = *w, w = opaque(w + C);
-    k.w20 = *w, w = opaque(w + C), k.w21 = *w, w = opaque(w + C), k.w22 = *w;
-    if (!all_rows) {  // the first or last output rows only
-      k.w00 *= row_on[0], k.w01 *= row_on[0], k.w02 *= row_on[0];
-      k.w10 *= row_on[1], k.w11 *= row_on[1], k.w12 *= row_on[1];
-      k.w20 *= row_on[2], k.w21 *= row_on[2], k.w22 *= row_on[2];
+    if (CS::fixed) {  // immediate offsets
+      k.w00 = w[0], k.w01 = w[C], k.w02 = w[2 * C], k.w10 = w[3 * C], k.w11 = w[4 * C];
+      k.w12 = w[5 * C], k.w20 = w[6 * C], k.w21 = w[7 * C], k.w22 = w[8 * C];
+    } else {  // one pointer walked along them
+      k.w00 = *w, w = opaque(w + C), k.w01 = *w, w = opaque(w + C), k.w02 = *w, w = opaque(w + C);
+      k.w10 = *w, w = opaque(w + C), k.w11 = *w, w = opaque(w + C), k.w12 = *w, w = opaque(w + C);
+      k.w20 = *w, w = opaque(w + C), k.w21 = *w, w = opaque(w + C), k.w22 = *w;
     }
-    k.bias = simple_bias ? (bias[c] * bias_scale + bias_rounding) >> bias_shift : aligned_bias(bias, q, c);
+    if (!all_rows) {  // the first or last output rows only
+      k.w00 *= on0, k.w01 *= on0, k.w02 *= on0;
+      k.w10 *= on1, k.w11 *= on1, k.w12 *= on1;
+      k.w20 *= on2, k.w21 *= on2, k.w22 *= on2;
+    }
+    if (fold) {
+      k.bias = (bias[c] * bias_scale + bias_add) >> bias_shift;
+    } else {
+      k.bias = aligned_bias(bias, q, c);
+      if (Fast) k.bias += DepthwiseShiftClamp<TA>::rounding(shift);
+    }
     const TA* p0 = base0 + c;
     const TA* p1 = base1 + c;
     const TA* p2 = base2 + c;
     TA* o = out_base + c;
-    using Fast = DepthwiseShiftClamp<TA>;
-    if (Fast::applies(shift)) {
-      k.bias += Fast::rounding(shift);
-      const Fast rq{shift, lo, hi};
-      if (g.stride == 1)
-        depthwise_span_s1(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
-      else
-        depthwise_span_s2(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
-    } else {
-      const DepthwiseRequantOutput<TA> rq{shift, lo, hi};
-      if (g.stride == 1)
-        depthwise_span_s1(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
-      else
-        depthwise_span_s2(p0, p1, p2, C, g.left_pad, g.n_full, g.right_pad, k, rq, o);
+    // Rows: g.rows output rows (a separate instantiation: the row loop's pointers cost the
+    // one-row calls of the row-streamed block ~25 instructions per channel)
+    for (int row = n_rows; row != 0; --row) {
+      if constexpr (Fast) {
+        const DepthwiseShiftClamp<TA> rq{shift, lo, hi};
+        if constexpr (S == 1)
+          depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
+        else
+          depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
+      } else {
+        const DepthwiseRequantOutput<TA> rq{shift, lo, hi};
+        if constexpr (S == 1)
+          depthwise_span_s1<CS>(p0, p1, p2, C, shape, k, rq, o);
+        else
+          depthwise_span_s2<CS>(p0, p1, p2, C, shape, k, rq, o);
+      }
+      if (!Rows || row == 1) break;  // (no pointer past the last row)
+      p0 += in_step, p1 += in_step, p2 += in_step, o += out_step;
+    }
+  }
+}
+
+// The channel counts of MobileNetV2's depthwise layers (widths 0.5 and 1.0) get loops with
+// the count as a constant: at stride 1 4 outputs per pass where the farthest column a pass
+// reads (3C values on) is an immediate offset (12 bits signed: <= 2047 bytes), else 2 (C
+// values on); at stride 2 2 outputs per pass (3C values on; with 4, GCC's allocation spilled
+// on the 16-bit rows); else, as for any other count, the run-time loop.
+template <int S, size_t N, size_t Bytes>
+constexpr int depthwise_outputs_per_pass() {
+  return (S == 1 && 3 * N * Bytes <= 2047) ? 4 : ((S == 2 ? 3 : 1) * N * Bytes <= 2047) ? 2 : 0;
+}
+
+template <int S, bool Rows, typename TA, typename TW, size_t N, size_t... More>
+inline void depthwise_row_spans_fixed(const TA* const r[3], const int64_t row_on[3], int channels,
+                                      const TW* weights, const int32_t* bias, const ConvQuant& q,
+                                      const DepthwiseSpans& g, TA* out_row) {
+  constexpr int U = depthwise_outputs_per_pass<S, N, sizeof(TA)>();
+  if constexpr (U > 0) {
+    if (static_cast<size_t>(channels) == N)
+      return depthwise_row_spans_c<ChannelStride<N, U>, S, true, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
+  }
+  if constexpr (sizeof...(More) > 0)
+    depthwise_row_spans_fixed<S, Rows, TA, TW, More...>(r, row_on, channels, weights, bias, q, g, out_row);
+  else
+    depthwise_row_spans_c<RuntimeChannels, S, true, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
+}
+
+template <bool Rows, typename TA, typename TW>
+inline void depthwise_row_spans_of(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                                   const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+  // whether every channel's output shift takes DepthwiseShiftClamp
+  bool fast = true;
+  const int n_shifts = q.weight_frac_per_channel == nullptr ? 1 : channels;
+  for (int c = 0; c < n_shifts; ++c) fast = fast && DepthwiseShiftClamp<TA>::applies(output_shift(q, c));
+  if (!fast) {
+    if (g.stride == 1)
+      depthwise_row_spans_c<RuntimeChannels, 1, false, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
+    else
+      depthwise_row_spans_c<RuntimeChannels, 2, false, Rows>(r, row_on, channels, weights, bias, q, g, out_row);
+  } else if (g.stride == 1) {
+    depthwise_row_spans_fixed<1, Rows, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(
+        r, row_on, channels, weights, bias, q, g, out_row);
+  } else {
+    depthwise_row_spans_fixed<2, Rows, TA, TW, 16, 24, 32, 48, 72, 96, 144, 192, 288, 384, 576>(
+        r, row_on, channels, weights, bias, q, g, out_row);
+  }
+}
+
+template <typename TA, typename TW>
+inline void depthwise_row_spans(const TA* const r[3], const int64_t row_on[3], int channels, const TW* weights,
+                                const int32_t* bias, const ConvQuant& q, const DepthwiseSpans& g, TA* out_row) {
+  if (g.rows > 1)
+    depthwise_row_spans_of<true>(r, row_on, channels, weights, bias, q, g, out_row);
+  else
+    depthwise_row_spans_of<false>(r, row_on, channels, weights, bias, q, g, out_row);
+}
+
+}  // namespace detail
+
+namespace detail {
+
+// Where the spans of a row of in_width columns lie (the same for every row of a layer); with
+// spans false (no real input row, or a stride other than 1 and 2) none (n_full 0).
+inline DepthwiseSpans depthwise_row_geometry(int in_width, int stride, int pad_left, int out_width, bool spans) {
+  // Outputs [ox_lo, ox_hi) have their whole window inside the row.
+  int ox_lo = (pad_left + stride - 1) / stride;
+  int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;
+  if (ox_hi > out_width) ox_hi = out_width;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  spans = spans && (stride == 1 || stride == 2);
+  // A left padding column (pad_left 1): output 0 runs in the span with that column zero. A
+  // right padding column: output ox_hi when its third column is the first past the row.
+  DepthwiseSpans g{};
+  g.stride = stride;
+  g.left_pad = spans && ox_lo == 1 && pad_left == 1 && ox_hi >= 1;
+  g.ox_first = g.left_pad ? 0 : ox_lo;
+  g.n_full = spans ? ox_hi - g.ox_first : 0;
+  g.right_pad = g.n_full > 0 && ox_hi < out_width && ox_hi * stride - pad_left + 2 == in_width;
+  g.ix1 = static_cast<size_t>(g.ox_first * stride - pad_left + 1);
+  return g;
+}
+
+// The outputs of a row the spans of g do not cover (borders): the reference arithmetic, pixel
+// by pixel.
+template <typename TA, typename TW>
+void depthwise_row_rest(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
+                        const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width,
+                        const DepthwiseSpans& g) {
+  const int ox_first = g.n_full > 0 ? g.ox_first : 0;
+  const int ox_rest = g.n_full > 0 ? g.ox_first + g.n_full + (g.right_pad ? 1 : 0) : 0;
+  if (ox_first == 0 && ox_rest == out_width) return;
+  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
+  const size_t C = static_cast<size_t>(channels);
+  for (int ox = 0; ox < out_width; ++ox) {
+    if (ox == ox_first) ox = ox_rest;
+    if (ox >= out_width) break;
+    for (int c = 0; c < channels; ++c) {
+      const int64_t acc = depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c);
+      out_row[static_cast<size_t>(ox) * C + c] = requantize_output<TA>(acc + aligned_bias(bias, q, c), output_shift(q, c), lo, hi);
     }
   }
 }
@@ -394,55 +609,63 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
                                   const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
                                   int out_width, uint32_t max_abs_input = 0) {
   (void)max_abs_input;
-  // Outputs [ox_lo, ox_hi) have their whole window inside the row.
-  int ox_lo = (pad_left + stride - 1) / stride;
-  int ox_hi = in_width - 3 + pad_left >= 0 ? (in_width - 3 + pad_left) / stride + 1 : 0;
-  if (ox_hi > out_width) ox_hi = out_width;
-  if (ox_lo > ox_hi) ox_lo = ox_hi;
   // Padding rows: the spans read a real row in their place with zero weights. If no row is
-  // real, or the stride is not 1 or 2, every output takes the generic path.
+  // real every output takes the generic path.
   const TA* real = rows[1] != nullptr ? rows[1] : (rows[0] != nullptr ? rows[0] : rows[2]);
-  const bool spans = real != nullptr && (stride == 1 || stride == 2);
-  // A left padding column (pad_left 1): output 0 runs in the span with that column zero. A
-  // right padding column: output ox_hi when its third column is the first past the row.
-  detail::DepthwiseSpans g{};
-  g.stride = stride;
-  g.left_pad = spans && ox_lo == 1 && pad_left == 1 && ox_hi >= 1;
-  g.ox_first = g.left_pad ? 0 : ox_lo;
-  g.n_full = spans ? ox_hi - g.ox_first : 0;
-  g.right_pad = g.n_full > 0 && ox_hi < out_width && ox_hi * stride - pad_left + 2 == in_width;
-  g.ix1 = static_cast<size_t>(g.ox_first * stride - pad_left + 1);
+  const detail::DepthwiseSpans g = detail::depthwise_row_geometry(in_width, stride, pad_left, out_width, real != nullptr);
   if (g.n_full > 0) {
     const TA* r[3] = {rows[0] != nullptr ? rows[0] : real, rows[1] != nullptr ? rows[1] : real,
                       rows[2] != nullptr ? rows[2] : real};
     const int64_t row_on[3] = {rows[0] != nullptr, rows[1] != nullptr, rows[2] != nullptr};
     detail::depthwise_row_spans(r, row_on, channels, weights, bias, q, g, out_row);
   }
-  // The rest (borders the spans do not cover): the reference arithmetic, pixel by pixel.
-  const int ox_rest = g.n_full > 0 ? ox_hi + (g.right_pad ? 1 : 0) : g.ox_first;
-  if (g.ox_first == 0 && ox_rest == out_width) return;
-  const int32_t lo = output_min<TA>(q), hi = output_max<TA>(q);
-  const size_t C = static_cast<size_t>(channels);
-  for (int ox = 0; ox < out_width; ++ox) {
-    if (ox == g.ox_first) ox = ox_rest;
-    if (ox >= out_width) break;
-    for (int c = 0; c < channels; ++c) {
-      const int64_t acc = detail::depthwise_pixel_generic(rows, in_width, channels, weights, stride, pad_left, ox, c);
-      out_row[static_cast<size_t>(ox) * C + c] = requantize_output<TA>(acc + aligned_bias(bias, q, c), output_shift(q, c), lo, hi);
+  detail::depthwise_row_rest(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, g);
+}
+
+// Output rows [r0, r1) of a whole tensor. The rows whose three input rows are all real run
+// as one call of the spans (each channel's taps, bias and requantization set up once for
+// all of them, not once per row); the first and last rows (a padding row) one by one.
+template <typename TA, typename TW>
+void depthwise_conv3x3_rows_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias,
+                                   const ConvQuant& q, int stride, Padding pad, const Tensor<TA>& out, int r0, int r1) {
+  const int pad_top = padding_before(in.height, stride, pad);
+  const int pad_left = padding_before(in.width, stride, pad);
+  // interior rows: oy * stride - pad_top >= 0 and oy * stride - pad_top + 2 < in.height
+  int oy_a = (pad_top + stride - 1) / stride;
+  int oy_b = in.height - 3 + pad_top >= 0 ? (in.height - 3 + pad_top) / stride + 1 : 0;
+  if (oy_a < r0) oy_a = r0;
+  if (oy_b > r1) oy_b = r1;
+  detail::DepthwiseSpans g = detail::depthwise_row_geometry(in.width, stride, pad_left, out.width, true);
+  if (oy_a >= oy_b || g.n_full == 0) oy_a = oy_b = r1;  // every row by itself
+  for (int oy = r0; oy < r1; ++oy) {
+    if (oy == oy_a) {
+      const int iy = oy_a * stride - pad_top;
+      const TA* r[3] = {in.row(iy), in.row(iy + 1), in.row(iy + 2)};
+      const int64_t row_on[3] = {1, 1, 1};
+      g.rows = oy_b - oy_a;
+      g.in_step = static_cast<size_t>(stride) * in.width * in.channels;
+      g.out_step = static_cast<size_t>(out.width) * out.channels;
+      detail::depthwise_row_spans(r, row_on, in.channels, weights, bias, q, g, out.row(oy_a));
+      g.rows = 1;
+      for (int y = oy_a; y < oy_b; ++y) {
+        const TA* rows[3];
+        depthwise_input_rows(in, y, stride, pad_top, rows);
+        detail::depthwise_row_rest(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(y),
+                                   out.width, g);
+      }
+      oy = oy_b - 1;
+      continue;
     }
+    const TA* rows[3];
+    depthwise_input_rows(in, oy, stride, pad_top, rows);
+    depthwise_conv3x3_row_scalar(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
   }
 }
 
 template <typename TA, typename TW>
 void depthwise_conv3x3_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                               int stride, Padding pad, const Tensor<TA>& out) {
-  const int pad_top = padding_before(in.height, stride, pad);
-  const int pad_left = padding_before(in.width, stride, pad);
-  for (int oy = 0; oy < out.height; ++oy) {
-    const TA* rows[3];
-    depthwise_input_rows(in, oy, stride, pad_top, rows);
-    depthwise_conv3x3_row_scalar(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(oy), out.width);
-  }
+  depthwise_conv3x3_rows_scalar(in, weights, bias, q, stride, pad, out, 0, out.height);
 }
 
 namespace detail {

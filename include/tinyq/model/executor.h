@@ -181,15 +181,7 @@ struct LayerBands {
     const Padding pad = g->info().padding == PaddingMode::symmetric ? Padding::symmetric : Padding::tf_same;
     switch (op->kind) {
       case OpKind::conv3x3: conv3x3_rows<TA, TW>(a, w, bias, q, op->stride, pad, out, r0, r1); break;
-      case OpKind::depthwise3x3: {
-        const int pad_top = padding_before(a.height, op->stride, pad), pad_left = padding_before(a.width, op->stride, pad);
-        for (int oy = r0; oy < r1; ++oy) {
-          const TA* rows[3];
-          depthwise_input_rows(a, oy, op->stride, pad_top, rows);
-          depthwise_conv3x3_row<TA, TW>(rows, a.width, a.channels, w, bias, q, op->stride, pad_left, out.row(oy), out.width);
-        }
-        break;
-      }
+      case OpKind::depthwise3x3: depthwise_conv3x3_rows<TA, TW>(a, w, bias, q, op->stride, pad, out, r0, r1); break;
       default:
         if (has_prepared(pw, index))
           pointwise_conv<TA, TW>(rows_of(a, r0, r1), prepared_pointwise<TW>(*op, *pw, index), bias, q, rows_of(out, r0, r1));

@@ -91,7 +91,7 @@ void pointwise_conv(const Tensor<const TA>& in, const PackedPointwiseWeights<TW>
 #endif
   if (w.packed != nullptr && cpu_has_avx512() && pixels != 0 && out.channels != 0 && in.channels == w.cin && out.channels == w.cout &&
       (sizeof(TA) == 2 || in.channels <= detail::avx512::kPackMaxCin) && detail::preshift_shifts<TA>(q, out.channels)) {
-    const uint64_t prod = uint64_t(detail::avx512::max_abs(in.data, pixels * in.channels)) * w.max_abs_w;
+    const uint64_t prod = uint64_t(simd::Avx512::max_abs(in.data, pixels * in.channels)) * w.max_abs_w;
     if (fits_int32(2 * prod)) {
 #if TINYQ_HAVE_AVX512_VNNI
       if (cpu_has_avx512_vnni())

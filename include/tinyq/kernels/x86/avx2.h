@@ -173,9 +173,9 @@ void pointwise_conv_avx2(const Tensor<const TA>& in, const TW* weights, const in
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t prod =
-      uint64_t(given_or_scanned(q.input_max_abs, [&] { return simd::Avx2::max_abs(in.data, pixels * cin); })) *
-      given_or_scanned(q.weight_max_abs, [&] { return simd::Avx2::max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const uint64_t prod = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
+                                                      [](const auto* p, size_t n) { return simd::Avx2::max_abs(p, n); })
+                            .product();
   if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;

@@ -638,10 +638,9 @@ void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* w
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t prod =
-      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::Simd::max_abs(in.data, pixels * cin); })) *
-      given_or_scanned(q.weight_max_abs,
-                       [&] { return detail::TINYQ_AVX512_NS::Simd::max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const uint64_t prod = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
+                                                      [](const auto* p, size_t n) { return detail::TINYQ_AVX512_NS::Simd::max_abs(p, n); })
+                            .product();
   if (!detail::fast_shifts<TA>(q, cout) || !fits_int32(2 * prod)) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
     return;
@@ -679,11 +678,9 @@ void TINYQ_AVX512_FN(pointwise_conv_packed)(const Tensor<const TA>& in, const TW
     TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
     return;
   }
-  const uint64_t wmax = given_or_scanned(
-      q.weight_max_abs, [&] { return detail::TINYQ_AVX512_NS::Simd::max_abs(weights, static_cast<size_t>(cout) * cin); });
-  const uint64_t prod =
-      uint64_t(given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::Simd::max_abs(in.data, pixels * cin); })) *
-      wmax;
+  const detail::MaxAbs m = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
+                                                        [](const auto* p, size_t n) { return detail::TINYQ_AVX512_NS::Simd::max_abs(p, n); });
+  const uint64_t wmax = m.w, prod = m.product();
   if (!fits_int32(2 * prod)) {  // a pair of (-32768)^2 products: only int64 products are exact
     pointwise_conv_scalar(in, weights, bias, q, out);
     return;

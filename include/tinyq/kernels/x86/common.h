@@ -78,6 +78,21 @@ inline ChannelEpilogue channel_epilogue(const int32_t* bias, const ConvQuant& q,
   return e;
 }
 
+// max |x| and max |w| of a convolution: ConvQuant's proven bounds where given, else
+// scan(pointer, count) (the level's vectorised scan); product() is P = max|x| * max|w|,
+// the unit of every int32 bound (docs/kernels.md "Accumulator bounds").
+struct MaxAbs {
+  uint64_t x, w;
+  uint64_t product() const { return x * w; }
+};
+template <typename TA, typename TW, typename Scan>
+inline MaxAbs input_weight_max_abs(const ConvQuant& q, const TA* x, size_t nx, const TW* w, size_t nw, Scan&& scan) {
+  MaxAbs m;
+  m.x = given_or_scanned(q.input_max_abs, [&] { return scan(x, nx); });
+  m.w = given_or_scanned(q.weight_max_abs, [&] { return scan(w, nw); });
+  return m;
+}
+
 // max |bias'| over the channels (for the int32 bound of the depthwise fast path).
 inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, int channels) {
   uint64_t m = 0;

@@ -141,8 +141,9 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t wmax = given_or_scanned(q.weight_max_abs, [&] { return max_abs(weights, static_cast<size_t>(cout) * cin); });
-  const uint64_t prod = uint64_t(given_or_scanned(q.input_max_abs, [&] { return max_abs(in.data, pixels * cin); })) * wmax;
+  const detail::MaxAbs m = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
+                                                        [](const auto* p, size_t n) { return simd::Sse2::max_abs(p, n); });
+  const uint64_t wmax = m.w, prod = m.product();
   if (!fits_int32(2 * prod)) {
     pointwise_conv_scalar(in, weights, bias, q, out);  // exact in int64
     return;

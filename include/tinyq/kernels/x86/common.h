@@ -106,7 +106,7 @@ inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, in
 }
 
 
-// The split-weight depthwise path (sse2.h dw_wide_*, avx512.h depthwise_wide): each weight
+// The split-weight depthwise path (depthwise_variant.h, DwWideBlock): each weight
 // w = 256 h + l and the bias' = 256 b_h + b_l, so floor(v / 256) = sum x h + b_h + ((sum x l + b_l) >> 8).
 // It applies when every output shift is > 8 (the pre-shift identity with 8 consumed bits),
 // |bias'| < 2^38 and that sum is int32 for |x| <= max_abs_input.

@@ -166,8 +166,10 @@ template <typename TA, typename TW>
 void BM_layer(benchmark::State& state, Layer l, Format f, int impl) {
   LayerData<TA, TW> d(l, f);
   const bool optimized = impl != 0;
-  std::vector<unsigned char> packed_buf(pointwise_packed_bytes(l.cin, l.cout, sizeof(TW)));
-  const auto packed = pack_pointwise_weights(d.w.data(), l.cin, l.cout, packed_buf.data(), packed_buf.size());
+  // Pointwise layers only: a depthwise layer has 9 * cin weights, not cin * cout.
+  const int pack_cin = l.depthwise ? 0 : l.cin, pack_cout = l.depthwise ? 0 : l.cout;
+  std::vector<unsigned char> packed_buf(pointwise_packed_bytes(pack_cin, pack_cout, sizeof(TW)));
+  const auto packed = pack_pointwise_weights(d.w.data(), pack_cin, pack_cout, packed_buf.data(), packed_buf.size());
   const Tensor<const TA> in{d.x.data(), l.h, l.w, l.cin};
   const int oh = (l.h + l.stride - 1) / l.stride, ow = (l.w + l.stride - 1) / l.stride;
   for (auto _ : state) {

@@ -92,7 +92,7 @@ void pointwise_conv(const Tensor<const TA>& in, const PackedPointwiseWeights<TW>
   if (w.packed != nullptr && cpu_has_avx512() && pixels != 0 && out.channels != 0 && in.channels == w.cin && out.channels == w.cout &&
       (sizeof(TA) == 2 || in.channels <= detail::avx512::kPackMaxCin) && detail::preshift_shifts<TA>(q, out.channels)) {
     const uint64_t xmax =
-        given_or_scanned(q.input_max_abs, [&] { return detail::avx512::max_abs(in.data, pixels * in.channels); });
+        given_or_scanned(q.input_max_abs, [&] { return simd::Avx512::max_abs(in.data, pixels * in.channels); });
     const uint64_t prod = xmax * w.max_abs_w;
     if (fits_int32(2 * prod) || fits_int32(pointwise_sum_bound(q, in.channels, prod, xmax))) {
 #if TINYQ_HAVE_AVX512_VNNI

@@ -9,6 +9,8 @@ namespace tinyq {
 namespace detail {
 namespace TINYQ_AVX512_NS {
 
+using Simd = TINYQ_AVX512_SIMD;  // simd/avx512.h
+
 template <typename T> inline __m512i load32(const T* p, __mmask32 m);
 template <> inline __m512i load32<int16_t>(const int16_t* p, __mmask32 m) { return _mm512_maskz_loadu_epi16(m, p); }
 template <> inline __m512i load32<int8_t>(const int8_t* p, __mmask32 m) { return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, p)); }
@@ -19,36 +21,8 @@ template <> inline __m512i load32<int8_t>(const int8_t* p) {
 }
 inline __mmask32 tail_mask(int n) { return n >= 32 ? ~__mmask32(0) : static_cast<__mmask32>((uint32_t(1) << n) - 1); }
 
-// acc + a.b pairwise (int16 pairs -> int32 lanes)
-inline __m512i madd_acc(__m512i acc, __m512i a, __m512i b) {
-#if TINYQ_AVX512_WITH_VNNI
-  return _mm512_dpwssd_epi32(acc, a, b);
-#else
-  return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
-#endif
-}
-
-template <typename T>
-inline uint32_t max_abs(const T* v, size_t n) {
-  __m512i mx = _mm512_setzero_si512(), mn = _mm512_setzero_si512();
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m512i x = load32(v + i);
-    mx = _mm512_max_epi16(mx, x);
-    mn = _mm512_min_epi16(mn, x);
-  }
-  if (i < n) {
-    const __m512i x = load32(v + i, tail_mask(static_cast<int>(n - i)));  // zeros outside: harmless for max |x|
-    mx = _mm512_max_epi16(mx, x);
-    mn = _mm512_min_epi16(mn, x);
-  }
-  // widen to int32 before the horizontal reductions
-  const int32_t hi = _mm512_reduce_max_epi32(_mm512_max_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(mx)),
-                                                              _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(mx, 1))));
-  const int32_t lo = _mm512_reduce_min_epi32(_mm512_min_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(mn)),
-                                                              _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(mn, 1))));
-  return static_cast<uint32_t>(-lo > hi ? -lo : hi);
-}
+// acc + a.b pairwise (int16 pairs -> int32 lanes): vpdpwssd with VNNI, vpmaddwd + vpaddd without
+inline __m512i madd_acc(__m512i acc, __m512i a, __m512i b) { return Simd::madd_acc(acc, a, b); }
 
 inline __m256i half_sum(__m512i a) { return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1)); }
 
@@ -687,11 +661,9 @@ void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* w
   const int cin = in.channels, cout = out.channels;
   const size_t pixels = static_cast<size_t>(in.height) * in.width;
   if (pixels == 0 || cout == 0) return;
-  const uint64_t xmax =
-      given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); });
-  const uint64_t prod =
-      xmax * given_or_scanned(q.weight_max_abs,
-                              [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
+  const detail::MaxAbs m = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
+                                                        [](const auto* p, size_t n) { return detail::TINYQ_AVX512_NS::Simd::max_abs(p, n); });
+  const uint64_t xmax = m.x, prod = m.product();
   const bool single = fits_int32(pointwise_sum_bound(q, cin, prod, xmax));
   if (!detail::fast_shifts<TA>(q, cout) || (!single && !fits_int32(2 * prod))) {
     pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
@@ -730,11 +702,9 @@ void TINYQ_AVX512_FN(pointwise_conv_packed)(const Tensor<const TA>& in, const TW
     TINYQ_AVX512_FN(pointwise_conv_dot)(in, weights, bias, q, out);
     return;
   }
-  const uint64_t wmax = given_or_scanned(
-      q.weight_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(weights, static_cast<size_t>(cout) * cin); });
-  const uint64_t xmax =
-      given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, pixels * cin); });
-  const uint64_t prod = xmax * wmax;
+  const detail::MaxAbs m = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
+                                                        [](const auto* p, size_t n) { return detail::TINYQ_AVX512_NS::Simd::max_abs(p, n); });
+  const uint64_t wmax = m.w, xmax = m.x, prod = m.product();
   // a pair of (-32768)^2 products overflows int32: only int64 products are exact, unless the
   // L1 bound proves every sum (pairs included) small
   if (!fits_int32(2 * prod) && !fits_int32(pointwise_sum_bound(q, cin, prod, xmax))) {
@@ -771,306 +741,4 @@ inline void TINYQ_AVX512_FN(pointwise_conv_quads)(const Tensor<const int8_t>& in
 }
 #endif
 
-// ---------------------------------------------------------------------------
-// Depthwise 3x3: 32 channels per vector, masked last block.
-// ---------------------------------------------------------------------------
-namespace detail {
-namespace TINYQ_AVX512_NS {
-
-constexpr int kDwGroup = 1024;  // channels per plan (32 blocks x 20 vectors x 64 bytes = 40 KiB of stack)
-
-struct DwBlock {
-  __m512i w[10];
-  __m512i bias[2], lo[2], hi[2], round[2], shift[2];
-  __mmask32 mask;
-};
-
-// The 9 taps of 32 channels as 5 int16 pairs in unpack order (taps 2j, 2j+1; tap 8 with 0),
-// the operand layout of vpmaddwd / vpdpwssd.
-inline void pair_taps(const __m512i t[9], __m512i w[10]) {
-  const __m512i z = _mm512_setzero_si512();
-  for (int j = 0; j < 5; ++j) {
-    const __m512i b = j < 4 ? t[2 * j + 1] : z;
-    w[2 * j] = _mm512_unpacklo_epi16(t[2 * j], b);
-    w[2 * j + 1] = _mm512_unpackhi_epi16(t[2 * j], b);
-  }
-}
-
-// Returns max |bias'| over the group's channels (for the int32 bound).
-template <typename TA, typename TW>
-inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
-                        DwBlock* plan) {
-  uint64_t max_bias = 0;
-  for (int b = 0; b < nblocks; ++b) {
-    const int c0 = g0 + 32 * b;
-    const int n = channels - c0 < 32 ? channels - c0 : 32;
-    const __mmask32 m = tail_mask(n);
-    plan[b].mask = m;
-    __m512i t[9];
-    for (int k = 0; k < 9; ++k) t[k] = load32(weights + k * channels + c0, m);
-    pair_taps(t, plan[b].w);
-    // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
-    alignas(64) int32_t e[5][2][16];
-    for (int i = 0; i < 16; ++i)
-      for (int half = 0; half < 2; ++half) {
-        const int c = (i / 4) * 8 + half * 4 + i % 4;
-        const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1));
-        const uint64_t ab = static_cast<uint64_t>(ce.bias < 0 ? -ce.bias : ce.bias);
-        max_bias = ab > max_bias ? ab : max_bias;
-        e[0][half][i] = static_cast<int32_t>(ce.bias);  // used only once the bound (with max_bias) holds
-        e[1][half][i] = static_cast<int32_t>(ce.lo);
-        e[2][half][i] = static_cast<int32_t>(ce.hi);
-        e[3][half][i] = ce.round;
-        e[4][half][i] = ce.shift;
-      }
-    __m512i* dst[5] = {plan[b].bias, plan[b].lo, plan[b].hi, plan[b].round, plan[b].shift};
-    for (int k = 0; k < 5; ++k)
-      for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
-  }
-  return max_bias;
-}
-
-// The int32 results of 32 channels (unpack order: lo = channels 8j..8j+3, hi = 8j+4..8j+7)
-// saturated to TA, channel order restored per 128-bit lane by the pack.
-template <typename TA>
-inline void dw_store(TA* o, __mmask32 mask, __m512i lo, __m512i hi) {
-  const __m512i w16 = _mm512_packs_epi32(lo, hi);
-  if (sizeof(TA) == 2) {
-    _mm512_mask_storeu_epi16(o, mask, w16);
-  } else {
-    _mm256_mask_storeu_epi8(o, mask, _mm512_cvtsepi16_epi8(w16));
-  }
-}
-
-template <typename TA>
-inline void dw_pixel_block(const TA* const tap[9], int c, const DwBlock& p, TA* o) {
-  __m512i x[9];
-  for (int k = 0; k < 9; ++k) x[k] = load32(tap[k] + c, p.mask);
-  const __m512i z = _mm512_setzero_si512();
-  __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
-  for (int j = 0; j < 4; ++j) {
-    lo = madd_acc(lo, _mm512_unpacklo_epi16(x[2 * j], x[2 * j + 1]), p.w[2 * j]);
-    hi = madd_acc(hi, _mm512_unpackhi_epi16(x[2 * j], x[2 * j + 1]), p.w[2 * j + 1]);
-  }
-  lo = madd_acc(lo, _mm512_unpacklo_epi16(x[8], z), p.w[8]);
-  hi = madd_acc(hi, _mm512_unpackhi_epi16(x[8], z), p.w[9]);
-  lo = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(lo, p.bias[0]), p.lo[0]), p.hi[0]);
-  hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(hi, p.bias[1]), p.lo[1]), p.hi[1]);
-  lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
-  hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
-  dw_store(o, p.mask, lo, hi);
-}
-
-template <typename T>
-inline const T* zeros() {
-  alignas(64) static const T z[kDwGroup + 64] = {};
-  return z;
-}
-
-// The int32 bound without the bias: 9 * max|w| * max|x| (0 when it cannot hold at all).
-// The caller adds each plan's max |bias'| and checks fits_int32 before using the plan.
-template <typename TA, typename TW>
-inline uint64_t dw_bound(const TW* weights, const ConvQuant& q, int channels, uint32_t max_abs_input, bool& ok) {
-  ok = fast_shifts<TA>(q, channels);
-  if (!ok) return 0;
-  const uint64_t wmax = given_or_scanned(q.weight_max_abs, [&] { return max_abs(weights, static_cast<size_t>(9) * channels); });
-  const uint64_t bound = accumulator_bound(9, wmax, max_abs_input);
-  ok = fits_int32(bound) && fits_int32(2 * wmax * max_abs_input);
-  return bound;
-}
-
-template <typename TA>
-inline void dw_row_group(const TA* const rows[3], int in_width, int channels, int stride, int pad_left, TA* out_row,
-                         int out_width, int g0, int nblocks, const DwBlock* plan) {
-  constexpr int kSub = 8;  // blocks per pass: their plan stays in L1 across the row
-  for (int b0 = 0; b0 < nblocks; b0 += kSub) {
-    const int b1 = b0 + kSub < nblocks ? b0 + kSub : nblocks;
-    depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
-                          [&](int ox, const TA* const tap[9]) {
-                            TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
-                            for (int b = b0; b < b1; ++b) dw_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
-                          });
-  }
-}
-
-// Wide path (any |w| |x|): split weights w = 256 h + l, see sse2.h (dw_wide_*) for the
-// argument; here 32 channels per vector and per-channel shifts.
-constexpr int kDwWideGroup = 512;
-
-struct DwWideBlock {
-  __m512i wh[10], wl[10];
-  __m512i bias_h[2], bias_l[2], pre[2], lo[2], hi[2], round[2], shift[2];
-  __mmask32 mask;
-};
-
-template <typename TA, typename TW>
-inline void dw_wide_plan(const TW* weights, const int32_t* bias, const ConvQuant& q, int channels, int g0, int nblocks,
-                         DwWideBlock* plan) {
-  const __m512i low8 = _mm512_set1_epi16(0xFF);
-  for (int b = 0; b < nblocks; ++b) {
-    const int c0 = g0 + 32 * b;
-    const int n = channels - c0 < 32 ? channels - c0 : 32;
-    const __mmask32 m = tail_mask(n);
-    plan[b].mask = m;
-    __m512i th[9], tl[9];
-    for (int k = 0; k < 9; ++k) {
-      const __m512i t = load32(weights + k * channels + c0, m);
-      th[k] = _mm512_srai_epi16(t, 8);
-      tl[k] = _mm512_and_si512(t, low8);
-    }
-    pair_taps(th, plan[b].wh);
-    pair_taps(tl, plan[b].wl);
-    // Epilogue constants in unpack order: lo lanes hold channels 8j..8j+3, hi lanes 8j+4..8j+7.
-    alignas(64) int32_t e[7][2][16];
-    for (int i = 0; i < 16; ++i)
-      for (int half = 0; half < 2; ++half) {
-        const int c = (i / 4) * 8 + half * 4 + i % 4;
-        const ChannelEpilogue ce = channel_epilogue<TA>(bias, q, c0 + (c < n ? c : n - 1), 8);
-        e[0][half][i] = bias_high(ce.bias);  // |bias'| < 2^38: checked by split_weights_fit
-        e[1][half][i] = bias_low(ce.bias);
-        e[2][half][i] = ce.pre;
-        e[3][half][i] = ce.lo_pre;
-        e[4][half][i] = ce.hi_pre;
-        e[5][half][i] = ce.round;
-        e[6][half][i] = ce.shift;
-      }
-    __m512i* dst[7] = {plan[b].bias_h, plan[b].bias_l, plan[b].pre, plan[b].lo, plan[b].hi, plan[b].round, plan[b].shift};
-    for (int k = 0; k < 7; ++k)
-      for (int half = 0; half < 2; ++half) dst[k][half] = _mm512_load_si512(e[k][half]);
-  }
-}
-
-template <typename TA>
-inline void dw_wide_pixel_block(const TA* const tap[9], int c, const DwWideBlock& p, TA* o) {
-  __m512i x[9];
-  for (int k = 0; k < 9; ++k) x[k] = load32(tap[k] + c, p.mask);
-  const __m512i z = _mm512_setzero_si512();
-  __m512i hl = z, hh = z, ll = z, lh = z;
-  for (int j = 0; j < 5; ++j) {
-    const __m512i a = _mm512_unpacklo_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
-    const __m512i b = _mm512_unpackhi_epi16(x[2 * j], j < 4 ? x[2 * j + 1] : z);
-    hl = madd_acc(hl, a, p.wh[2 * j]);
-    hh = madd_acc(hh, b, p.wh[2 * j + 1]);
-    ll = madd_acc(ll, a, p.wl[2 * j]);
-    lh = madd_acc(lh, b, p.wl[2 * j + 1]);
-  }
-  // floor(v / 256), the pre-shift, clamp, rounding shift
-  __m512i lo = _mm512_add_epi32(_mm512_add_epi32(hl, p.bias_h[0]), _mm512_srai_epi32(_mm512_add_epi32(ll, p.bias_l[0]), 8));
-  __m512i hi = _mm512_add_epi32(_mm512_add_epi32(hh, p.bias_h[1]), _mm512_srai_epi32(_mm512_add_epi32(lh, p.bias_l[1]), 8));
-  lo = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(lo, p.pre[0]), p.lo[0]), p.hi[0]);
-  hi = _mm512_min_epi32(_mm512_max_epi32(_mm512_srav_epi32(hi, p.pre[1]), p.lo[1]), p.hi[1]);
-  lo = _mm512_srav_epi32(_mm512_add_epi32(lo, p.round[0]), p.shift[0]);
-  hi = _mm512_srav_epi32(_mm512_add_epi32(hi, p.round[1]), p.shift[1]);
-  dw_store(o, p.mask, lo, hi);
-}
-
-}  // namespace avx512
-}  // namespace detail
-
-namespace detail {
-namespace TINYQ_AVX512_NS {
-// The split-weight path over output rows [0, out_rows): rows_of(oy, rows) fills the three
-// input rows, out_of(oy) is the output row; one plan per channel group serves every row.
-// False (nothing written) unless every shift > 8 and |bias'| < 2^38.
-template <typename TA, typename TW, typename RowsOf, typename OutOf>
-bool depthwise_wide(int out_rows, RowsOf&& rows_of, OutOf&& out_of, int in_width, int channels, const TW* weights,
-                    const int32_t* bias, const ConvQuant& q, int stride, int pad_left, int out_width,
-                    uint32_t max_abs_input) {
-  if (!split_weights_fit<TA>(bias, q, channels, max_abs_input)) return false;
-  DwWideBlock plan[kDwWideGroup / 32];
-  for (int g0 = 0; g0 < channels; g0 += kDwWideGroup) {
-    const int n = channels - g0 < kDwWideGroup ? channels - g0 : kDwWideGroup;
-    const int nblocks = (n + 31) / 32;
-    dw_wide_plan<TA>(weights, bias, q, channels, g0, nblocks, plan);
-    for (int oy = 0; oy < out_rows; ++oy) {
-      const TA* rows[3];
-      rows_of(oy, rows);
-      TA* out_row = out_of(oy);
-      depthwise_row_columns(rows, in_width, channels, stride, pad_left, out_width, g0, zeros<TA>(),
-                            [&](int ox, const TA* const tap[9]) {
-                              TA* o = out_row + static_cast<size_t>(ox) * channels + g0;
-                              for (int b = 0; b < nblocks; ++b) dw_wide_pixel_block<TA>(tap, 32 * b, plan[b], o + 32 * b);
-                            });
-    }
-  }
-  return true;
-}
-}  // namespace avx512
-}  // namespace detail
-
-// The split-weight path for one row (anything it cannot take goes to SSE2's chain, which
-// ends in the scalar kernel).
-template <typename TA, typename TW>
-void TINYQ_AVX512_FN(depthwise_conv3x3_row_wide)(const TA* const rows[3], int in_width, int channels, const TW* weights,
-                                       const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                       int out_width, uint32_t max_abs_input) {
-  const bool done = detail::TINYQ_AVX512_NS::depthwise_wide<TA>(
-      1, [&](int, const TA* r[3]) { for (int k = 0; k < 3; ++k) r[k] = rows[k]; }, [&](int) { return out_row; },
-      in_width, channels, weights, bias, q, stride, pad_left, out_width, max_abs_input);
-  if (!done)
-    depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
-}
-
-template <typename TA, typename TW>
-void TINYQ_AVX512_FN(depthwise_conv3x3_row)(const TA* const rows[3], int in_width, int channels, const TW* weights,
-                                  const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                  int out_width, uint32_t max_abs_input = 0) {
-  if (max_abs_input == 0 && q.input_max_abs != kScanBound) max_abs_input = q.input_max_abs;  // a proven bound
-  if (max_abs_input == 0)
-    for (int ky = 0; ky < 3; ++ky)
-      if (rows[ky] != nullptr) {
-        const uint32_t m = detail::TINYQ_AVX512_NS::max_abs(rows[ky], static_cast<size_t>(in_width) * channels);
-        max_abs_input = m > max_abs_input ? m : max_abs_input;
-      }
-  bool ok;
-  const uint64_t bound = detail::TINYQ_AVX512_NS::dw_bound<TA>(weights, q, channels, max_abs_input, ok);
-  detail::TINYQ_AVX512_NS::DwBlock plan[detail::TINYQ_AVX512_NS::kDwGroup / 32];
-  for (int g0 = 0; ok && g0 < channels; g0 += detail::TINYQ_AVX512_NS::kDwGroup) {
-    const int n = channels - g0 < detail::TINYQ_AVX512_NS::kDwGroup ? channels - g0 : detail::TINYQ_AVX512_NS::kDwGroup;
-    const int nblocks = (n + 31) / 32;
-    ok = fits_int32(bound + detail::TINYQ_AVX512_NS::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
-    if (ok) detail::TINYQ_AVX512_NS::dw_row_group(rows, in_width, channels, stride, pad_left, out_row, out_width, g0, nblocks, plan);
-  }
-  // Outside the proven int32 range (any group): the split-weight path writes the whole row.
-  if (!ok) TINYQ_AVX512_FN(depthwise_conv3x3_row_wide)(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width,
-                                             max_abs_input == 0 ? 1 : max_abs_input);
-}
-
-template <typename TA, typename TW>
-void TINYQ_AVX512_FN(depthwise_conv3x3)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                              int stride, Padding pad, const Tensor<TA>& out) {
-  const int pad_top = padding_before(in.height, stride, pad);
-  const int pad_left = padding_before(in.width, stride, pad);
-  const int channels = in.channels;
-  if (channels == 16) {  // half of every 32-lane vector would be masked off: the 16-lane kernel does better
-    depthwise_conv3x3_avx2(in, weights, bias, q, stride, pad, out);
-    return;
-  }
-  bool ok;
-  const uint32_t xmax =
-      given_or_scanned(q.input_max_abs, [&] { return detail::TINYQ_AVX512_NS::max_abs(in.data, in.size()); });
-  const uint64_t bound = detail::TINYQ_AVX512_NS::dw_bound<TA>(weights, q, channels, xmax, ok);
-  detail::TINYQ_AVX512_NS::DwBlock plan[detail::TINYQ_AVX512_NS::kDwGroup / 32];
-  for (int g0 = 0; ok && g0 < channels; g0 += detail::TINYQ_AVX512_NS::kDwGroup) {
-    const int n = channels - g0 < detail::TINYQ_AVX512_NS::kDwGroup ? channels - g0 : detail::TINYQ_AVX512_NS::kDwGroup;
-    const int nblocks = (n + 31) / 32;
-    ok = fits_int32(bound + detail::TINYQ_AVX512_NS::dw_plan<TA>(weights, bias, q, channels, g0, nblocks, plan));
-    if (!ok) break;
-    for (int oy = 0; oy < out.height; ++oy) {
-      const TA* rows[3];
-      depthwise_input_rows(in, oy, stride, pad_top, rows);
-      detail::TINYQ_AVX512_NS::dw_row_group(rows, in.width, channels, stride, pad_left, out.row(oy), out.width, g0, nblocks, plan);
-    }
-  }
-  // Outside the proven int32 range (any group): the split-weight path writes the whole tensor.
-  if (!ok) {
-    const bool done = detail::TINYQ_AVX512_NS::depthwise_wide<TA>(
-        out.height, [&](int oy, const TA* rows[3]) { depthwise_input_rows(in, oy, stride, pad_top, rows); },
-        [&](int oy) { return out.row(oy); }, in.width, channels, weights, bias, q, stride, pad_left, out.width,
-        xmax == 0 ? 1 : xmax);
-    if (!done) depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
-  }
-}
-
 }  // namespace tinyq
-

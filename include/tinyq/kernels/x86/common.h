@@ -78,6 +78,21 @@ inline ChannelEpilogue channel_epilogue(const int32_t* bias, const ConvQuant& q,
   return e;
 }
 
+// max |x| and max |w| of a convolution: ConvQuant's proven bounds where given, else
+// scan(pointer, count) (the level's vectorised scan); product() is P = max|x| * max|w|,
+// the unit of every int32 bound (docs/kernels.md "Accumulator bounds").
+struct MaxAbs {
+  uint64_t x, w;
+  uint64_t product() const { return x * w; }
+};
+template <typename TA, typename TW, typename Scan>
+inline MaxAbs input_weight_max_abs(const ConvQuant& q, const TA* x, size_t nx, const TW* w, size_t nw, Scan&& scan) {
+  MaxAbs m;
+  m.x = given_or_scanned(q.input_max_abs, [&] { return scan(x, nx); });
+  m.w = given_or_scanned(q.weight_max_abs, [&] { return scan(w, nw); });
+  return m;
+}
+
 // max |bias'| over the channels (for the int32 bound of the depthwise fast path).
 inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, int channels) {
   uint64_t m = 0;
@@ -91,7 +106,7 @@ inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, in
 }
 
 
-// The split-weight depthwise path (sse2.h dw_wide_*, avx512.h depthwise_wide): each weight
+// The split-weight depthwise path (depthwise_variant.h, DwWideBlock): each weight
 // w = 256 h + l and the bias' = 256 b_h + b_l, so floor(v / 256) = sum x h + b_h + ((sum x l + b_l) >> 8).
 // It applies when every output shift is > 8 (the pre-shift identity with 8 consumed bits),
 // |bias'| < 2^38 and that sum is int32 for |x| <= max_abs_input.

@@ -214,7 +214,7 @@ DepthwiseFn<TA, TW> rows_of(RowFn row, bool pass_bound) {
   return [row, pass_bound](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, int stride,
                            Padding pad, const Tensor<TA>& out) {
     const int pt = padding_before(in.height, stride, pad), pl = padding_before(in.width, stride, pad);
-    const uint32_t bound = pass_bound ? max_abs(in.data, in.size()) : 0;
+    const uint32_t bound = pass_bound ? max_abs(in.data, in.size()) : kScanBound;
     for (int oy = 0; oy < out.height; ++oy) {
       const TA* rows[3];
       depthwise_input_rows(in, oy, stride, pt, rows);
@@ -244,10 +244,10 @@ std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
     depthwise_conv3x3(in, w, b, qb, stride, pad, out);
   });
   v.emplace_back("dispatch rows, bound in ConvQuant", rows_of<TA, TW>([](const TA* const rows[3], int in_width, int channels, const TW* w, const int32_t* b, const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width, uint32_t) {
-    // rows_of passes no bound (0); the kernel must take it from ConvQuant: the type's range.
+    // rows_of passes no bound (kScanBound); the kernel must take it from ConvQuant: the type's range.
     ConvQuant qb = q;
     qb.input_max_abs = uint32_t(-int32_t(int_limits<TA>::min));
-    depthwise_conv3x3_row(rows, in_width, channels, w, b, qb, stride, pad_left, out_row, out_width, 0);
+    depthwise_conv3x3_row(rows, in_width, channels, w, b, qb, stride, pad_left, out_row, out_width, kScanBound);
   }, false));
 #if TINYQ_HAVE_SSE2
   v.emplace_back("sse2", [](auto&&... a) { depthwise_conv3x3_sse2(a...); });

@@ -105,7 +105,7 @@ bool inverted_residual(const Tensor<const TA>& in, const InvertedResidualParams<
   int ring_row[3] = {-1, -1, -1};  // which input row each slot holds
 
   // A bound of |x| for the depthwise input: known after a ReLU6 expansion, else scanned.
-  const uint32_t dw_bound = (has_expand && p.expand_q.relu6) ? static_cast<uint32_t>(output_max<TA>(p.expand_q)) : 0;
+  const uint32_t dw_bound = (has_expand && p.expand_q.relu6) ? static_cast<uint32_t>(output_max<TA>(p.expand_q)) : kScanBound;
   const int pad_top = padding_before(in.height, p.stride, p.padding);
   const int pad_left = padding_before(in.width, p.stride, p.padding);
 

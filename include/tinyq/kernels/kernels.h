@@ -52,12 +52,13 @@ void conv3x3_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* 
 
 // One output row of the depthwise convolution (used by the fused inverted-residual block).
 // rows[ky]: input row oy * stride - pad_top + ky, nullptr for padding rows.
-// max_abs_input: an upper bound of |x| over the rows (0: unknown, scanned); see
+// max_abs_input: an upper bound of |x| over the rows (kScanBound: not given; then
+// ConvQuant::input_max_abs, else a scan of the rows); see
 // docs/kernels.md.
 template <typename TA, typename TW>
 void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, const TW* weights, const int32_t* bias,
                            const ConvQuant& q, int stride, int pad_left, TA* out_row, int out_width,
-                           uint32_t max_abs_input = 0) {
+                           uint32_t max_abs_input = kScanBound) {
 #if TINYQ_HAVE_AVX512_VNNI
   if (cpu_has_avx512_vnni()) return depthwise_conv3x3_row_avx512vnni(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #endif

@@ -77,7 +77,7 @@ void depthwise_row_channels(const TA* const rows[3], int in_width, int channels,
 template <typename TA, typename TW>
 void depthwise_conv3x3_row_reference(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                      const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                     int out_width, uint32_t max_abs_input = 0) {
+                                     int out_width, uint32_t max_abs_input = kScanBound) {
   (void)max_abs_input;
   detail::depthwise_row_channels(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, 0,
                                  channels);

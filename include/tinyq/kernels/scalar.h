@@ -607,7 +607,7 @@ void depthwise_row_rest(const TA* const rows[3], int in_width, int channels, con
 template <typename TA, typename TW>
 void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                   const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                  int out_width, uint32_t max_abs_input = 0) {
+                                  int out_width, uint32_t max_abs_input = kScanBound) {
   (void)max_abs_input;
   // Padding rows: the spans read a real row in their place with zero weights. If no row is
   // real every output takes the generic path.

@@ -276,23 +276,25 @@ inline bool depthwise_rows(int out_rows, RowsOf&& rows_of, OutOf&& out_of, int i
 }  // namespace detail
 
 // One output row (see depthwise_conv3x3_row_reference). max_abs_input: a bound of |x| over
-// the rows (0: unknown; then ConvQuant's proven bound, else a scan of the rows).
+// the rows (kScanBound: not given; then ConvQuant's proven bound, else a scan of the rows).
 template <typename TA, typename TW>
 void TINYQ_DW_FN(depthwise_conv3x3_row)(const TA* const rows[3], int in_width, int channels, const TW* weights,
                                         const int32_t* bias, const ConvQuant& q, int stride, int pad_left, TA* out_row,
-                                        int out_width, uint32_t max_abs_input = 0) {
+                                        int out_width, uint32_t max_abs_input = kScanBound) {
 #ifdef TINYQ_DW_NARROWER
   if (TINYQ_DW_USE_NARROWER(channels))
     return TINYQ_CAT(depthwise_conv3x3_row_, TINYQ_DW_NARROWER)(rows, in_width, channels, weights, bias, q, stride, pad_left,
                                                                 out_row, out_width, max_abs_input);
 #endif
-  if (max_abs_input == 0 && q.input_max_abs != kScanBound) max_abs_input = q.input_max_abs;
-  if (max_abs_input == 0)
+  if (max_abs_input == kScanBound) max_abs_input = q.input_max_abs;
+  if (max_abs_input == kScanBound) {
+    max_abs_input = 0;
     for (int ky = 0; ky < 3; ++ky)
       if (rows[ky] != nullptr) {
         const uint32_t m = detail::TINYQ_DW_NS::DwSimd::max_abs(rows[ky], static_cast<size_t>(in_width) * channels);
         max_abs_input = m > max_abs_input ? m : max_abs_input;
       }
+  }
   const bool done = detail::TINYQ_DW_NS::depthwise_rows<TA>(
       1, [&](int, const TA* r[3]) { for (int k = 0; k < 3; ++k) r[k] = rows[k]; }, [&](int) { return out_row; }, in_width,
       channels, weights, bias, q, stride, pad_left, out_width, max_abs_input);

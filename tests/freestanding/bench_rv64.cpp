@@ -272,7 +272,8 @@ int main() {
   pointwise_case("pointwise 8x8 144->24 w8", 8, 144, 24, w8, 350);
   pointwise_case("pointwise 8x8 960->160 w8", 8, 960, 160, w8, 350);
   // 8-bit activations: every layer with K <= 512 by SWAR (two pixels per multiply); 12x12
-  // pixels (24 blocks of 6). K = 960 is past the packed buffer: the int64 path.
+  // pixels. K = 960 is past the 4-word stack buffer: blocks of 2 words (the "prepared" rows
+  // below: 4 words, the weights packed once).
   static const int kPointwise8[][3] = {{16, 96, 450}, {144, 24, 225}, {64, 384, 235}, {320, 1280, 175},
                                        {32, 192, 310}, {480, 80, 180}, {160, 1280, 190}, {960, 160, 320}};
   for (const auto& pw : kPointwise8) {

@@ -54,6 +54,9 @@ constexpr size_t kArenaBytes = firmware_arena_bytes;
 // for the int16 and W8A8 models, 26 KiB for W8A16, row-streamed and layer by layer.
 constexpr size_t kStackBoundBytes = 32 * 1024;
 alignas(16) uint8_t arena[kArenaBytes];
+// The pointwise weights packed once at open (FaceDetector::prepare): on riscv64 the SWAR
+// words (kernels/packed.h), sized by tinyq-embed; the host build packs only if its form fits.
+alignas(16) uint8_t prepared[firmware_prepared_bytes + 16];
 tinyq::FaceDetector detector;
 tinyq::Detection boxes[64];
 
@@ -67,6 +70,24 @@ int main() {
     put("\n");
     return 1;
   }
+  if (detector.prepared_bytes() <= sizeof(prepared)) {
+    s = detector.prepare(prepared, sizeof(prepared));
+    if (!s.ok()) {
+      put("cannot prepare the weights: ");
+      put(s.message);
+      put("\n");
+      return 1;
+    }
+  }
+#if defined(__riscv)
+  else {  // tinyq-embed sized the buffer for exactly this build's form
+    put("prepared-weights buffer too small\n");
+    return 1;
+  }
+#endif
+  put("prepared weights ");
+  put_int(int64_t(detector.prepared_bytes()));
+  put(" bytes\n");
   const tinyq::DetectOptions options = firmware_detect_options();
   size_t need = 0;
   s = detector.arena_bytes(firmware_image_width, firmware_image_height, options, &need);

@@ -7,6 +7,7 @@
 
 #include "../common/rng.h"
 #include "tinyq/kernels/kernels.h"
+#include "tinyq/kernels/packed.h"
 
 using namespace tinyq;
 
@@ -120,6 +121,41 @@ void measure_pointwise(const char* name_in, int hw, int cin, int cout, const TA*
   pointwise_conv(in, w, bias, opaque_quant(q), Tensor<TA>{out, hw, hw, cout});
   const uint64_t t1 = instret();
   report(name, static_cast<uint64_t>(hw) * hw * cin * cout, t1 - t0, bound_x100, equal(out, expect, hw * hw * cout));
+}
+
+// Pointwise weights packed once, as prepare_weights does at model open (kernels/packed.h:
+// the SWAR words for the lanes the layer takes, blocks of 4 words for every K).
+constexpr int kPreparedCin = 960, kPreparedCout = 160;
+alignas(8) unsigned char prepared[(detail::swar_prepacked_words(kPreparedCin, kPreparedCout) + 2) * 8];
+
+// measure_pointwise with the weights packed first (not timed: once per model), `rows` calls
+// of 1 x hw pixels (the row-streamed schedule) or, with rows = 0, one call of hw x hw.
+template <typename TA, typename TW>
+void measure_pointwise_prepared(const char* name_in, int hw, int rows, int cin, int cout, const TA* xs, const TW* w,
+                                const ConvQuant& q, TA* out, TA* expect, uint64_t bound_x100) {
+  char name[96];
+  append(append(name, name_in), detail::swar_lanes<TA, TW>(q, cin, cout) == 3 ? " [swar3]" : " [swar2]");
+  const size_t need = pointwise_packed_bytes(cin, cout, sizeof(TW));
+  const PackedPointwiseWeights<TW> pw =
+      need <= sizeof(prepared) ? pack_pointwise_weights<TA>(w, q, cin, cout, prepared, sizeof(prepared))
+                               : PackedPointwiseWeights<TW>{w, nullptr, cin, cout, 0};
+  if (pw.packed == nullptr) {  // the build packs nothing, or the buffer is too small: a failure here
+    fputs(name, stdout);
+    fputs("  FAIL: not packed\n", stdout);
+    g_ok = false;
+    return;
+  }
+  const int h = rows == 0 ? hw : rows;
+  pointwise_conv_reference(Tensor<const TA>{xs, h, hw, cin}, w, bias, q, Tensor<TA>{expect, h, hw, cout});
+  const uint64_t t0 = instret();
+  if (rows == 0)
+    pointwise_conv(Tensor<const TA>{xs, hw, hw, cin}, pw, bias, opaque_quant(q), Tensor<TA>{out, hw, hw, cout});
+  else
+    for (int r = 0; r < rows; ++r)
+      pointwise_conv(Tensor<const TA>{xs + r * hw * cin, 1, hw, cin}, pw, bias, opaque_quant(q),
+                     Tensor<TA>{out + r * hw * cout, 1, hw, cout});
+  const uint64_t t1 = instret();
+  report(name, static_cast<uint64_t>(h) * hw * cin * cout, t1 - t0, bound_x100, equal(out, expect, h * hw * cout));
 }
 
 template <typename TW>
@@ -236,7 +272,8 @@ int main() {
   pointwise_case("pointwise 8x8 144->24 w8", 8, 144, 24, w8, 350);
   pointwise_case("pointwise 8x8 960->160 w8", 8, 960, 160, w8, 350);
   // 8-bit activations: every layer with K <= 512 by SWAR (two pixels per multiply); 12x12
-  // pixels (24 blocks of 6). K = 960 is past the packed buffer: the int64 path.
+  // pixels. K = 960 is past the 4-word stack buffer: blocks of 2 words (the "prepared" rows
+  // below: 4 words, the weights packed once).
   static const int kPointwise8[][3] = {{16, 96, 450}, {144, 24, 225}, {64, 384, 235}, {320, 1280, 175},
                                        {32, 192, 310}, {480, 80, 180}, {160, 1280, 190}, {960, 160, 320}};
   for (const auto& pw : kPointwise8) {
@@ -279,6 +316,29 @@ int main() {
                      Tensor<int8_t>{y8 + r * 14 * l[1], 1, 14, l[1]});
     const uint64_t t1 = instret();
     report(name, 196ull * l[0] * l[1], t1 - t0, static_cast<uint64_t>(l[2]), equal(y8, want8, 196 * l[1]));
+  }
+  // The same with the weights packed once at model open (prepare_weights): the row-streamed
+  // calls pack nothing per row, and K = 960 takes blocks of 4 words. K >= 64: bound 1.50.
+  for (const auto& l : kRows) {
+    char* p = append(append(append(append(name, "pointwise 14 rows of 1x14 "), l[0]), "->"), l[1]);
+    append(p, " a8w8 prepared");
+    tinyq_test::Rng rng(13);
+    fill(rng, x8, 14 * 14 * l[0], -48, 96);
+    ConvQuant q{4, 4, 6, nullptr, 10, true};
+    q.weight_l1_bound = weight_l1_bound(w8, l[1], l[0]);
+    measure_pointwise_prepared(name, 14, 14, l[0], l[1], x8, w8, q, y8, want8, l[0] >= 64 ? 150 : static_cast<uint64_t>(l[2]));
+  }
+  {
+    tinyq_test::Rng r9(9);
+    fill(r9, x8, 12 * 12 * 960, -48, 96);
+    ConvQuant q{4, 4, 6, nullptr, 10, true};
+    q.weight_l1_bound = weight_l1_bound(w8, 160, 960);
+    measure_pointwise_prepared("pointwise 12x12 960->160 a8w8 prepared", 12, 0, 960, 160, x8, w8, q, y8, want8, 150);
+    tinyq_test::Rng r7(7);
+    fill(r7, x, 8 * 8 * 960, -1536, 3072);
+    ConvQuant q16{9, 9, 6, nullptr, 23, true};
+    q16.weight_l1_bound = weight_l1_bound(w8, 160, 960);
+    measure_pointwise_prepared("pointwise 8x8 960->160 a16w8 prepared", 8, 0, 960, 160, x, w8, q16, y, want, 150);
   }
   pointwise_extreme("pointwise 4x4 960->36 a8w8 extreme", x8, y8, want8, 960);
   pointwise_extreme("pointwise 4x4 960->36 a16w8 extreme", x, y, want, 960);

@@ -139,6 +139,25 @@ std::vector<std::pair<std::string, PointwiseFn<TA, TW>>> pointwise_variants() {
     qb.weight_l1_bound = weight_l1_bound(w, out.channels, in.channels);
     pointwise_conv_scalar(in, w, b, qb, out);
   });
+  // the same with the SWAR words packed once (as packed.h does on riscv64): every K, 4 words,
+  // for the lanes the layer takes; and 2-lane words given to every layer (a 3-lane layer
+  // must then pack per call)
+  v.emplace_back("scalar swar prepacked", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.weight_l1_bound = weight_l1_bound(w, out.channels, in.channels);
+    std::vector<uint64_t> words(detail::swar_prepacked_words(in.channels, out.channels));
+    const int lanes = detail::swar_lanes<TA, TW>(qb, in.channels, out.channels);
+    if (lanes == 3) detail::swar_prepack<3>(w, in.channels, out.channels, words.data());
+    else detail::swar_prepack<2>(w, in.channels, out.channels, words.data());
+    pointwise_conv_scalar(in, w, b, qb, out, words.data(), lanes);
+  });
+  v.emplace_back("scalar swar prepacked 2 lanes", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, const Tensor<TA>& out) {
+    ConvQuant qb = q;
+    qb.weight_l1_bound = weight_l1_bound(w, out.channels, in.channels);
+    std::vector<uint64_t> words(detail::swar_prepacked_words(in.channels, out.channels));
+    detail::swar_prepack<2>(w, in.channels, out.channels, words.data());
+    pointwise_conv_scalar(in, w, b, qb, out, words.data(), 2);
+  });
   v.emplace_back("dispatch", [](auto&&... a) { pointwise_conv(a...); });
   // Proven bounds given (ConvQuant::input_max_abs / weight_max_abs), as Graph::build gives
   // them: the exact maxima, and loose ones (the types' full range) that the paths must survive.

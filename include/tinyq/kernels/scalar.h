@@ -146,9 +146,18 @@ inline void pointwise_store_block(const int64_t* acc, int np, int nc, const Poin
 
 }  // namespace detail
 
+// swar_prepacked (optional): the weights' SWAR words packed once for swar_prepacked_lanes
+// lanes (detail::swar_prepack), taken where the layer's SWAR path uses those lanes;
+// bit-identical either way.
 template <typename TA, typename TW>
 void pointwise_conv_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                           const Tensor<TA>& out) {
+                           const Tensor<TA>& out, const uint64_t* swar_prepacked = nullptr, int swar_prepacked_lanes = 2) {
+  if (swar_prepacked != nullptr && static_cast<size_t>(in.height) * in.width >= 4 &&
+      detail::swar_takes_prepacked<TA, TW>(q, in.channels, out.channels) &&
+      detail::swar_lanes<TA, TW>(q, in.channels, out.channels) == swar_prepacked_lanes) {
+    detail::pointwise_conv_swar_prepacked(in, weights, bias, q, out, swar_prepacked, swar_prepacked_lanes);
+    return;
+  }
   if (detail::swar_applies<TA, TW>(q, in.channels, static_cast<size_t>(in.height) * in.width)) {
     detail::pointwise_conv_swar(in, weights, bias, q, out);
     return;

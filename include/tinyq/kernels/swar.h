@@ -38,7 +38,9 @@
 // per-pixel-block cost is the recovery and the requantization of 32 outputs (~7 instructions
 // each: shift, round-in-bias, clamp, store), ~0.1 instructions per MAC at K = 96. Layers with
 // 512 < K <= 1024 take blocks of 2 words (4 channels: 22 instructions per 16 MACs, 1.375),
-// so that the packed weights stay within the same 16 KiB.
+// so that the packed weights stay within the same 16 KiB. With the words packed once at model
+// open (swar_prepack, kernels/packed.h, model/prepared_weights.h) a call packs nothing (the
+// row-streamed calls of 14 pixels) and every K takes blocks of 4 words.
 #pragma once
 #include "reference.h"
 
@@ -118,6 +120,19 @@ inline void swar_pack_weights(const TW* weights, int cin, int cout, int c0, uint
       dst[W * k] = v;
     }
   }
+}
+
+// Packed once (at model open, kernels/packed.h): every block of 4 L channels (4 words of L
+// lanes), block b's K x 4 words at prepacked[4 K b], the layout swar_pack_weights gives one
+// block; no stack buffer, so K is not limited to 512 for 4 words. At most
+// swar_prepacked_words (the 2-lane count; 3 lanes need fewer blocks).
+constexpr size_t swar_prepacked_words(int cin, int cout) {
+  return cin < 1 || cout < 1 ? 0 : static_cast<size_t>((cout + 7) / 8) * static_cast<size_t>(cin) * 4;
+}
+template <int L, typename TW>
+inline void swar_prepack(const TW* weights, int cin, int cout, uint64_t* prepacked) {
+  for (int c0 = 0; c0 < cout; c0 += 4 * L)
+    swar_pack_weights<4, L>(weights, cin, cout, c0, prepacked + static_cast<size_t>(c0 / (4 * L)) * 4 * static_cast<size_t>(cin));
 }
 
 // a[W i + j] += sum_k x_i[k] * P[W k + j] (mod 2^64), k in [0, n): the portable form of the loop.
@@ -403,9 +418,12 @@ inline void swar_store_words_fast(const uint64_t* a, const SwarChannel* ch, int6
 // The layer with W words of L lanes per block: blocks of L W output channels outside (their
 // weights packed once into `packed`), blocks of 4 pixels inside (the last pixel repeated in a
 // partial block). `run`: swar_run_length for L lanes (> 0).
+// `prepacked` (W = 4 only): every block's words (swar_prepack<L>), else nullptr and each
+// block is packed into `scratch` (K x W words).
 template <int W, int L, typename TA, typename TW>
 void pointwise_swar_blocks(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                           const Tensor<TA>& out, int run, uint64_t* packed) {
+                           const Tensor<TA>& out, int run, uint64_t* scratch, const uint64_t* prepacked = nullptr) {
+  static_assert(W == 4 || W == 2, "blocks of 2 or 4 words");
   constexpr int kChannels = L * W;
   const int cin = in.channels, cout = out.channels;
   const size_t C = static_cast<size_t>(cout);
@@ -414,7 +432,11 @@ void pointwise_swar_blocks(const Tensor<const TA>& in, const TW* weights, const 
   const size_t full_blocks = pixels / kSwarPixels;
   for (int c0 = 0; c0 < cout; c0 += kChannels) {
     const int nc = cout - c0 < kChannels ? cout - c0 : kChannels;
-    swar_pack_weights<W, L>(weights, cin, cout, c0, packed);
+    const uint64_t* packed = scratch;
+    if (W == 4 && prepacked != nullptr)
+      packed = prepacked + static_cast<size_t>(c0 / kChannels) * W * static_cast<size_t>(cin);
+    else
+      swar_pack_weights<W, L>(weights, cin, cout, c0, scratch);
     SwarChannel ch[kChannels];
     bool fast = true;
     for (int c = 0; c < kChannels; ++c) {
@@ -495,6 +517,25 @@ void pointwise_conv_swar(const Tensor<const TA>& in, const TW* weights, const in
     pointwise_swar_blocks<4, 2>(in, weights, bias, q, out, swar_run_length<TA, TW>(q, cin), packed);
   else
     pointwise_swar_blocks<2, 2>(in, weights, bias, q, out, swar_run_length<TA, TW>(q, cin), packed);
+}
+
+// Whether a layer's SWAR path can take words packed once (swar_prepack<L>, L =
+// swar_lanes): a run the bound allows; any K (no stack buffer). The call also needs >= 4
+// pixels, and words packed for the lanes it uses.
+template <typename TA, typename TW>
+constexpr bool swar_takes_prepacked(const ConvQuant& q, int cin, int cout) {
+  return cin >= 1 && cout >= 1 && swar_run_length<TA, TW>(q, cin) > 0;
+}
+
+// The pointwise convolution by SWAR from words packed once for `lanes` = swar_lanes (the
+// caller checked both and >= 4 pixels): blocks of 4 words for every K, no per-call packing.
+template <typename TA, typename TW>
+void pointwise_conv_swar_prepacked(const Tensor<const TA>& in, const TW* weights, const int32_t* bias,
+                                   const ConvQuant& q, const Tensor<TA>& out, const uint64_t* prepacked, int lanes) {
+  if (lanes == 3)
+    pointwise_swar_blocks<4, 3>(in, weights, bias, q, out, in.channels, nullptr, prepacked);
+  else
+    pointwise_swar_blocks<4, 2>(in, weights, bias, q, out, swar_run_length<TA, TW>(q, in.channels), nullptr, prepacked);
 }
 
 }  // namespace detail

@@ -33,16 +33,56 @@ PackedPointwiseWeights<TW> prepared_pointwise(const Op& op, const PreparedWeight
 
 inline bool has_prepared(const PreparedWeights* pw, int i) { return pw != nullptr && pw->packed[i] != nullptr; }
 
-inline size_t prepared_op_bytes(const Op& op) {
-  if (op.kind != OpKind::pointwise || (op.weights.dtype != DType::int8 && op.weights.dtype != DType::int16)) return 0;
+// Whether op takes the SWAR path (kernels/swar.h) that packed words would serve: its
+// activation and weight types and its L1 bound decide it (any build computes it).
+inline bool op_takes_swar(const Graph& g, const Op& op) {
+  ConvQuant q{};
+  q.weight_l1_bound = op.weight_l1_bound;
+  const bool a16 = g.info().activation_dtype == DType::int16, w16 = op.weights.dtype == DType::int16;
+  if (a16) return w16 ? tinyq::detail::swar_takes_prepacked<int16_t, int16_t>(q, op.cin, op.cout)
+                      : tinyq::detail::swar_takes_prepacked<int16_t, int8_t>(q, op.cin, op.cout);
+  return w16 ? tinyq::detail::swar_takes_prepacked<int8_t, int16_t>(q, op.cin, op.cout)
+             : tinyq::detail::swar_takes_prepacked<int8_t, int8_t>(q, op.cin, op.cout);
+}
+
+inline bool is_packable(const Op& op) {
+  return op.kind == OpKind::pointwise && (op.weights.dtype == DType::int8 || op.weights.dtype == DType::int16);
+}
+
+// Bytes a SWAR build (riscv64: kernels/packed.h TINYQ_PACKED_SWAR) needs for g, computed on
+// any build: tinyq-embed sizes the firmware's static buffer with it on the host.
+inline size_t swar_prepared_weights_bytes(const Graph& g) {
+  size_t n = 0;
+  for (int i = 0; i < g.op_count(); ++i) {
+    const Op& op = g.op(i);
+    if (is_packable(op) && op_takes_swar(g, op)) n += pointwise_swar_packed_bytes(op.cin, op.cout);
+  }
+  return n;
+}
+
+inline size_t prepared_op_bytes(const Graph& g, const Op& op) {
+  if (!is_packable(op)) return 0;
+#if TINYQ_PACKED_SWAR
+  if (!op_takes_swar(g, op)) return 0;  // the words would serve no call
+#else
+  (void)g;
+#endif
   return pointwise_packed_bytes(op.cin, op.cout, static_cast<int>(dtype_bytes(op.weights.dtype)));
 }
 
 // Bytes prepare_weights needs for g on this CPU (the packed forms depend on its SIMD level).
 inline size_t prepared_weights_bytes(const Graph& g) {
   size_t n = 0;
-  for (int i = 0; i < g.op_count(); ++i) n += prepared_op_bytes(g.op(i));
+  for (int i = 0; i < g.op_count(); ++i) n += prepared_op_bytes(g, g.op(i));
   return n;
+}
+
+// op's weights packed for its activation type TA and L1 bound (what the SWAR lanes depend on).
+template <typename TA, typename TW>
+PackedPointwiseWeights<TW> pack_op(const Op& op, void* at, size_t n) {
+  ConvQuant q{};
+  q.weight_l1_bound = op.weight_l1_bound;
+  return pack_pointwise_weights<TA>(op.weights.as<TW>(), q, op.cin, op.cout, at, n);
 }
 
 // Packs every pointwise op of g into buffer (any alignment; bytes >= prepared_weights_bytes).
@@ -56,14 +96,15 @@ inline Status prepare_weights(const Graph& g, void* buffer, size_t bytes, Prepar
   unsigned char* at = static_cast<unsigned char*>(buffer);
   for (int i = 0; i < g.op_count(); ++i) {
     const Op& op = g.op(i);
-    const size_t n = prepared_op_bytes(op);
+    const size_t n = prepared_op_bytes(g, op);
     if (n == 0) continue;
+    const bool a16 = g.info().activation_dtype == DType::int16;
     if (op.weights.dtype == DType::int16) {
-      const PackedPointwiseWeights<int16_t> p = pack_pointwise_weights(op.weights.as<int16_t>(), op.cin, op.cout, at, n);
+      const PackedPointwiseWeights<int16_t> p = a16 ? pack_op<int16_t, int16_t>(op, at, n) : pack_op<int8_t, int16_t>(op, at, n);
       out->packed[i] = p.packed;
       out->quads[i] = p.quads;
     } else {
-      const PackedPointwiseWeights<int8_t> p = pack_pointwise_weights(op.weights.as<int8_t>(), op.cin, op.cout, at, n);
+      const PackedPointwiseWeights<int8_t> p = a16 ? pack_op<int16_t, int8_t>(op, at, n) : pack_op<int8_t, int8_t>(op, at, n);
       out->packed[i] = p.packed;
       out->quads[i] = p.quads;
     }

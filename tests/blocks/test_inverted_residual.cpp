@@ -127,6 +127,15 @@ void sweep(uint64_t seed) {
   check_block<TA, TW, TD>(rng, 6, 5, 32, 6, 32, 1, Padding::tf_same, true, true);
   check_block<TA, TW, TD>(rng, 9, 9, 32, 1, 16, 1, Padding::tf_same, false, false);
   check_block<TA, TW, TD>(rng, 4, 4, 160, 6, 320, 1, Padding::symmetric, true, false);
+  // stride 2 over many row pairs (the ring's slots alternate direction per pair), odd and
+  // even heights, both paddings, with and without the expansion
+  for (int h = 10; h <= 17; ++h)
+    check_block<TA, TW, TD>(rng, h, 7 + h % 3, 8, h % 2 == 0 ? 6 : 1, 12, 2, h % 4 < 2 ? Padding::tf_same : Padding::symmetric,
+                            h != 13, false);
+  // wider maps: 2 and 3 output rows per stride-2 step (block_rows_per_step)
+  check_block<TA, TW, TD>(rng, 13, 70, 4, 3, 6, 2, Padding::tf_same, true, false);
+  check_block<TA, TW, TD>(rng, 14, 50, 4, 3, 6, 2, Padding::symmetric, true, false);
+  check_block<TA, TW, TD>(rng, 15, 47, 4, 3, 6, 2, Padding::tf_same, true, false);
 }
 
 }  // namespace
@@ -139,11 +148,17 @@ TEST_CASE("fused inverted residual equals the unfused composition: int16 x int16
 }
 
 TEST_CASE("inverted residual scratch twin", "[blocks]") {
-  // 224-wide, t = 6 expansion of 16 channels (96 expanded), stride 2, int16: three expanded
-  // rows (224 * 96 * 2 bytes each) + one depthwise row (112 * 96 * 2) + alignment slack.
-  CHECK(inverted_residual_scratch_bytes<int16_t>(224, 96, 24, 2, true, false) == 3 * 43008 + 21504 + 64);
-  CHECK(inverted_residual_scratch_bytes<int16_t>(224, 96, 24, 2, false, false) == 21504 + 64);
+  // 224-wide, t = 6 expansion of 16 channels (96 expanded), stride 2, int16: five expanded
+  // rows (224 * 96 * 2 bytes each: a row pair's inputs) + two depthwise rows (112 * 96 * 2
+  // each) + alignment slack.
+  CHECK(inverted_residual_scratch_bytes<int16_t>(224, 96, 24, 2, true, false) == 5 * 43008 + 2 * 21504 + 64);
+  CHECK(inverted_residual_scratch_bytes<int16_t>(224, 96, 24, 2, false, false) == 2 * 21504 + 64);
+  // narrower maps take more output rows per step: 56 wide (28 outputs) 3, so seven expanded
+  // rows and three depthwise rows; 28 wide (14 outputs) 4 (the most), nine and four
+  CHECK(inverted_residual_scratch_bytes<int16_t>(56, 96, 24, 2, true, false) == 7 * 10752 + 3 * 5376 + 64);
+  CHECK(inverted_residual_scratch_bytes<int16_t>(28, 96, 24, 2, true, false) == 9 * 5376 + 4 * 2688 + 64);
+  // stride 1: three expanded rows, one depthwise row, one projected row (56 * 24 * 2)
   CHECK(inverted_residual_scratch_bytes<int16_t>(56, 144, 24, 1, true, true) == 3 * 16128 + 16128 + 2688 + 64);
   // against the materialised expanded tensor (112 x 112 x 96 x 2 bytes = 2.4 MB)
-  CHECK(inverted_residual_scratch_bytes<int16_t>(112, 96, 24, 2, true, false) < size_t(112) * 112 * 96 * 2 / 20);
+  CHECK(inverted_residual_scratch_bytes<int16_t>(112, 96, 24, 2, true, false) < size_t(112) * 112 * 96 * 2 / 15);
 }

@@ -525,9 +525,14 @@ TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 w
       for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = img[i % img.size()];
       std::vector<uint8_t> head_ref;
       std::vector<Detection> boxes_ref;
-      for (int threads : {1, 2, 3, 7}) {
+      // (threads, parts per worker): the pool's default split (4 parts per worker), and the
+      // K210 image's (one part per hart) and another
+      const int splits[][2] = {{1, 4}, {2, 4}, {3, 4}, {7, 4}, {2, 1}, {3, 2}};
+      for (const auto& split : splits) {
+        const int threads = split[0];
         tinyq_cli::ThreadPool pool(threads);
-        const ParallelFor par = pool.parallel_for();
+        ParallelFor par = pool.parallel_for();
+        par.parts_per_worker = split[1];
         model::IntegerOutput head;
         REQUIRE(model::run_integer(det.graph(), plan, reinterpret_cast<uint8_t*>(exec.data()), plan.arena_bytes,
                                    rgb.data(), &head, &par).ok());
@@ -538,7 +543,7 @@ TEST_CASE("threads: detect and run_integer are bit-identical for 1, 2, 3 and 7 w
         REQUIRE(det.detect(ImageView{img.data(), W, H, W * 3}, o, reinterpret_cast<uint8_t*>(arena.data()), need,
                            boxes.data(), 512, &count, nullptr, &par).ok());
         boxes.resize(size_t(count));
-        INFO("threads " << threads);
+        INFO("threads " << threads << " parts per worker " << split[1]);
         if (threads == 1) {
           head_ref = head_bytes;
           boxes_ref = boxes;

@@ -8,6 +8,7 @@
 #include "../common/rng.h"
 #include "tinyq/kernels/kernels.h"
 #include "tinyq/kernels/packed.h"
+#include "tinyq/blocks/inverted_residual.h"
 
 using namespace tinyq;
 
@@ -200,54 +201,83 @@ void pointwise_extreme(const char* name, TA* xs, TA* out, TA* expect, int cin) {
   measure_pointwise(name, hw, cin, cout, xs, w_min, q, out, expect, 100000);
 }
 
-// by_rows: one depthwise_conv3x3_row call per output row, as the row-streamed block calls it
-// (each call sets every channel up again); else the whole tensor in one call (as the
-// layer-by-layer bands do: one setup per channel for all rows).
+// How the depthwise kernel is called: the whole tensor in one call (as the layer-by-layer
+// bands do: one setup per channel for all rows); one depthwise_conv3x3_row call per output
+// row (each call sets every channel up again); or as the row-streamed fused block calls it:
+// at stride 2 G output rows per call (depthwise_conv3x3_row_group; G = block_rows_per_step:
+// 4 at 28x28, 3 at 56x56, 2 at 112x112) over 2G + 1 input rows one slot apart, a padding row a
+// row of zeros (here: the input copied between zero rows, not timed); at stride 1 row by row.
+enum class DwCalls { tensor, rows, block };
+
+// The shipped models' padding (every models/*.tqw: TF "SAME": at stride 2 on an even map
+// none above and left, one row and column below and right).
+constexpr Padding kDwPadding = Padding::tf_same;
+
+constexpr int kPadRows = 2;  // zero rows above and below the copy
+int16_t padded16[(112 + 2 * kPadRows) * 112 * 48];
+int8_t padded8[(112 + 2 * kPadRows) * 112 * 48];
+inline int16_t* padded_copy_buffer(const int16_t*) { return padded16; }
+inline int8_t* padded_copy_buffer(const int8_t*) { return padded8; }
+
 template <typename TA, typename TW>
 void depthwise_measure(const char* name, int hw, int c, int stride, const TA* xs, const TW* w, const ConvQuant& q,
-                       TA* out, TA* expect, uint64_t bound_x100, bool by_rows = false) {
+                       TA* out, TA* expect, uint64_t bound_x100, DwCalls calls = DwCalls::tensor) {
   const int o = conv_output_size(hw, stride);
   const Tensor<const TA> in{xs, hw, hw, c};
   const Tensor<TA> got{out, o, o, c};
-  depthwise_conv3x3_reference(in, w, bias, q, stride, Padding::symmetric, Tensor<TA>{expect, o, o, c});
+  depthwise_conv3x3_reference(in, w, bias, q, stride, kDwPadding, Tensor<TA>{expect, o, o, c});
   for (int i = 0; i < o * o * c; ++i) out[i] = TA(0x55);
   const ConvQuant qo = opaque_quant(q);
-  const int pad = padding_before(hw, stride, Padding::symmetric);
+  const int pad = padding_before(hw, stride, kDwPadding);
+  const ptrdiff_t row_values = static_cast<ptrdiff_t>(hw) * c;
+  TA* const padded = padded_copy_buffer(xs);
+  for (ptrdiff_t i = 0; i < (hw + 2 * kPadRows) * row_values; ++i) padded[i] = TA(0);
+  for (int iy = 0; iy < hw; ++iy)
+    for (int i = 0; i < hw * c; ++i) padded[(kPadRows + iy) * row_values + i] = xs[iy * row_values + i];
   const uint64_t t0 = instret();
-  if (by_rows) {
-    for (int oy = 0; oy < o; ++oy) {
-      const TA* rows[3];
-      depthwise_input_rows(in, oy, stride, pad, rows);
-      depthwise_conv3x3_row(rows, hw, c, w, bias, qo, stride, pad, got.row(oy), o);
+  if (calls != DwCalls::tensor) {
+    const int group = calls == DwCalls::block ? detail::block_rows_per_step(stride, o) : 1;
+    for (int oy = 0; oy < o; oy += group) {
+      const int iy0 = oy * stride - pad;
+      if (group > 1) {
+        depthwise_conv3x3_row_group(padded + (iy0 + kPadRows) * row_values, row_values, o - oy < group ? o - oy : group, hw, c, w, bias, qo, stride,
+                                    pad, got.row(oy), static_cast<ptrdiff_t>(o) * c, o);
+        continue;
+      }
+      for (int y = oy; y < oy + group && y < o; ++y) {
+        const TA* rows[3];
+        depthwise_input_rows(in, y, stride, pad, rows);
+        depthwise_conv3x3_row(rows, hw, c, w, bias, qo, stride, pad, got.row(y), o);
+      }
     }
   } else {
-    depthwise_conv3x3(in, w, bias, qo, stride, Padding::symmetric, got);
+    depthwise_conv3x3(in, w, bias, qo, stride, kDwPadding, got);
   }
   const uint64_t t1 = instret();
   report(name, static_cast<uint64_t>(o) * o * c * 9, t1 - t0, bound_x100, equal(out, expect, o * o * c));
 }
 
-void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100, bool by_rows = false) {
+void depthwise_case(const char* name, int hw, int c, int stride, uint64_t bound_x100, DwCalls calls = DwCalls::tensor) {
   tinyq_test::Rng rng(8);
   fill(rng, x, hw * hw * c, 0, 3072);
   const ConvQuant q{9, 9, 14, nullptr, 23, true};
-  depthwise_measure(name, hw, c, stride, x, w16, q, y, want, bound_x100, by_rows);
+  depthwise_measure(name, hw, c, stride, x, w16, q, y, want, bound_x100, calls);
 }
 
 // 8-bit activations and weights (two outputs per multiply: scalar.h's SWAR spans).
-void depthwise_case_a8(const char* name, int hw, int c, int stride, uint64_t bound_x100, bool by_rows = false) {
+void depthwise_case_a8(const char* name, int hw, int c, int stride, uint64_t bound_x100, DwCalls calls = DwCalls::tensor) {
   tinyq_test::Rng rng(11);
   fill(rng, x8, hw * hw * c, -128, 127);
   const ConvQuant q{4, 4, 6, nullptr, 10, true};
-  depthwise_measure(name, hw, c, stride, x8, w8, q, y8, want8, bound_x100, by_rows);
+  depthwise_measure(name, hw, c, stride, x8, w8, q, y8, want8, bound_x100, calls);
 }
 
 // 16-bit activations, 8-bit weights (SWAR too: 9 products of 2^22 fit a lane).
-void depthwise_case_a16w8(const char* name, int hw, int c, int stride, uint64_t bound_x100, bool by_rows = false) {
+void depthwise_case_a16w8(const char* name, int hw, int c, int stride, uint64_t bound_x100, DwCalls calls = DwCalls::tensor) {
   tinyq_test::Rng rng(12);
   fill(rng, x, hw * hw * c, -32768, 32767);
   const ConvQuant q{12, 12, 6, nullptr, 18, false};
-  depthwise_measure(name, hw, c, stride, x, w8, q, y, want, bound_x100, by_rows);
+  depthwise_measure(name, hw, c, stride, x, w8, q, y, want, bound_x100, calls);
 }
 
 }  // namespace
@@ -353,21 +383,24 @@ int main() {
   }
 
   // The depthwise layers of the width-0.5 network at 224x224 (input map, channels, stride):
-  // the whole tensor in one call (the layer-by-layer bands), bound 4.00 per MAC, and one call
-  // per output row (the row-streamed block; "rows"), bound 4.20.
+  // the whole tensor in one call (the layer-by-layer bands; bound 4.00 per MAC), one call per
+  // output row ("rows"; bound 4.20), and as the row-streamed fused block calls the kernel
+  // ("block": row pairs at stride 2; bound 4.00).
   static const int kNetDw[][3] = {{112, 16, 1}, {112, 48, 2}, {56, 96, 1}, {56, 96, 2}, {28, 96, 1},
                                   {28, 96, 2},  {14, 192, 1}, {14, 288, 1}};
-  for (int by_rows = 0; by_rows < 2; ++by_rows)
+  static const DwCalls kCalls[] = {DwCalls::tensor, DwCalls::rows, DwCalls::block};
+  for (const DwCalls calls : kCalls)
     for (const auto& dw : kNetDw) {
+      if (calls == DwCalls::block && dw[2] != 2) continue;  // stride 1: the block's calls are "rows"
       char* p = append(append(append(append(append(append(name, "depthwise "), dw[0]), "x"), dw[0]), "x"), dw[1]);
-      const char* how = by_rows != 0 ? " rows" : "";
-      const uint64_t bound = by_rows != 0 ? 420 : 400;
+      const char* how = calls == DwCalls::rows ? " rows" : calls == DwCalls::block ? " block" : "";
+      const uint64_t bound = calls == DwCalls::rows ? 420 : 400;
       append(append(append(append(p, " s"), dw[2]), " w16"), how);
-      depthwise_case(name, dw[0], dw[1], dw[2], bound, by_rows != 0);
+      depthwise_case(name, dw[0], dw[1], dw[2], bound, calls);
       append(append(append(append(p, " s"), dw[2]), " a8w8"), how);
-      depthwise_case_a8(name, dw[0], dw[1], dw[2], bound, by_rows != 0);
+      depthwise_case_a8(name, dw[0], dw[1], dw[2], bound, calls);
       append(append(append(append(p, " s"), dw[2]), " a16w8"), how);
-      depthwise_case_a16w8(name, dw[0], dw[1], dw[2], bound, by_rows != 0);
+      depthwise_case_a16w8(name, dw[0], dw[1], dw[2], bound, calls);
     }
 
   {  // Stem: 3x3, 3 -> 32 channels, stride 2.

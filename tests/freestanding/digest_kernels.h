@@ -90,7 +90,7 @@ inline void run(tinyq_test::Digest& d, uint64_t seed) {
                                  w + 3, bias, ConvQuant{f, f, q.weight_frac, wf, q.bias_frac, true}, stride, pad,
                                  w + 7, bias, ConvQuant{f, f - 1, q.weight_frac, nullptr, q.bias_frac, false},
                                  residual, f, f};
-    static unsigned char scratch[3 * 13 * 31 * 2 + 13 * 31 * 2 + 13 * 21 * 2 + 4 * 64];
+    static unsigned char scratch[5 * 13 * 31 * 2 + 2 * 13 * 31 * 2 + 13 * 21 * 2 + 4 * 64];  // stride 2: five rows, two out
     const size_t need = inverted_residual_scratch_bytes<TA>(wd, cproj, p);
     const bool ran = need <= sizeof(scratch) &&
                      inverted_residual(in, p, Tensor<TA>{out, oh, ow, cproj}, scratch, sizeof(scratch));

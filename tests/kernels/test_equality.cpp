@@ -6,6 +6,7 @@
 // CMakeLists.txt), where the dispatcher must run exactly that level.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -242,14 +243,53 @@ DepthwiseFn<TA, TW> rows_of(RowFn row, bool pass_bound) {
   };
 }
 
+// The row-group kernels (depthwise_conv3x3_row_group[_scalar]) on runs of up to n output rows
+// whose input rows are all real; with `reversed` the input rows lie in reverse order in memory
+// (a negative row step, as in the fused block's odd row pairs). Rows with a padding row one
+// by one through depthwise_conv3x3_row_scalar.
+template <typename TA, typename TW, typename GroupFn>
+DepthwiseFn<TA, TW> row_groups_of(GroupFn group, int n, bool reversed) {
+  return [group, n, reversed](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, int stride,
+                              Padding pad, const Tensor<TA>& out) {
+    const int pt = padding_before(in.height, stride, pad), pl = padding_before(in.width, stride, pad);
+    const size_t row_values = static_cast<size_t>(in.width) * in.channels;
+    std::vector<TA> flipped(reversed ? in.size() : 0);
+    for (int iy = 0; reversed && iy < in.height; ++iy)
+      std::copy(in.row(iy), in.row(iy) + row_values, flipped.begin() + static_cast<ptrdiff_t>((in.height - 1 - iy) * row_values));
+    const auto row_at = [&](int iy) { return reversed ? flipped.data() + (in.height - 1 - iy) * row_values : in.row(iy); };
+    const ptrdiff_t step = reversed ? -static_cast<ptrdiff_t>(row_values) : static_cast<ptrdiff_t>(row_values);
+    for (int oy = 0; oy < out.height;) {
+      const int iy0 = oy * stride - pt;
+      int k = 0;  // output rows from oy on whose three input rows are real
+      while (k < n && oy + k < out.height && iy0 >= 0 && iy0 + stride * k + 2 < in.height) ++k;
+      if (k > 0) {
+        group(row_at(iy0), step, k, in.width, in.channels, w, b, q, stride, pl, out.row(oy),
+              static_cast<ptrdiff_t>(out.width) * out.channels, out.width);
+        oy += k;
+        continue;
+      }
+      const TA* rows[3];
+      depthwise_input_rows(in, oy, stride, pt, rows);
+      depthwise_conv3x3_row_scalar(rows, in.width, in.channels, w, b, q, stride, pl, out.row(oy), out.width);
+      ++oy;
+    }
+  };
+}
+
 template <typename TA, typename TW>
 std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
   std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> v;
-  v.reserve(32);
+  v.reserve(40);
   v.emplace_back("dispatch", [](auto&&... a) { depthwise_conv3x3(a...); });
   v.emplace_back("scalar", [](auto&&... a) { depthwise_conv3x3_scalar(a...); });
   v.emplace_back("scalar rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_scalar(a...); }, false));
   v.emplace_back("dispatch rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row(a...); }, true));
+  v.emplace_back("scalar row pairs, rows reversed",
+                 row_groups_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_group_scalar(a...); }, 2, true));
+  v.emplace_back("scalar row groups of 3",
+                 row_groups_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_group_scalar(a...); }, 3, false));
+  v.emplace_back("dispatch row pairs, rows reversed",
+                 row_groups_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_group<TA, TW>(a...); }, 2, true));
   v.emplace_back("dispatch, exact bounds", [](const Tensor<const TA>& in, const TW* w, const int32_t* b, const ConvQuant& q, int stride, Padding pad, const Tensor<TA>& out) {
     ConvQuant qb = q;
     qb.input_max_abs = max_abs(in.data, in.size());

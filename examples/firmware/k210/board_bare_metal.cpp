@@ -158,7 +158,9 @@ void two_harts_run(void*, int n, void (*task)(void*, int), void* ctx) {
     __asm__ volatile("wfi");
   }
 }
-const tinyq::ParallelFor two_harts{two_harts_run, nullptr, 2};
+// One part per hart (a static split over two equal harts needs no more to balance; each
+// kernel call sets its channels up once per part, so fewer parts cost fewer instructions).
+const tinyq::ParallelFor two_harts{two_harts_run, nullptr, 2, 1};
 
 // Without hart 1 (QEMU -smp 1): the same split run on hart 0, hart 1's parts counted
 // apart. QEMU's icount gives one global minstret for all harts, so this one-hart run is
@@ -170,7 +172,7 @@ void split_on_one_hart(void*, int n, void (*task)(void*, int), void* ctx) {
   for (int i = half; i < n; ++i) task(ctx, i);
   hart1_instructions += instructions() - start;
 }
-const tinyq::ParallelFor one_hart_split{split_on_one_hart, nullptr, 2};
+const tinyq::ParallelFor one_hart_split{split_on_one_hart, nullptr, 2, 1};
 }  // namespace
 
 const tinyq::ParallelFor* parallel_for() { return hart1_answers ? &two_harts : &one_hart_split; }

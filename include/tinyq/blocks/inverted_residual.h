@@ -1,8 +1,19 @@
 // Fused MobileNetV2 inverted-residual block:
 //   expand 1x1 (+ReLU6) -> depthwise 3x3, stride 1 or 2 (+ReLU6) -> project 1x1 -> optional residual add
-// streamed one output row at a time: a ring of three expanded input rows, one depthwise
-// output row and (with the residual) one projected row live in the caller's scratch, so
-// the expanded tensor (t times the input) is never materialised.
+// streamed a few output rows at a time: a ring of expanded input rows, the depthwise output
+// rows and (with the residual) one projected row live in the caller's scratch, so the
+// expanded tensor (t times the input) is never materialised.
+//   stride 1: one output row per step, a ring of three expanded rows (slot = row mod 3);
+//   stride 2: G output rows per step (2 to 4, block_rows_per_step: more on narrow maps).
+//     Rows Gk .. Gk + G - 1 read the 2G + 1 input rows 2Gk - pad_top .. 2Gk - pad_top + 2G,
+//     and the last of them is the next step's first. The ring holds 2G + 1 rows, input row
+//     j of step k in slot j for even k and 2G - j for odd k: the shared row stays where it
+//     is, and a step's rows lie one slot apart (step +1 or -1 slot), so one depthwise call
+//     takes all G output rows (each channel's taps set up once per step: on rv64 ~50
+//     instructions per channel and call) and one projection call all G depthwise rows. A
+//     padding row (above or below the input) is a slot of zeros there, so the steps at the
+//     borders take the same call: padding reads as zero input, which is what the
+//     definition's padding is, so the sums are the same.
 //
 // Definition (what the tests check bit for bit): the unfused composition
 //   E = expand ? pointwise_conv(in, expand) : in
@@ -60,6 +71,19 @@ void block_pointwise(const Tensor<const TA>& in, const TW* weights, const int32_
 
 namespace detail {
 constexpr size_t round_up_64(size_t n) { return (n + 63) / 64 * 64; }
+// Output rows per step of the fused block: 1 at stride 1; at stride 2 G >= 2 rows, enough
+// that a step holds ~64 outputs per channel (each channel's depthwise setup is shared by the
+// G rows: on rv64 ~50 instructions, next to ~30 per output), at most 4 (the ring's memory).
+constexpr int kBlockMaxRowsPerStep = 4;
+constexpr int block_rows_per_step(int stride, int out_width) {
+  if (stride != 2) return 1;
+  const int g = out_width > 0 ? (64 + out_width - 1) / out_width : 1;
+  return g < 2 ? 2 : g > kBlockMaxRowsPerStep ? kBlockMaxRowsPerStep : g;
+}
+// The expanded rows a step reads, all in the ring: (G - 1) stride + 3.
+constexpr int block_ring_rows(int stride, int out_width) {
+  return (block_rows_per_step(stride, out_width) - 1) * stride + 3;
+}
 }  // namespace detail
 
 // Scratch bytes for an input of width in_width (the twin of inverted_residual).
@@ -67,8 +91,11 @@ template <typename TA>
 constexpr size_t inverted_residual_scratch_bytes(int in_width, int expanded_channels, int out_channels, int stride,
                                                  bool has_expand, bool residual) {
   const size_t out_width = static_cast<size_t>(conv_output_size(in_width, stride));
-  const size_t ring = has_expand ? 3 * detail::round_up_64(static_cast<size_t>(in_width) * expanded_channels * sizeof(TA)) : 0;
-  const size_t dw = detail::round_up_64(out_width * expanded_channels * sizeof(TA));
+  const int ow = static_cast<int>(out_width);
+  const size_t ring = has_expand ? detail::block_ring_rows(stride, ow) *
+                                       detail::round_up_64(static_cast<size_t>(in_width) * expanded_channels * sizeof(TA))
+                                 : 0;
+  const size_t dw = detail::round_up_64(detail::block_rows_per_step(stride, ow) * out_width * expanded_channels * sizeof(TA));
   const size_t proj = residual ? detail::round_up_64(out_width * out_channels * sizeof(TA)) : 0;
   return ring + dw + proj + 64;  // + 64: alignment of the caller's pointer
 }
@@ -92,55 +119,88 @@ bool inverted_residual(const Tensor<const TA>& in, const InvertedResidualParams<
       scratch_bytes < inverted_residual_scratch_bytes<TA>(in.width, out.channels, p))
     return false;
 
-  // Carve the scratch: [ring of 3 expanded rows][depthwise row][projected row].
+  // Carve the scratch: [ring of expanded rows][depthwise rows][projected row].
+  const int group = detail::block_rows_per_step(p.stride, out.width);
+  const int ring_rows = detail::block_ring_rows(p.stride, out.width);
   unsigned char* base = static_cast<unsigned char*>(scratch);
   base += (64 - reinterpret_cast<uintptr_t>(base) % 64) % 64;
   const size_t row_bytes = detail::round_up_64(static_cast<size_t>(in.width) * cexp * sizeof(TA));
-  TA* ring[3] = {nullptr, nullptr, nullptr};
-  if (has_expand)
-    for (int i = 0; i < 3; ++i) ring[i] = reinterpret_cast<TA*>(base + i * row_bytes);
-  unsigned char* after_ring = base + (has_expand ? 3 * row_bytes : 0);
-  TA* dw_row = reinterpret_cast<TA*>(after_ring);
-  TA* proj_row = reinterpret_cast<TA*>(after_ring + detail::round_up_64(static_cast<size_t>(out.width) * cexp * sizeof(TA)));
-  int ring_row[3] = {-1, -1, -1};  // which input row each slot holds
+  TA* const ring = has_expand ? reinterpret_cast<TA*>(base) : nullptr;
+  const size_t slot_values = row_bytes / sizeof(TA);
+  unsigned char* after_ring = base + (has_expand ? ring_rows * row_bytes : 0);
+  TA* dw_rows = reinterpret_cast<TA*>(after_ring);
+  const size_t dw_row_values = static_cast<size_t>(out.width) * cexp;
+  TA* proj_row = reinterpret_cast<TA*>(after_ring + detail::round_up_64(group * dw_row_values * sizeof(TA)));
+  // which input row each slot holds (padding rows are slots of zeros: iy -1 or in.height..)
+  constexpr int kNoRow = -(1 << 30);
+  int ring_row[2 * detail::kBlockMaxRowsPerStep + 1];
+  for (int& r : ring_row) r = kNoRow;
+
+  // The packed 1x1s need max |w|: taken from ConvQuant when given, else scanned here once
+  // for all steps (not once per row).
+  ConvQuant expand_q = p.expand_q, project_q = p.project_q;
+  if (has_expand && p.expand_packed != nullptr && expand_q.weight_max_abs == kScanBound)
+    expand_q.weight_max_abs = max_abs(p.expand_weights, static_cast<size_t>(in.channels) * cexp);
+  if (p.project_packed != nullptr && project_q.weight_max_abs == kScanBound)
+    project_q.weight_max_abs = max_abs(p.project_weights, static_cast<size_t>(cexp) * out.channels);
 
   // A bound of |x| for the depthwise input: known after a ReLU6 expansion, else scanned.
   const uint32_t dw_bound = (has_expand && p.expand_q.relu6) ? static_cast<uint32_t>(output_max<TA>(p.expand_q)) : kScanBound;
   const int pad_top = padding_before(in.height, p.stride, p.padding);
   const int pad_left = padding_before(in.width, p.stride, p.padding);
 
-  for (int oy = 0; oy < out.height; ++oy) {
-    const TA* rows[3];
-    for (int ky = 0; ky < 3; ++ky) {
-      const int iy = oy * p.stride - pad_top + ky;
-      if (iy < 0 || iy >= in.height) {
-        rows[ky] = nullptr;
+  for (int oy = 0; oy < out.height; oy += group) {
+    const int n = out.height - oy < group ? out.height - oy : group;  // output rows of this step
+    const int iy0 = oy * p.stride - pad_top;
+    const bool forward = (oy / group) % 2 == 0;
+    // rows[j]: input row iy0 + j (expanded), nullptr for a padding row
+    const TA* rows[2 * detail::kBlockMaxRowsPerStep + 1];
+    const int n_in = (n - 1) * p.stride + 3;
+    bool all_real = true;
+    for (int j = 0; j < n_in; ++j) {
+      const int iy = iy0 + j;
+      const bool padding = iy < 0 || iy >= in.height;
+      if (padding && (group == 1 || !has_expand)) {
+        rows[j] = nullptr;
+        all_real = false;
         continue;
       }
       if (!has_expand) {
-        rows[ky] = in.row(iy);
+        rows[j] = in.row(iy);
         continue;
       }
-      const int slot = iy % 3;
-      if (ring_row[slot] != iy) {
-        detail::block_pointwise(Tensor<const TA>{in.row(iy), 1, in.width, in.channels}, p.expand_weights, p.expand_packed,
-                                p.expand_quads, p.expand_bias, p.expand_q, Tensor<TA>{ring[slot], 1, in.width, cexp});
+      const int slot = group == 1 ? iy % 3 : (forward ? j : ring_rows - 1 - j);
+      TA* dst = ring + slot * slot_values;
+      if (ring_row[slot] != iy) {  // (a padding row's iy is < 0 or >= in.height: no real row's)
+        if (padding)
+          for (size_t v = 0; v < static_cast<size_t>(in.width) * cexp; ++v) dst[v] = TA(0);
+        else
+          detail::block_pointwise(Tensor<const TA>{in.row(iy), 1, in.width, in.channels}, p.expand_weights,
+                                  p.expand_packed, p.expand_quads, p.expand_bias, expand_q,
+                                  Tensor<TA>{dst, 1, in.width, cexp});
         ring_row[slot] = iy;
       }
-      rows[ky] = ring[slot];
+      rows[j] = dst;
     }
-    depthwise_conv3x3_row(rows, in.width, cexp, p.depthwise_weights, p.depthwise_bias, p.depthwise_q, p.stride, pad_left,
-                          dw_row, out.width, dw_bound);
-    const Tensor<const TA> d{dw_row, 1, out.width, cexp};
-    if (p.residual) {
-      detail::block_pointwise(d, p.project_weights, p.project_packed, p.project_quads, p.project_bias, p.project_q,
+    if (n > 1 && all_real) {  // the rows one step apart in the ring (or in `in`)
+      depthwise_conv3x3_row_group(rows[0], rows[1] - rows[0], n, in.width, cexp, p.depthwise_weights, p.depthwise_bias,
+                                  p.depthwise_q, p.stride, pad_left, dw_rows, static_cast<ptrdiff_t>(dw_row_values),
+                                  out.width, dw_bound);
+    } else {
+      for (int i = 0; i < n; ++i)
+        depthwise_conv3x3_row(rows + i * p.stride, in.width, cexp, p.depthwise_weights, p.depthwise_bias, p.depthwise_q,
+                              p.stride, pad_left, dw_rows + i * dw_row_values, out.width, dw_bound);
+    }
+    const Tensor<const TA> d{dw_rows, n, out.width, cexp};
+    if (p.residual) {  // (stride 1: n = 1)
+      detail::block_pointwise(d, p.project_weights, p.project_packed, p.project_quads, p.project_bias, project_q,
                               Tensor<TA>{proj_row, 1, out.width, out.channels});
       add(Tensor<const TA>{proj_row, 1, out.width, out.channels}, p.project_q.output_frac,
           Tensor<const TA>{in.row(oy), 1, in.width, in.channels}, p.input_frac,
           Tensor<TA>{out.row(oy), 1, out.width, out.channels}, p.residual_frac);
     } else {
-      detail::block_pointwise(d, p.project_weights, p.project_packed, p.project_quads, p.project_bias, p.project_q,
-                              Tensor<TA>{out.row(oy), 1, out.width, out.channels});
+      detail::block_pointwise(d, p.project_weights, p.project_packed, p.project_quads, p.project_bias, project_q,
+                              Tensor<TA>{out.row(oy), n, out.width, out.channels});
     }
   }
   return true;

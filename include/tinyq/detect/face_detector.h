@@ -448,7 +448,7 @@ class FaceDetector {
       resize_bilinear_rgb_window(image, f.resized_w, f.resized_h, f.origin_x, f.origin_y, rgb, tw, th, pad);
       return;
     }
-    const int parts = th < 4 * parallel->workers ? th : 4 * parallel->workers;
+    const int parts = parallel->parts_for(th);
     const ResizeBands bands{&image, &f, rgb, tw, th, parts, pad};
     parallel->run(parallel->pool, parts, &ResizeBands::task, const_cast<ResizeBands*>(&bands));
   }

@@ -4,7 +4,8 @@
 // portable scalar kernels). Every variant equals the reference bit for bit, so the choice
 // only changes speed. The variants are callable by name too:
 //   conv3x3_reference / _scalar / _im2col,
-//   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni,
+//   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni (and the
+//   row forms: depthwise_conv3x3_row_* per level, depthwise_conv3x3_row_group_scalar),
 //   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni / _neon,
 //   add_reference / _scalar, concat_channels_reference, upsample_bilinear_2x_reference.
 // (The SIMD ones may only be called where cpu_has_*() says the CPU has the level.)
@@ -72,6 +73,29 @@ void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, 
   return depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #else
   depthwise_conv3x3_row_scalar(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+#endif
+}
+
+// n_rows output rows of the depthwise convolution whose input rows are all real and lie
+// row_step values apart (negative allowed): output row i reads first + (stride i + ky) row_step,
+// ky = 0..2, and goes to out_first + i out_step (the fused block's stride-2 row pairs). The
+// portable build takes them in one call (each channel set up once for all rows); the SIMD
+// levels row by row. Bit-identical to n_rows depthwise_conv3x3_row calls.
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_group(const TA* first, ptrdiff_t row_step, int n_rows, int in_width, int channels,
+                                 const TW* weights, const int32_t* bias, const ConvQuant& q, int stride, int pad_left,
+                                 TA* out_first, ptrdiff_t out_step, int out_width, uint32_t max_abs_input = kScanBound) {
+#if TINYQ_HAVE_SSE2
+  for (int i = 0; i < n_rows; ++i) {
+    const TA* row0 = first + static_cast<ptrdiff_t>(stride) * i * row_step;
+    const TA* rows[3] = {row0, row0 + row_step, row0 + 2 * row_step};
+    depthwise_conv3x3_row<TA, TW>(rows, in_width, channels, weights, bias, q, stride, pad_left, out_first + i * out_step,
+                                  out_width, max_abs_input);
+  }
+#else
+  (void)max_abs_input;
+  depthwise_conv3x3_row_group_scalar(first, row_step, n_rows, in_width, channels, weights, bias, q, stride, pad_left,
+                                     out_first, out_step, out_width);
 #endif
 }
 

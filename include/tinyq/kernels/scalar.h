@@ -410,9 +410,9 @@ struct DepthwiseSpans {
   bool left_pad;   //   reading the left padding column as zero when left_pad
   bool right_pad;  // one more output whose third column is the right padding
   size_t ix1;      // column ix0 + 1 (ix0: the first output's first column)
-  int rows = 1;        // output rows: the next one's input rows in_step values on, its
-  size_t in_step = 0;  //   outputs out_step values on (every row the same spans; a
-  size_t out_step = 0; //   channel's setup then serves all of them)
+  int rows = 1;           // output rows: the next one's input rows in_step values on (may be
+  ptrdiff_t in_step = 0;  //   negative), its outputs out_step values on (every row the same
+  ptrdiff_t out_step = 0; //   spans; a channel's setup then serves all of them)
 };
 
 // The spans of every channel: the taps and requantization set up once per channel, then the
@@ -439,7 +439,7 @@ void depthwise_row_spans_c(const TA* const r[3], const int64_t row_on[3], int ch
   const TA* const base2 = r[2] + g.ix1 * C;
   TA* const out_base = out_row + static_cast<size_t>(g.ox_first) * C;
   const int n_rows = Rows ? g.rows : 1;
-  const size_t in_step = g.in_step, out_step = g.out_step;
+  const ptrdiff_t in_step = g.in_step, out_step = g.out_step;
   // Per-tensor formats (no per-channel weight fracs): one accumulator format, so every channel
   // has the same output shift and the same bias alignment. When that alignment is a left
   // shift by L <= 16 or a right shift by R <= 62, align_bias(b) is exactly
@@ -631,9 +631,37 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
   detail::depthwise_row_rest(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, g);
 }
 
+// n_rows output rows whose input rows are all real and lie row_step values apart (row_step
+// may be negative): output row i reads the rows first + (stride i + ky) row_step, ky = 0..2,
+// and is written at out_first + i out_step. One call of the spans for all of them (each
+// channel's taps, bias and requantization set up once, not once per row), then the borders
+// row by row. Bit-identical to n_rows depthwise_conv3x3_row_scalar calls.
+template <typename TA, typename TW>
+void depthwise_conv3x3_row_group_scalar(const TA* first, ptrdiff_t row_step, int n_rows, int in_width, int channels,
+                                        const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
+                                        int pad_left, TA* out_first, ptrdiff_t out_step, int out_width) {
+  if (n_rows <= 0) return;
+  detail::DepthwiseSpans g = detail::depthwise_row_geometry(in_width, stride, pad_left, out_width, true);
+  if (g.n_full > 0) {
+    const TA* r[3] = {first, first + row_step, first + 2 * row_step};
+    const int64_t row_on[3] = {1, 1, 1};
+    g.rows = n_rows;
+    g.in_step = stride * row_step;
+    g.out_step = out_step;
+    detail::depthwise_row_spans(r, row_on, channels, weights, bias, q, g, out_first);
+    g.rows = 1;
+  }
+  for (int i = 0; i < n_rows; ++i) {
+    const TA* row0 = first + static_cast<ptrdiff_t>(stride) * i * row_step;
+    const TA* rows[3] = {row0, row0 + row_step, row0 + 2 * row_step};
+    detail::depthwise_row_rest(rows, in_width, channels, weights, bias, q, stride, pad_left, out_first + i * out_step,
+                               out_width, g);
+  }
+}
+
 // Output rows [r0, r1) of a whole tensor. The rows whose three input rows are all real run
-// as one call of the spans (each channel's taps, bias and requantization set up once for
-// all of them, not once per row); the first and last rows (a padding row) one by one.
+// as one row group (depthwise_conv3x3_row_group_scalar); the first and last rows (a padding
+// row) one by one.
 template <typename TA, typename TW>
 void depthwise_conv3x3_rows_scalar(const Tensor<const TA>& in, const TW* weights, const int32_t* bias,
                                    const ConvQuant& q, int stride, Padding pad, const Tensor<TA>& out, int r0, int r1) {
@@ -644,24 +672,12 @@ void depthwise_conv3x3_rows_scalar(const Tensor<const TA>& in, const TW* weights
   int oy_b = in.height - 3 + pad_top >= 0 ? (in.height - 3 + pad_top) / stride + 1 : 0;
   if (oy_a < r0) oy_a = r0;
   if (oy_b > r1) oy_b = r1;
-  detail::DepthwiseSpans g = detail::depthwise_row_geometry(in.width, stride, pad_left, out.width, true);
-  if (oy_a >= oy_b || g.n_full == 0) oy_a = oy_b = r1;  // every row by itself
+  if (oy_a >= oy_b) oy_a = oy_b = r1;  // every row by itself
   for (int oy = r0; oy < r1; ++oy) {
     if (oy == oy_a) {
-      const int iy = oy_a * stride - pad_top;
-      const TA* r[3] = {in.row(iy), in.row(iy + 1), in.row(iy + 2)};
-      const int64_t row_on[3] = {1, 1, 1};
-      g.rows = oy_b - oy_a;
-      g.in_step = static_cast<size_t>(stride) * in.width * in.channels;
-      g.out_step = static_cast<size_t>(out.width) * out.channels;
-      detail::depthwise_row_spans(r, row_on, in.channels, weights, bias, q, g, out.row(oy_a));
-      g.rows = 1;
-      for (int y = oy_a; y < oy_b; ++y) {
-        const TA* rows[3];
-        depthwise_input_rows(in, y, stride, pad_top, rows);
-        detail::depthwise_row_rest(rows, in.width, in.channels, weights, bias, q, stride, pad_left, out.row(y),
-                                   out.width, g);
-      }
+      depthwise_conv3x3_row_group_scalar(in.row(oy_a * stride - pad_top), static_cast<ptrdiff_t>(in.width) * in.channels,
+                                         oy_b - oy_a, in.width, in.channels, weights, bias, q, stride, pad_left,
+                                         out.row(oy_a), static_cast<ptrdiff_t>(out.width) * out.channels, out.width);
       oy = oy_b - 1;
       continue;
     }

@@ -245,7 +245,7 @@ Status run(const Graph& g, const MemoryPlan& p, uint8_t* arena, const uint8_t* r
     const Tensor<TA> out = view<TA>(p, arena, v);
     const Tensor<const TA> a = cview<TA>(p, arena, op.in0);
     if (par != nullptr && par->parallel() && runs_in_bands(op, a.channels, out.height)) {
-      const int parts = out.height < 4 * par->workers ? out.height : 4 * par->workers;
+      const int parts = par->parts_for(out.height);
       const LayerBands<TA> bands{&g, &op, a, op.kind == OpKind::add ? cview<TA>(p, arena, op.in1) : a, out, parts, pw, i};
       par->run(par->pool, parts, &LayerBands<TA>::task, const_cast<LayerBands<TA>*>(&bands));
       ++i;

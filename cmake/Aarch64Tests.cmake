@@ -1,8 +1,8 @@
 # Cross-builds the digest runner and the platform-independent Catch2 suites for hosted
 # Linux aarch64 (ExternalProject over the same source tree with cmake/aarch64-linux-gnu.cmake;
 # what it builds: tests/aarch64/CMakeLists.txt) and runs them under qemu-aarch64 in ctest.
-# On aarch64 the dispatcher (include/tinyq/kernels/kernels.h) takes the NEON pointwise
-# convolution (kernels/arm/neon.h) and the portable scalar kernels for the rest; the
+# On aarch64 the dispatcher (include/tinyq/kernels/kernels.h) takes the NEON pointwise and
+# depthwise convolutions (kernels/arm/neon.h) and the portable scalar kernels for the rest; the
 # "scalar" programs are built with TINYQ_NO_SIMD (no NEON at all). Test names say which.
 include(ExternalProject)
 

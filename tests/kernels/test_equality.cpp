@@ -312,6 +312,11 @@ std::vector<std::pair<std::string, DepthwiseFn<TA, TW>>> depthwise_variants() {
   v.emplace_back("sse2", [](auto&&... a) { depthwise_conv3x3_sse2(a...); });
   v.emplace_back("sse2 rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_sse2(a...); }, false));
 #endif
+#if TINYQ_HAVE_NEON
+  v.emplace_back("neon", [](auto&&... a) { depthwise_conv3x3_neon(a...); });
+  v.emplace_back("neon rows", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_neon(a...); }, false));
+  v.emplace_back("neon rows bound", rows_of<TA, TW>([](auto&&... a) { depthwise_conv3x3_row_neon(a...); }, true));
+#endif
 #if TINYQ_HAVE_AVX2
   if (cpu_has_avx2()) {
     v.emplace_back("avx2", [](auto&&... a) { depthwise_conv3x3_avx2(a...); });

@@ -58,14 +58,14 @@ struct InvertedResidualParams {
 };
 
 namespace detail {
-// One 1x1 of the block: the prepacked form when the caller gave one.
+// One 1x1 of the block: the prepacked form when the caller gave one. q.weight_max_abs is
+// filled in by inverted_residual (once per block, not per row).
 template <typename TA, typename TW>
 void block_pointwise(const Tensor<const TA>& in, const TW* weights, const int32_t* packed, const int32_t* quads,
                      const int32_t* bias, const ConvQuant& q, const Tensor<TA>& out) {
   if (packed == nullptr) return pointwise_conv(in, weights, bias, q, out);
-  const uint32_t wmax = q.weight_max_abs != kScanBound ? q.weight_max_abs
-                                                        : max_abs(weights, static_cast<size_t>(in.channels) * out.channels);
-  pointwise_conv(in, PackedPointwiseWeights<TW>{weights, packed, in.channels, out.channels, wmax, quads}, bias, q, out);
+  pointwise_conv(in, PackedPointwiseWeights<TW>{weights, packed, in.channels, out.channels, q.weight_max_abs, quads}, bias,
+                 q, out);
 }
 }  // namespace detail
 

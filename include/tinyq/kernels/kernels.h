@@ -1,10 +1,10 @@
 // Dispatching entry points: the best variant this CPU runs (x86-64: AVX-512 VNNI > AVX-512 >
 // AVX2 > SSE2, chosen at every call from the CPU's features, or fixed at compile time under
-// TINYQ_SIMD_PIN: x86/config.h; aarch64: NEON for the pointwise convolution; else the
-// portable scalar kernels). Every variant equals the reference bit for bit, so the choice
+// TINYQ_SIMD_PIN: x86/config.h; aarch64: NEON for the pointwise and depthwise
+// convolutions; else the portable scalar kernels). Every variant equals the reference bit for bit, so the choice
 // only changes speed. The variants are callable by name too:
 //   conv3x3_reference / _scalar / _im2col,
-//   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni (and the
+//   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni / _neon (and the
 //   row forms: depthwise_conv3x3_row_* per level, depthwise_conv3x3_row_group_scalar),
 //   pointwise_conv_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni / _neon,
 //   add_reference / _scalar, concat_channels_reference, upsample_bilinear_2x_reference.
@@ -71,6 +71,8 @@ void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, 
 #endif
 #if TINYQ_HAVE_SSE2
   return depthwise_conv3x3_row_sse2(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
+#elif TINYQ_HAVE_NEON
+  depthwise_conv3x3_row_neon(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #else
   depthwise_conv3x3_row_scalar(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, max_abs_input);
 #endif
@@ -78,17 +80,17 @@ void depthwise_conv3x3_row(const TA* const rows[3], int in_width, int channels, 
 
 // n_rows output rows of the depthwise convolution whose input rows are all real and lie
 // row_step values apart (negative allowed): output row i reads first + (stride i + ky) row_step,
-// ky = 0..2, and goes to out_first + i out_step (the fused block's stride-2 row pairs). The
+// ky = 0..2, and goes to out_first + i out_step (the fused block's stride-2 row groups). The
 // portable build takes them in one call (each channel set up once for all rows); the SIMD
-// levels row by row. Bit-identical to n_rows depthwise_conv3x3_row calls.
+// levels (x86, NEON) row by row. Bit-identical to n_rows depthwise_conv3x3_row calls.
 template <typename TA, typename TW>
 void depthwise_conv3x3_row_group(const TA* first, ptrdiff_t row_step, int n_rows, int in_width, int channels,
                                  const TW* weights, const int32_t* bias, const ConvQuant& q, int stride, int pad_left,
                                  TA* out_first, ptrdiff_t out_step, int out_width, uint32_t max_abs_input = kScanBound) {
-#if TINYQ_HAVE_SSE2
+#if TINYQ_HAVE_SSE2 || TINYQ_HAVE_NEON
   for (int i = 0; i < n_rows; ++i) {
-    const TA* row0 = first + static_cast<ptrdiff_t>(stride) * i * row_step;
-    const TA* rows[3] = {row0, row0 + row_step, row0 + 2 * row_step};
+    const TA* rows[3];
+    detail::depthwise_group_rows(first, row_step, stride, i, rows);
     depthwise_conv3x3_row<TA, TW>(rows, in_width, channels, weights, bias, q, stride, pad_left, out_first + i * out_step,
                                   out_width, max_abs_input);
   }
@@ -101,11 +103,11 @@ void depthwise_conv3x3_row_group(const TA* first, ptrdiff_t row_step, int n_rows
 
 // Output rows [r0, r1) of the depthwise convolution of a whole tensor (a band of a layer).
 // The portable build takes them in one call (each channel's setup shared by the rows,
-// kernels/scalar.h); the SIMD levels row by row, as depthwise_conv3x3_row.
+// kernels/scalar.h); the SIMD levels (x86, NEON) row by row, as depthwise_conv3x3_row.
 template <typename TA, typename TW>
 void depthwise_conv3x3_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
                             int stride, Padding pad, const Tensor<TA>& out, int r0, int r1) {
-#if TINYQ_HAVE_SSE2
+#if TINYQ_HAVE_SSE2 || TINYQ_HAVE_NEON
   const int pad_top = padding_before(in.height, stride, pad), pad_left = padding_before(in.width, stride, pad);
   for (int oy = r0; oy < r1; ++oy) {
     const TA* rows[3];
@@ -131,6 +133,8 @@ void depthwise_conv3x3(const Tensor<const TA>& in, const TW* weights, const int3
 #endif
 #if TINYQ_HAVE_SSE2
   return depthwise_conv3x3_sse2(in, weights, bias, q, stride, pad, out);
+#elif TINYQ_HAVE_NEON
+  depthwise_conv3x3_neon(in, weights, bias, q, stride, pad, out);
 #else
   depthwise_conv3x3_scalar(in, weights, bias, q, stride, pad, out);
 #endif

@@ -631,6 +631,15 @@ void depthwise_conv3x3_row_scalar(const TA* const rows[3], int in_width, int cha
   detail::depthwise_row_rest(rows, in_width, channels, weights, bias, q, stride, pad_left, out_row, out_width, g);
 }
 
+namespace detail {
+// The three input rows of output row i of a row group: first + (stride i + ky) row_step.
+template <typename TA>
+inline void depthwise_group_rows(const TA* first, ptrdiff_t row_step, int stride, int i, const TA* rows[3]) {
+  const TA* row0 = first + static_cast<ptrdiff_t>(stride) * i * row_step;
+  for (int ky = 0; ky < 3; ++ky) rows[ky] = row0 + ky * row_step;
+}
+}  // namespace detail
+
 // n_rows output rows whose input rows are all real and lie row_step values apart (row_step
 // may be negative): output row i reads the rows first + (stride i + ky) row_step, ky = 0..2,
 // and is written at out_first + i out_step. One call of the spans for all of them (each
@@ -643,7 +652,8 @@ void depthwise_conv3x3_row_group_scalar(const TA* first, ptrdiff_t row_step, int
   if (n_rows <= 0) return;
   detail::DepthwiseSpans g = detail::depthwise_row_geometry(in_width, stride, pad_left, out_width, true);
   if (g.n_full > 0) {
-    const TA* r[3] = {first, first + row_step, first + 2 * row_step};
+    const TA* r[3];
+    detail::depthwise_group_rows(first, row_step, stride, 0, r);
     const int64_t row_on[3] = {1, 1, 1};
     g.rows = n_rows;
     g.in_step = stride * row_step;
@@ -652,8 +662,8 @@ void depthwise_conv3x3_row_group_scalar(const TA* first, ptrdiff_t row_step, int
     g.rows = 1;
   }
   for (int i = 0; i < n_rows; ++i) {
-    const TA* row0 = first + static_cast<ptrdiff_t>(stride) * i * row_step;
-    const TA* rows[3] = {row0, row0 + row_step, row0 + 2 * row_step};
+    const TA* rows[3];
+    detail::depthwise_group_rows(first, row_step, stride, i, rows);
     detail::depthwise_row_rest(rows, in_width, channels, weights, bias, q, stride, pad_left, out_first + i * out_step,
                                out_width, g);
   }

@@ -1,4 +1,6 @@
-// NEON (aarch64) variant: pointwise_conv_neon. Every sum is exact in int64, as in the
+// NEON (aarch64) variants: pointwise_conv_neon below; depthwise_conv3x3_neon and
+// depthwise_conv3x3_row_neon (simd/depthwise3x3.h over simd/neon.h, at the end).
+// Pointwise: every sum is exact in int64, as in the
 // reference, so the result equals pointwise_conv_reference bit for bit for any K:
 //   x and w are widened to int16 lanes (int8 by sign extension); vmull_s16 / vmull_high_s16
 //   give 4 int32 products each, exact since |x * w| <= 2^15 * 2^15 = 2^30 < 2^31;
@@ -16,6 +18,9 @@
 
 #include "../../tensor/quant.h"
 #include "../../tensor/tensor.h"
+#include "../scalar.h"
+#include "../simd/common.h"
+#include "../simd/neon.h"
 
 namespace tinyq {
 namespace detail {
@@ -108,4 +113,11 @@ void pointwise_conv_neon(const Tensor<const TA>& in, const TW* weights, const in
 }
 
 }  // namespace tinyq
+
+// Depthwise 3x3: depthwise_conv3x3_row_neon, depthwise_conv3x3_neon (simd/depthwise3x3.h).
+#define TINYQ_DW_NS neon
+#define TINYQ_DW_SIMD simd::Neon
+#include "../simd/depthwise3x3.h"
+#undef TINYQ_DW_NS
+#undef TINYQ_DW_SIMD
 #endif  // TINYQ_HAVE_NEON

@@ -1,5 +1,5 @@
 // AVX2 primitives (16 int16 / 8 int32 lanes) for the kernel families written once over a
-// SIMD level (x86/*_variant.h); the same interface as simd/sse2.h. Compiled for AVX2 in
+// SIMD level (x86/avx512_variant.h, simd/depthwise3x3.h); the same interface as simd/sse2.h. Compiled for AVX2 in
 // every translation unit (x86/config.h target region). Raw intrinsics, not xsimd
 // (docs/kernels.md "Run-time dispatch").
 #pragma once
@@ -17,6 +17,7 @@ struct Avx2 {
   using V = __m256i;
   static constexpr int kLanes = 16;           // int16 lanes = channels per vector (int32: kLanes / 2)
   static constexpr bool kMaskedTail = false;  // channel tails go to scalar code
+  static constexpr bool kPairedTaps = true;   // the 9-tap dot pairs taps for pmaddwd (simd/depthwise3x3.h)
   struct Mask {};
   static Mask tail_mask(int) { return {}; }
 

@@ -1,6 +1,6 @@
 // AVX-512 F+BW+VL+DQ primitives (32 int16 / 16 int32 lanes, masked tails), and the VNNI
 // level on top (madd_acc as one vpdpwssd), for the kernel families written once over a
-// SIMD level (x86/*_variant.h); the same interface as simd/sse2.h. Each struct is compiled
+// SIMD level (x86/avx512_variant.h, simd/depthwise3x3.h); the same interface as simd/sse2.h. Each struct is compiled
 // for its own target (x86/config.h); Avx512Vnni inherits the rest, which inlines into VNNI
 // code (a subset of its target). Raw intrinsics, not xsimd (docs/kernels.md).
 #pragma once
@@ -25,6 +25,7 @@ struct Avx512 {
   using V = __m512i;
   static constexpr int kLanes = 32;          // int16 lanes = channels per vector (int32: kLanes / 2)
   static constexpr bool kMaskedTail = true;  // the last block of channels is masked
+  static constexpr bool kPairedTaps = true;   // the 9-tap dot pairs taps for pmaddwd (simd/depthwise3x3.h)
   using Mask = __mmask32;
   static Mask tail_mask(int n) { return n >= 32 ? ~__mmask32(0) : static_cast<__mmask32>((uint32_t(1) << n) - 1); }
 

@@ -1,4 +1,4 @@
-// SSE2 primitives for the kernel families written once over a SIMD level (x86/*_variant.h):
+// SSE2 primitives for the kernel families written once over a SIMD level (simd/depthwise3x3.h):
 // 8 int16 / 4 int32 lanes. Raw intrinsics, not xsimd (docs/kernels.md "Run-time
 // dispatch"). SSE2 is the x86-64 baseline, so no target region. What SSE2 lacks is
 // emulated here: 32-bit min/max (compare + select) and per-lane shifts (one count for the
@@ -20,6 +20,7 @@ struct Sse2 {
   using V = __m128i;
   static constexpr int kLanes = 8;           // int16 lanes = channels per vector (int32: kLanes / 2)
   static constexpr bool kMaskedTail = false;  // no masked loads: channel tails go to scalar code
+  static constexpr bool kPairedTaps = true;   // the 9-tap dot pairs taps for pmaddwd (simd/depthwise3x3.h)
   struct Mask {};                             // full vectors only
   static Mask tail_mask(int) { return {}; }
 

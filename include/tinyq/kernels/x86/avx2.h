@@ -1,5 +1,5 @@
 // AVX2 variants: pointwise_conv_avx2, depthwise_conv3x3_row_avx2 (+ the whole-tensor
-// depthwise_conv3x3_avx2). Bit-identical to the reference (see common.h and
+// depthwise_conv3x3_avx2). Bit-identical to the reference (see simd/common.h and
 // docs/kernels.md for why each int32 step is exact); inputs outside the proven-safe
 // range go to the reference.
 //
@@ -13,7 +13,7 @@
 //   otherwise                       -> int32 lanes flushed to int64 lanes every
 //                                     floor(INT32_MAX / (2P)) steps, reduced in int64;
 //   2P > INT32_MAX (both -32768)    -> reference.
-// depthwise: x86/depthwise_variant.h over simd/avx2.h (16 channels per vector).
+// depthwise: simd/depthwise3x3.h over simd/avx2.h (16 channels per vector).
 #pragma once
 #include "config.h"
 #if TINYQ_HAVE_AVX2
@@ -21,7 +21,7 @@
 
 #include "../reference.h"
 #include "../simd/avx2.h"
-#include "common.h"
+#include "../simd/common.h"
 #include "sse2.h"
 
 // Every function below is compiled for AVX2 (config.h), whatever the translation unit's flags.
@@ -208,13 +208,13 @@ void pointwise_conv_avx2(const Tensor<const TA>& in, const TW* weights, const in
 
 }  // namespace tinyq
 
-// Depthwise 3x3: depthwise_conv3x3_row_avx2, depthwise_conv3x3_avx2 (x86/depthwise_variant.h);
+// Depthwise 3x3: depthwise_conv3x3_row_avx2, depthwise_conv3x3_avx2 (simd/depthwise3x3.h);
 // fewer than 16 channels fill no vector: SSE2 runs them.
 #define TINYQ_DW_NS avx2
 #define TINYQ_DW_SIMD simd::Avx2
 #define TINYQ_DW_NARROWER sse2
 #define TINYQ_DW_USE_NARROWER(channels) ((channels) < 16)
-#include "depthwise_variant.h"
+#include "../simd/depthwise3x3.h"
 #undef TINYQ_DW_NS
 #undef TINYQ_DW_SIMD
 #undef TINYQ_DW_NARROWER

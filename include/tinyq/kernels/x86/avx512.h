@@ -1,5 +1,5 @@
 // AVX-512 (F+BW+VL+DQ) variants: pointwise_conv_avx512 (+ the _dot and _packed forms),
-// depthwise_conv3x3_row_avx512, depthwise_conv3x3_avx512 (x86/depthwise_variant.h over
+// depthwise_conv3x3_row_avx512, depthwise_conv3x3_avx512 (simd/depthwise3x3.h over
 // simd/avx512.h); and the same with AVX512-VNNI: *_avx512vnni. Same exactness argument as avx2.h: 32 int16 per vector, vpmaddwd + vpaddd,
 // or one vpdpwssd with VNNI (wrapping int32 adds, equal to vpmaddwd + vpaddd where nothing
 // overflows, which the bounds guarantee); with VNNI, int8 x int8 pointwise also runs
@@ -13,7 +13,7 @@
 #include "../reference.h"
 #include "../simd/avx512.h"
 #include "avx2.h"
-#include "common.h"
+#include "../simd/common.h"
 #include "sse2.h"
 
 // GCC 12 reports its own _mm512_undefined_* placeholders as uninitialized once the
@@ -43,7 +43,7 @@ constexpr size_t kQuadMinPixels = TINYQ_AVX512_QUAD_MIN_PIXELS;
 
 #define TINYQ_AVX512_FN(name) TINYQ_CAT(name, TINYQ_CAT(_, TINYQ_AVX512_NS))
 
-// Depthwise (x86/depthwise_variant.h): 16 channels would leave half of every vector
+// Depthwise (simd/depthwise3x3.h): 16 channels would leave half of every vector
 // masked off; the AVX2 kernel runs them.
 #define TINYQ_DW_NARROWER avx2
 #define TINYQ_DW_USE_NARROWER(channels) ((channels) == 16)
@@ -55,7 +55,7 @@ TINYQ_TARGET_BEGIN(TINYQ_TARGET_AVX512)
 #include "avx512_variant.h"
 #define TINYQ_DW_NS avx512
 #define TINYQ_DW_SIMD simd::Avx512
-#include "depthwise_variant.h"
+#include "../simd/depthwise3x3.h"
 #undef TINYQ_DW_NS
 #undef TINYQ_DW_SIMD
 TINYQ_TARGET_END
@@ -71,7 +71,7 @@ TINYQ_TARGET_BEGIN(TINYQ_TARGET_AVX512_VNNI)
 #include "avx512_variant.h"
 #define TINYQ_DW_NS avx512vnni
 #define TINYQ_DW_SIMD simd::Avx512Vnni
-#include "depthwise_variant.h"
+#include "../simd/depthwise3x3.h"
 #undef TINYQ_DW_NS
 #undef TINYQ_DW_SIMD
 TINYQ_TARGET_END

@@ -69,10 +69,6 @@
 #define TINYQ_TARGET_END _Pragma("GCC pop_options")
 #endif
 
-// Token pasting after macro expansion (the variant headers' function names).
-#define TINYQ_CAT_(a, b) a##b
-#define TINYQ_CAT(a, b) TINYQ_CAT_(a, b)
-
 namespace tinyq {
 
 // Whether this CPU runs a level. Under a pin the answer is the compile-time one.

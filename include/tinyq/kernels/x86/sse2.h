@@ -1,5 +1,5 @@
 // SSE2 variants: pointwise_conv_sse2 (dot form, pmaddwd, 2 pixels x 4 channels) and
-// depthwise_conv3x3_sse2 / _row_sse2 (x86/depthwise_variant.h over simd/sse2.h: 8 channels
+// depthwise_conv3x3_sse2 / _row_sse2 (simd/depthwise3x3.h over simd/sse2.h: 8 channels
 // per vector). SSE2 has no variable shifts, 32-bit min/max or horizontal adds, so the
 // pointwise epilogue is scalar (the exact requantize_output on int64 sums). Exactness: the
 // same bounds as avx2.h.
@@ -10,7 +10,7 @@
 #include <emmintrin.h>
 
 #include "../simd/sse2.h"
-#include "common.h"
+#include "../simd/common.h"
 
 namespace tinyq {
 namespace detail {
@@ -187,10 +187,10 @@ void pointwise_conv_sse2(const Tensor<const TA>& in, const TW* weights, const in
 
 }  // namespace tinyq
 
-// Depthwise 3x3: depthwise_conv3x3_row_sse2, depthwise_conv3x3_sse2 (x86/depthwise_variant.h).
+// Depthwise 3x3: depthwise_conv3x3_row_sse2, depthwise_conv3x3_sse2 (simd/depthwise3x3.h).
 #define TINYQ_DW_NS sse2
 #define TINYQ_DW_SIMD simd::Sse2
-#include "depthwise_variant.h"
+#include "../simd/depthwise3x3.h"
 #undef TINYQ_DW_NS
 #undef TINYQ_DW_SIMD
 #endif  // TINYQ_HAVE_SSE2

@@ -1,15 +1,20 @@
-// The x86 depthwise 3x3 kernels, written once over a SIMD level's primitives (simd/*.h) and
-// compiled once per level, inside that level's target region and namespace (no include
-// guard). The includer sets:
-//   TINYQ_DW_NS      the level's name: sse2, avx2, avx512, avx512vnni (helpers in
+// The depthwise 3x3 kernels, written once over a SIMD level's primitives (simd/*.h) and
+// compiled once per level (x86: SSE2, AVX2, AVX-512, AVX-512 VNNI, each inside its target
+// region; aarch64: NEON), in that level's namespace (no include guard). The includer
+// includes simd/common.h first and sets:
+//   TINYQ_DW_NS      the level's name: sse2, avx2, avx512, avx512vnni, neon (helpers in
 //                    detail::TINYQ_DW_NS; depthwise_conv3x3_row_<NS>, depthwise_conv3x3_<NS>)
-//   TINYQ_DW_SIMD    its primitives (simd::Sse2, simd::Avx2, simd::Avx512, simd::Avx512Vnni)
+//   TINYQ_DW_SIMD    its primitives (simd::Sse2, simd::Avx2, simd::Avx512, simd::Avx512Vnni,
+//                    simd::Neon)
 //   TINYQ_DW_NARROWER, TINYQ_DW_USE_NARROWER(channels)   optional: a narrower level that runs
 //                    the channel counts this one serves badly
+// The 9-tap dot takes the level's form (kPairedTaps): x86 pairs the taps (unpack{lo,hi}16)
+// so that one pmaddwd / vpdpwssd does two taps; NEON multiplies and accumulates each tap
+// widened to int32 (vmlal_s16 / vmlal_high_s16), no pairing shuffles. Same sums either way.
 // Each (the whole tensor and the one-row form that the fused block streams) runs one of:
-//  * int32: taps paired (unpack{lo,hi}16) so one pmaddwd / vpdpwssd does two taps, per-channel
-//    epilogue "clamp, then shift" (common.h). Exact when 9 * max|w| * max|x| + max|bias'| and
-//    2 * max|w| * max|x| (one pmaddwd lane) fit int32, every shift in [0, 32 - bits(TA)].
+//  * int32: per-channel epilogue "clamp, then shift" (common.h). Exact when
+//    9 * max|w| * max|x| + max|bias'| and 2 * max|w| * max|x| (one pmaddwd lane) fit int32,
+//    every shift in [0, 32 - bits(TA)].
 //  * wide (split weights, any |w| |x|): each weight w = 256 h + l with h = w >> 8 in
 //    [-128, 127] and l = w & 255, and bias' = 256 b_h + b_l, so the sum v = sum x w + bias'
 //    = 256 (S_h + b_h) + (S_l + b_l) with |S_h| <= 9 * 128 * max|x|, |S_l| <= 9 * 255 * max|x|:
@@ -18,7 +23,7 @@
 //    for every s > 8. Twice the multiplies, no int64 lane.
 //  * else the scalar kernel (int64, every format).
 // The int32 path is chosen from proven bounds where ConvQuant gives them, else a scan; one
-// plan (paired weights + epilogue constants) per group of channels serves every output row.
+// plan (packed weights + epilogue constants) per group of channels serves every output row.
 // Channels: levels with masked loads (AVX-512) run the last block masked; the others run
 // whole vectors and the channel tail in scalar code.
 #define TINYQ_DW_FN(name) TINYQ_CAT(name, TINYQ_CAT(_, TINYQ_DW_NS))
@@ -32,15 +37,16 @@ using DwV = DwSimd::V;
 constexpr int kDwLanes = DwSimd::kLanes;
 constexpr int kDwGroup = kDwLanes == 32 ? 1024 : 512;  // channels per int32 plan (stack: 20-40 KiB)
 constexpr int kDwWideGroup = kDwGroup / 2;             // the wide plan has about twice the vectors
+constexpr int kDwTapVectors = DwSimd::kPairedTaps ? 10 : 9;  // 5 pairs of taps (tap 8 with 0), or the 9 taps
 
-struct DwBlock {  // one vector of channels: weights in pmaddwd pairs, epilogue in unpack order
-  DwV w[10];
+struct DwBlock {  // one vector of channels: weights in the dot's form, epilogue in lane order
+  DwV w[kDwTapVectors];
   DwV bias[2], lo[2], hi[2], round[2];
   DwSimd::Shift shift[2];
   DwSimd::Mask mask;
 };
 struct DwWideBlock {
-  DwV wh[10], wl[10];
+  DwV wh[kDwTapVectors], wl[kDwTapVectors];
   DwV bias_h[2], bias_l[2], lo[2], hi[2], round[2];
   DwSimd::Shift pre[2], shift[2];
   DwSimd::Mask mask;
@@ -50,16 +56,53 @@ struct DwWideBlock {
 constexpr int dw_sub_blocks(const DwBlock*) { return 10752 / sizeof(DwBlock) > 0 ? int(10752 / sizeof(DwBlock)) : 1; }
 constexpr int dw_sub_blocks(const DwWideBlock*) { return kDwWideGroup / kDwLanes; }
 
-// The int32 lane i of half h (0: unpacklo, 1: unpackhi) holds this channel of its block:
-// unpack works per 128-bit lane of 8 int16 channels.
+// The int32 lane i of half h (0: lo, 1: hi) holds this channel of its block: x86 unpack
+// works per 128-bit lane of 8 int16 channels; on NEON (one 128-bit lane) lo holds channels
+// 0..3 and hi 4..7, which is the same formula.
 constexpr int dw_lane_channel(int i, int h) { return (i / 4) * 8 + h * 4 + i % 4; }
 
-// The 9 taps as 5 int16 pairs in unpack order (taps 2j, 2j+1; tap 8 with 0).
-inline void dw_pair_taps(const DwV t[9], DwV w[10]) {
-  for (int j = 0; j < 5; ++j) {
-    const DwV b = j < 4 ? t[2 * j + 1] : DwSimd::zero();
-    w[2 * j] = DwSimd::unpacklo16(t[2 * j], b);
-    w[2 * j + 1] = DwSimd::unpackhi16(t[2 * j], b);
+// The 9 tap vectors in the dot's form: paired levels as 5 int16 pairs in unpack order
+// (taps 2j, 2j+1; tap 8 with 0), the others as they are. (Templates on the level, so that
+// only the form it has is instantiated.)
+template <typename S = DwSimd>
+inline void dw_pack_taps(const typename S::V t[9], typename S::V w[kDwTapVectors]) {
+  if constexpr (S::kPairedTaps) {
+    for (int j = 0; j < 5; ++j) {
+      const typename S::V b = j < 4 ? t[2 * j + 1] : S::zero();
+      w[2 * j] = S::unpacklo16(t[2 * j], b);
+      w[2 * j + 1] = S::unpackhi16(t[2 * j], b);
+    }
+  } else {
+    for (int k = 0; k < 9; ++k) w[k] = t[k];
+  }
+}
+
+// lo, hi (int32 lanes, halves 0 and 1) += the 9-tap dot of the input vectors x with the
+// packed weights of each set: one set (int32 path) or two sharing the input pairs (wide path).
+template <int kSets, typename S = DwSimd>
+inline void dw_dot_taps(const typename S::V x[9], const typename S::V* const w[kSets], typename S::V lo[kSets],
+                        typename S::V hi[kSets]) {
+  // Unrolled, so that the accumulators stay in registers (an array indexed in a loop that
+  // is not unrolled lives in memory; docs/aarch64.md).
+  if constexpr (S::kPairedTaps) {
+#pragma GCC unroll 5
+    for (int j = 0; j < 5; ++j) {
+      const typename S::V b = j < 4 ? x[2 * j + 1] : S::zero();
+      const typename S::V a_lo = S::unpacklo16(x[2 * j], b), a_hi = S::unpackhi16(x[2 * j], b);
+#pragma GCC unroll 2
+      for (int k = 0; k < kSets; ++k) {
+        lo[k] = S::madd_acc(lo[k], a_lo, w[k][2 * j]);
+        hi[k] = S::madd_acc(hi[k], a_hi, w[k][2 * j + 1]);
+      }
+    }
+  } else {
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; ++t)
+#pragma GCC unroll 2
+      for (int k = 0; k < kSets; ++k) {
+        lo[k] = S::mac_lo(lo[k], x[t], w[k][t]);
+        hi[k] = S::mac_hi(hi[k], x[t], w[k][t]);
+      }
   }
 }
 
@@ -99,7 +142,7 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
     const int c0 = g0 + kDwLanes * b;
     DwV t[9];
     plan[b].mask = dw_block_weights(weights, channels, c0, t);
-    dw_pair_taps(t, plan[b].w);
+    dw_pack_taps(t, plan[b].w);
     alignas(64) int32_t e[5][2][kDwLanes / 2];
     dw_lane_constants<TA>(bias, q, c0, channels - c0, 0, e, [&max_bias](const ChannelEpilogue& ce, int32_t* v) {
       const uint64_t ab = static_cast<uint64_t>(ce.bias < 0 ? -ce.bias : ce.bias);
@@ -132,8 +175,8 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
       th[k] = DwSimd::high8(t[k]);
       tl[k] = DwSimd::low8(t[k]);
     }
-    dw_pair_taps(th, plan[b].wh);
-    dw_pair_taps(tl, plan[b].wl);
+    dw_pack_taps(th, plan[b].wh);
+    dw_pack_taps(tl, plan[b].wl);
     alignas(64) int32_t e[7][2][kDwLanes / 2];
     dw_lane_constants<TA>(bias, q, c0, channels - c0, 8, e, [](const ChannelEpilogue& ce, int32_t* v) {
       v[0] = bias_high(ce.bias);  // |bias'| < 2^38: checked by split_weights_fit
@@ -160,6 +203,7 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
 // The 9 tap vectors of one pixel's block at channel offset c.
 template <typename TA>
 inline void dw_load_taps(const TA* const tap[9], int c, DwSimd::Mask m, DwV x[9]) {
+#pragma GCC unroll 9  // else GCC 12 stores the 9 vectors to the stack and loads them back
   for (int k = 0; k < 9; ++k) x[k] = DwSimd::load_i16(tap[k] + c, m);
 }
 
@@ -168,12 +212,10 @@ template <typename TA>
 inline void dw_pixel_block(const TA* const tap[9], int c, const DwBlock& p, TA* o) {
   DwV x[9];
   dw_load_taps(tap, c, p.mask, x);
-  DwV lo = DwSimd::zero(), hi = DwSimd::zero();
-  for (int j = 0; j < 5; ++j) {
-    const DwV b = j < 4 ? x[2 * j + 1] : DwSimd::zero();
-    lo = DwSimd::madd_acc(lo, DwSimd::unpacklo16(x[2 * j], b), p.w[2 * j]);
-    hi = DwSimd::madd_acc(hi, DwSimd::unpackhi16(x[2 * j], b), p.w[2 * j + 1]);
-  }
+  const DwV* const w[1] = {p.w};
+  DwV acc_lo[1] = {DwSimd::zero()}, acc_hi[1] = {DwSimd::zero()};
+  dw_dot_taps<1>(x, w, acc_lo, acc_hi);
+  DwV lo = acc_lo[0], hi = acc_hi[0];
   lo = DwSimd::min32(DwSimd::max32(DwSimd::add32(lo, p.bias[0]), p.lo[0]), p.hi[0]);
   hi = DwSimd::min32(DwSimd::max32(DwSimd::add32(hi, p.bias[1]), p.lo[1]), p.hi[1]);
   lo = DwSimd::shift_right(DwSimd::add32(lo, p.round[0]), p.shift[0]);
@@ -186,15 +228,10 @@ template <typename TA>
 inline void dw_pixel_block(const TA* const tap[9], int c, const DwWideBlock& p, TA* o) {
   DwV x[9];
   dw_load_taps(tap, c, p.mask, x);
-  DwV hl = DwSimd::zero(), hh = hl, ll = hl, lh = hl;
-  for (int j = 0; j < 5; ++j) {
-    const DwV b = j < 4 ? x[2 * j + 1] : DwSimd::zero();
-    const DwV a_lo = DwSimd::unpacklo16(x[2 * j], b), a_hi = DwSimd::unpackhi16(x[2 * j], b);
-    hl = DwSimd::madd_acc(hl, a_lo, p.wh[2 * j]);
-    hh = DwSimd::madd_acc(hh, a_hi, p.wh[2 * j + 1]);
-    ll = DwSimd::madd_acc(ll, a_lo, p.wl[2 * j]);
-    lh = DwSimd::madd_acc(lh, a_hi, p.wl[2 * j + 1]);
-  }
+  const DwV* const w[2] = {p.wh, p.wl};
+  DwV l[2] = {DwSimd::zero(), DwSimd::zero()}, h[2] = {DwSimd::zero(), DwSimd::zero()};
+  dw_dot_taps<2>(x, w, l, h);  // the high-weight sums (l[0], h[0]) and the low-weight sums (l[1], h[1])
+  const DwV hl = l[0], hh = h[0], ll = l[1], lh = h[1];
   DwV lo = DwSimd::add32(DwSimd::add32(hl, p.bias_h[0]), DwSimd::sra32_8(DwSimd::add32(ll, p.bias_l[0])));
   DwV hi = DwSimd::add32(DwSimd::add32(hh, p.bias_h[1]), DwSimd::sra32_8(DwSimd::add32(lh, p.bias_l[1])));
   lo = DwSimd::min32(DwSimd::max32(DwSimd::shift_right(lo, p.pre[0]), p.lo[0]), p.hi[0]);

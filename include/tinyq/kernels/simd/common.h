@@ -1,5 +1,6 @@
-// Shared by the x86 variants: when an int32 fast path is exact, and the per-channel
-// epilogue constants. Scalar code only (no intrinsics), so it compiles everywhere.
+// Shared by every SIMD kernel family (x86 and NEON): when an int32 fast path is exact, the
+// per-channel epilogue constants, and the depthwise row walker. Scalar code only (no
+// intrinsics), so it compiles everywhere.
 //
 // Epilogue in the optimized kernels ("clamp, then shift"): with s = output_shift in
 // [0, 32 - bits(TA)] and [omin, omax] = the output range (ReLU6 included),
@@ -10,6 +11,10 @@
 // shift runs in int32 lanes. Outside that shift range the variants call the reference.
 #pragma once
 #include "../../tensor/quant.h"
+
+// Token pasting after macro expansion (the family headers' per-level function names).
+#define TINYQ_CAT_(a, b) a##b
+#define TINYQ_CAT(a, b) TINYQ_CAT_(a, b)
 
 namespace tinyq {
 namespace detail {
@@ -106,7 +111,7 @@ inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, in
 }
 
 
-// The split-weight depthwise path (depthwise_variant.h, DwWideBlock): each weight
+// The split-weight depthwise path (simd/depthwise3x3.h, DwWideBlock): each weight
 // w = 256 h + l and the bias' = 256 b_h + b_l, so floor(v / 256) = sum x h + b_h + ((sum x l + b_l) >> 8).
 // It applies when every output shift is > 8 (the pre-shift identity with 8 consumed bits),
 // |bias'| < 2^38 and that sum is int32 for |x| <= max_abs_input.

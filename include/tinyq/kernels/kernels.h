@@ -1,7 +1,7 @@
 // Dispatching entry points: the best variant this CPU runs (x86-64: AVX-512 VNNI > AVX-512 >
 // AVX2 > SSE2, chosen at every call from the CPU's features, or fixed at compile time under
 // TINYQ_SIMD_PIN: x86/config.h; aarch64: NEON for the pointwise and depthwise
-// convolutions; else the portable scalar kernels). Every variant equals the reference bit for bit, so the choice
+// convolutions and the stem (im2col + NEON pointwise); else the portable scalar kernels). Every variant equals the reference bit for bit, so the choice
 // only changes speed. The variants are callable by name too:
 //   conv3x3_reference / _scalar / _im2col,
 //   depthwise_conv3x3_reference / _scalar / _sse2 / _avx2 / _avx512 / _avx512vnni / _neon (and the
@@ -31,7 +31,7 @@ void conv3x3_im2col(const Tensor<const TA>& in, const TW* weights, const int32_t
 template <typename TA, typename TW>
 void conv3x3(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
              Padding pad, const Tensor<TA>& out) {
-#if TINYQ_HAVE_SSE2
+#if TINYQ_HAVE_SSE2 || TINYQ_HAVE_NEON
   conv3x3_im2col(in, weights, bias, q, stride, pad, out);  // SIMD pointwise on patches
 #else
   conv3x3_scalar(in, weights, bias, q, stride, pad, out);  // the stem (3 input channels) on riscv64
@@ -44,7 +44,7 @@ constexpr bool conv3x3_rows_supported(int cin) { return 9 * cin <= 72; }
 template <typename TA, typename TW>
 void conv3x3_rows(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q, int stride,
                   Padding pad, const Tensor<TA>& out, int oy_begin, int oy_end) {
-#if TINYQ_HAVE_SSE2
+#if TINYQ_HAVE_SSE2 || TINYQ_HAVE_NEON
   conv3x3_im2col(in, weights, bias, q, stride, pad, out, oy_begin, oy_end);
 #else
   conv3x3_scalar(in, weights, bias, q, stride, pad, out, oy_begin, oy_end);

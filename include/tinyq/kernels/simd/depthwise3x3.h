@@ -82,10 +82,10 @@ inline void dw_pack_taps(const typename S::V t[9], typename S::V w[kDwTapVectors
 template <int kSets, typename S = DwSimd>
 inline void dw_dot_taps(const typename S::V x[9], const typename S::V* const w[kSets], typename S::V lo[kSets],
                         typename S::V hi[kSets]) {
-  // Unrolled, so that the accumulators stay in registers (an array indexed in a loop that
-  // is not unrolled lives in memory; docs/aarch64.md).
+  // NEON: unrolled, so that the accumulators and taps stay in registers (GCC 12 keeps an
+  // array indexed in a loop it does not unroll in memory; docs/aarch64.md). x86: the pair
+  // loop stays a loop, as before; unrolled, it measured no faster (docs/kernels.md).
   if constexpr (S::kPairedTaps) {
-#pragma GCC unroll 5
     for (int j = 0; j < 5; ++j) {
       const typename S::V b = j < 4 ? x[2 * j + 1] : S::zero();
       const typename S::V a_lo = S::unpacklo16(x[2 * j], b), a_hi = S::unpackhi16(x[2 * j], b);
@@ -203,8 +203,12 @@ inline uint64_t dw_plan(const TW* weights, const int32_t* bias, const ConvQuant&
 // The 9 tap vectors of one pixel's block at channel offset c.
 template <typename TA>
 inline void dw_load_taps(const TA* const tap[9], int c, DwSimd::Mask m, DwV x[9]) {
+  if constexpr (DwSimd::kPairedTaps) {
+    for (int k = 0; k < 9; ++k) x[k] = DwSimd::load_i16(tap[k] + c, m);
+  } else {
 #pragma GCC unroll 9  // else GCC 12 stores the 9 vectors to the stack and loads them back
-  for (int k = 0; k < 9; ++k) x[k] = DwSimd::load_i16(tap[k] + c, m);
+    for (int k = 0; k < 9; ++k) x[k] = DwSimd::load_i16(tap[k] + c, m);
+  }
 }
 
 // int32 path: sum, + bias', clamp, rounding shift, saturating store.

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 TINYQ_TARGET_BEGIN(TINYQ_TARGET_AVX2)
 namespace tinyq {
 namespace simd {
@@ -68,11 +70,7 @@ struct Avx2 {
       hi = a[k] > hi ? a[k] : hi;
       lo = b[k] < lo ? b[k] : lo;
     }
-    for (; i < n; ++i) {
-      hi = v[i] > hi ? v[i] : hi;
-      lo = v[i] < lo ? v[i] : lo;
-    }
-    return static_cast<uint32_t>(-lo > hi ? -lo : hi);
+    return detail::max_abs_finish(v, i, n, hi, lo);
   }
 };
 

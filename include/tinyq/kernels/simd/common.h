@@ -98,6 +98,17 @@ inline MaxAbs input_weight_max_abs(const ConvQuant& q, const TA* x, size_t nx, c
   return m;
 }
 
+// The end of a vectorised max |v| scan: hi >= 0 >= lo are the extremes of v[0, i) (kept
+// apart: |INT16_MIN| does not fit int16), v[i, n) is scanned here.
+template <typename T>
+inline uint32_t max_abs_finish(const T* v, size_t i, size_t n, int32_t hi, int32_t lo) {
+  for (; i < n; ++i) {
+    hi = v[i] > hi ? v[i] : hi;
+    lo = v[i] < lo ? v[i] : lo;
+  }
+  return static_cast<uint32_t>(-lo > hi ? -lo : hi);
+}
+
 // max |bias'| over the channels (for the int32 bound of the depthwise fast path).
 inline uint64_t max_abs_aligned_bias(const int32_t* bias, const ConvQuant& q, int channels) {
   uint64_t m = 0;

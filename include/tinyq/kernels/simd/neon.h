@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 namespace tinyq {
 namespace simd {
 
@@ -64,12 +66,7 @@ struct Neon {
       mx = vmaxq_s16(mx, x);
       mn = vminq_s16(mn, x);
     }
-    int32_t hi = vmaxvq_s16(mx), lo = vminvq_s16(mn);
-    for (; i < n; ++i) {
-      hi = v[i] > hi ? v[i] : hi;
-      lo = v[i] < lo ? v[i] : lo;
-    }
-    return static_cast<uint32_t>(-lo > hi ? -lo : hi);
+    return detail::max_abs_finish(v, i, n, vmaxvq_s16(mx), vminvq_s16(mn));
   }
 };
 

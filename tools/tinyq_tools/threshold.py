@@ -13,7 +13,12 @@ R = TP / positives, F1 = 2PR / (P + R) (0 when P + R = 0, and P = 0 when nothing
   cd tools && /usr/bin/python3 -m tinyq_tools.threshold --detect ../build/host/examples/detect/tinyq-detect \
       --model ../models/face_mnv2_a100_outA.auto.tqw --set wider_val
 
-Only validation sets are offered (wider_val, face_mask_val): fddb_paper is evaluation only.
+Only validation sets are offered (wider_val, face_mask_val): fddb_paper is evaluation only. `--set` repeats:
+the sets are pooled (their images form one list, so TP, FP and positives are summed over both), which is how the
+CLI's default was chosen (docs/detector.md):
+
+  /usr/bin/python3 -m tinyq_tools.threshold --detect ... --model ../models/face_mnv2_a100_outA.w12d8.tqw \
+      --set wider_val --set face_mask_val
 """
 import argparse
 import json
@@ -59,7 +64,8 @@ def main(argv=None):
     ap.add_argument("--detect", required=True, help="the tinyq-detect binary")
     ap.add_argument("--model", action="append", required=True, help="weights file (repeatable)")
     ap.add_argument("--data", default=DEFAULT_DATA)
-    ap.add_argument("--set", default="wider_val", choices=CHOICE_SETS)
+    ap.add_argument("--set", action="append", choices=CHOICE_SETS,
+                    help="validation set (default wider_val; repeat to pool several)")
     ap.add_argument("--subset", default="all", choices=[n for n, _ in SUBSETS])
     ap.add_argument("--sweep-from", type=float, default=0.03, help="threshold of the one CLI run")
     ap.add_argument("--lo", type=float, default=0.05)
@@ -71,7 +77,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.sweep_from > args.lo:
         ap.error("--sweep-from must be <= --lo")
-    items = set_items(args.set, args.data)
+    sets = args.set or ["wider_val"]
+    if len(set(sets)) != len(sets):
+        ap.error("--set given twice with the same set")
+    items = [it for name in sets for it in set_items(name, args.data)]
+    set_name = "+".join(sets)
     paths = [p for p, _ in items]
     gts = [g for _, g in items]
     min_w = dict(SUBSETS)[args.subset]
@@ -83,7 +93,7 @@ def main(argv=None):
         curve = sweep(dets, gts, grid(args.lo, args.hi), min_w)
         b = best(curve)
         name = os.path.basename(m)
-        print("\n%s on %s, subset %s (%d images, %d positives): %s" % (name, args.set, args.subset, len(paths), npos,
+        print("\n%s on %s, subset %s (%d images, %d positives): %s" % (name, set_name, args.subset, len(paths), npos,
                                                                  " ".join(cmd[:6])))
         print("| threshold | P | R | F1 | boxes kept |\n|---|---|---|---|---|")
         shown = set()
@@ -110,7 +120,7 @@ def main(argv=None):
         out[name] = res
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(set=args.set, npos=npos, results=out, args=vars(args)), f, indent=1)
+            json.dump(dict(set=set_name, npos=npos, results=out, args=vars(args)), f, indent=1)
     return out
 
 

@@ -14,18 +14,8 @@ import numpy as np
 
 from . import DEFAULT_DATA
 from .cli_runner import run_tinyq
+from .detector import iou_matrix
 from .eval_cpp import set_items
-
-
-def best_iou(boxes, g):
-    """The largest IoU of box g (x0, y0, x1, y1) with any row of boxes (0 when there is none)."""
-    if len(boxes) == 0:
-        return 0.0
-    ix = np.clip(np.minimum(boxes[:, 2], g[2]) - np.maximum(boxes[:, 0], g[0]), 0, None)
-    iy = np.clip(np.minimum(boxes[:, 3], g[3]) - np.maximum(boxes[:, 1], g[1]), 0, None)
-    inter = ix * iy
-    union = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) + (g[2] - g[0]) * (g[3] - g[1]) - inter
-    return float(np.max(inter / np.maximum(union, 1e-9)))
 
 
 def main(argv=None):
@@ -43,10 +33,10 @@ def main(argv=None):
     gts = [g for _, g in items]
     for (boxes, _scores), (gt, invalid), path in zip(dets, gts, paths):
         h, w = cv2.imread(path).shape[:2]
-        for g, inv in zip(gt, invalid):
+        best = iou_matrix(np.asarray(boxes, np.float64).reshape(-1, 4), gt).max(0, initial=0.0)  # per face
+        for g, inv, iou in zip(gt, invalid, best):
             if inv:
                 continue
-            iou = best_iou(boxes, g)
             if iou >= 0.5:
                 found.append(g[2] - g[0])
             else:

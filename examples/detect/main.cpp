@@ -75,7 +75,9 @@ void usage(FILE* f) {
                "  --min-face PX, --max-face PX\n"
                "               run only the scales (single-head models) or exits (multi-exit models) whose\n"
                "               templates find faces of that height (image pixels;\n"
-               "               default range 8 px .. the image's longer side) instead of the --scales list\n",
+               "               default range 8 px .. the image height) instead of the --scales list\n"
+               "  Without --scales, photos taller than the default scales reach also run the large-face\n"
+               "  octaves (0.25x, 0.125x, ...: the smallest scale's templates find faces as tall as the photo)\n",
                kDefaultThreshold);
 }
 
@@ -415,7 +417,7 @@ int main(int argc, char** argv) {
     tinyq::DetectOptions opts = options;
     if (args.min_face > 0 || args.max_face > 0) {
       const int lo = args.min_face > 0 ? args.min_face : 8;
-      const int hi = args.max_face > 0 ? args.max_face : std::max(std::max(w, h), lo);
+      const int hi = args.max_face > 0 ? args.max_face : std::max(h, lo);
       if (tinyq::choose_exits_for_faces(exits, lo, hi, &opts) == 0) {
         s = tinyq::model::make_error(tinyq::model::Error::bad_options,
                                      "no scale or exit of this model finds faces of the --min-face/--max-face heights");
@@ -427,6 +429,15 @@ int main(int argc, char** argv) {
           if (opts.exit_mask & (1u << e)) used += (used.empty() ? ", exits " : ",") + std::to_string(e);
         std::fprintf(stderr, "[%zu/%zu] %s: faces %d..%d px: scales %s%s\n", k + 1, n, path.c_str(), lo, hi,
                      list.c_str(), used.c_str());
+      }
+    } else if (!args.scales_given) {
+      // Large faces: the octaves below the smallest scale, as many as this photo's height asks.
+      const int added = tinyq::add_large_face_scales(exits, h, &opts);
+      if (added > 0) {
+        std::string list;
+        for (int sc = 0; sc < added; ++sc) list += (sc ? "," : "") + scale_name(opts.scales_q8[sc]);
+        std::fprintf(stderr, "[%zu/%zu] %s: faces up to %d px: large-face scales %s added\n", k + 1, n, path.c_str(), h,
+                     list.c_str());
       }
     }
     uint8_t* arena = nullptr;

@@ -12,6 +12,8 @@ Cases (each fails before the reliability fixes it covers, docs/detector.md):
   directory_input  a directory as input: its pictures (by extension, sorted), nothing else; -o DIR
   default_threshold  --help states the documented default threshold (0.26, docs/detector.md); a run at the
                    defaults equals one at --threshold 0.26 and keeps boxes the old 0.5 default dropped
+  large_face       a face_mask_853 portrait upscaled 3x and 6x (faces ~860 and ~1730 px, past the ~680 px the
+                   default 0.5x/1x/2x reach): at the defaults the face is found (IoU >= 0.5) by the large-face octaves
 Exit 77 = skipped (data not found), with the reason on stdout.
 """
 import json
@@ -85,6 +87,41 @@ def main():
         faces = json.loads(p.stdout.decode().splitlines()[0])["faces"]
         print(f"4032x3024 at the defaults: {len(faces)} faces in {secs:.1f} s (wall, whole CLI)")
         expect(len(faces) >= 5, "finds faces in a mosaic of nine face photos", p)
+    elif case == "large_face":
+        src = os.path.join(data, "face_mask_853")
+        need(os.path.join(src, "annotations.txt"))
+        import cv2
+        name = "maksssksksss446.jpg"  # 500x500, one face of 239x288 px (annotations.txt: x y w h class)
+        lines = open(os.path.join(src, "annotations.txt")).read().split("\n")
+        k = lines.index(name)
+        expect(int(lines[k + 1]) == 1, f"{name} has one labelled face")
+        x, y, w, h = (float(v) for v in lines[k + 2].split()[:4])
+        img = cv2.imread(os.path.join(src, name))
+
+        def best_iou(path, factor):
+            p, secs = run([exe, "--json", path])
+            expect(p.returncode == 0, f"rc 0 at {factor}x", p)
+            faces = json.loads(p.stdout.decode().splitlines()[0])["faces"]
+            gt = (x * factor, y * factor, (x + w) * factor, (y + h) * factor)
+            best = 0.0
+            for f in faces:
+                b = (f["x0"], f["y0"], f["x1"], f["y1"])
+                iw = max(0.0, min(b[2], gt[2]) - max(b[0], gt[0]))
+                ih = max(0.0, min(b[3], gt[3]) - max(b[1], gt[1]))
+                inter = iw * ih
+                best = max(best, inter / ((b[2] - b[0]) * (b[3] - b[1]) + (gt[2] - gt[0]) * (gt[3] - gt[1]) - inter))
+            print(f"{factor}x ({img.shape[1] * factor}x{img.shape[0] * factor}, face {h * factor:.0f} px tall): "
+                  f"{len(faces)} boxes, best IoU {best:.3f}, {secs:.1f} s; stderr: {p.stderr.decode().strip()}")
+            return best, p
+
+        for factor in (1, 3, 6):
+            path = os.path.join(work, f"large_face_{factor}x.png")
+            big = img if factor == 1 else cv2.resize(img, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+            cv2.imwrite(path, big)
+            best, p = best_iou(path, factor)
+            expect(best >= 0.5, f"the face is found at {factor}x (IoU {best:.3f} >= 0.5)", p)
+            if factor > 1:
+                expect(b"large-face scales" in p.stderr, "stderr names the large-face scales", p)
     elif case == "json_paths":
         names = ["tab\there.png", "new\nline.png", 'quote"and\\slash.png', "bad\xff\xfeutf8.png".encode("latin-1"),
                  "caf\u00e9.png"]

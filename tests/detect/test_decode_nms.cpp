@@ -55,21 +55,29 @@ TEST_CASE("decode_head matches the real-valued decoder", "[detect][decode]") {
 TEST_CASE("template gating decodes a template only at its inference scale", "[detect][decode]") {
   const int T = 3;
   const int32_t wh[2 * T] = {40 * 256, 50 * 256, 20 * 256, 20 * 256, 80 * 256, 90 * 256};
-  const int32_t scales[T] = {128, 0, 512};  // 0.5x only, every scale, 2x only
+  const int32_t scales[T] = {128, 0, 512};  // 0.5x (and the octaves below it), every scale, 2x only
   const HeadLayout layout{T, 16, 3968, wh, scales};
+  CHECK(smallest_bound_scale_q8(layout) == 128);
   std::vector<int16_t> head(size_t(2) * 2 * 5 * T, 0);
-  for (int scale : {128, 256, 512}) {
+  // 1/16x, 1/8x, 1/4x, 3/8x: below the smallest bound scale, so its templates serve them
+  // (large faces); 3/4x: neither bound nor below 0.5x, only the unbound template.
+  for (int scale : {16, 32, 64, 96, 128, 192, 256, 512}) {
     std::vector<Candidate> storage(64);
     CandidateHeap heap(storage.data(), 64);
     decode_head(Tensor<const int16_t>{head.data(), 2, 2, 5 * T}, 9, layout, INT32_MIN, DecodeFrame{scale, 0, 0, 32, 32, 32, 32},
                 heap);
-    const int per_cell = 1 + (scale == 128 ? 1 : 0) + (scale == 512 ? 1 : 0);
+    const bool half = scale <= 128;
+    const int per_cell = 1 + (half ? 1 : 0) + (scale == 512 ? 1 : 0);
+    INFO("scale " << scale << "/256");
     REQUIRE(heap.size() == 4 * per_cell);
     for (int k = 0; k < heap.size(); ++k) {
       const int w = (storage[size_t(k)].x1 - storage[size_t(k)].x0) / 256;
-      CHECK((w == 20 || (w == 40 && scale == 128) || (w == 80 && scale == 512)));
+      CHECK((w == 20 || (w == 40 && half) || (w == 80 && scale == 512)));
     }
   }
+  const HeadLayout unbound{T, 16, 3968, wh, nullptr};
+  CHECK(smallest_bound_scale_q8(unbound) == 0);
+  for (int t = 0; t < T; ++t) CHECK(template_used_at(unbound, t, 16));
 }
 
 TEST_CASE("CandidateHeap keeps exactly the best `capacity` logits", "[detect][heap]") {

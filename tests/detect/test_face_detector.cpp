@@ -590,22 +590,25 @@ TEST_CASE("size-driven scales: the shipped model's bound scales cover the asked 
   REQUIRE(FaceDetector::open(b.data(), b.size, &det).ok());
   const HeadLayout& l = det.head_layout();
   REQUIRE(l.template_scale_q8 != nullptr);
-  // Face height range each bound scale covers, from the templates (independent of the
-  // implementation: real division), and the choice for several asked ranges.
+  // Face height range each scale covers, from the templates (independent of the
+  // implementation: real division), and the choice for several asked ranges. The bound
+  // scales are 0.5x, 1x, 2x; below 0.5x (the large-face octaves 1/4x, 1/8x, 1/16x) the
+  // 0.5x templates serve.
   auto covers = [&](int32_t s, double lo, double hi) {
     for (int t = 0; t < l.num_templates; ++t) {
-      if (l.template_scale_q8[t] != s) continue;
+      if (l.template_scale_q8[t] != s && !(l.template_scale_q8[t] == 128 && s < 128)) continue;
       const double face = l.template_wh_q8[2 * t + 1] / double(s);  // image px
       if (face * 2 / 3 <= hi && face * 3 / 2 >= lo) return true;
     }
     return false;
   };
-  const int32_t ranges[][2] = {{8, 4000}, {10, 30}, {40, 80}, {150, 600}, {300, 400}, {5000, 8000}};
+  const int32_t ranges[][2] = {{8, 4000}, {10, 30}, {40, 80}, {150, 600}, {300, 400}, {1000, 1500}, {5000, 8000},
+                               {6000, 8000}};
   for (const auto& r : ranges) {
     DetectOptions o;
     const int n = choose_scales_for_faces(l, r[0], r[1], &o);
     int expected = 0;
-    for (int32_t s : {128, 256, 512}) expected += covers(s, r[0], r[1]) ? 1 : 0;
+    for (int32_t s : {16, 32, 64, 128, 256, 512}) expected += covers(s, r[0], r[1]) ? 1 : 0;
     INFO("faces " << r[0] << ".." << r[1] << " px");
     REQUIRE(n == expected);
     for (int k = 0; k < n; ++k) {
@@ -615,10 +618,46 @@ TEST_CASE("size-driven scales: the shipped model's bound scales cover the asked 
     if (n == 0) CHECK(o.num_scales == 3);  // left unchanged
   }
   DetectOptions all;
-  REQUIRE(choose_scales_for_faces(l, 8, 4000, &all) == 3);  // the default 0.5x, 1x, 2x
+  REQUIRE(choose_scales_for_faces(l, 8, 150, &all) == 3);  // the default 0.5x, 1x, 2x
+  CHECK(all.scales_q8[0] == 128);
+  DetectOptions phone;  // faces up to 4000 px: the three octaves below 0.5x as well
+  REQUIRE(choose_scales_for_faces(l, 8, 4000, &phone) == 6);
+  CHECK(phone.scales_q8[0] == 16);
   DetectOptions small;
   REQUIRE(choose_scales_for_faces(l, 10, 16, &small) >= 1);
   CHECK(small.scales_q8[small.num_scales - 1] == 512);  // tiny faces need the 2x pass
   DetectOptions none;
   CHECK(choose_scales_for_faces(l, 20, 10, &none) == 0);  // empty range
+}
+
+TEST_CASE("large-face octaves: the default scales grow down to the photo's height", "[detect][face][scales]") {
+  const Buffer b = shipped_model("face_mnv2_a100_outA.w12d8.tqw");
+  static FaceDetector det;
+  REQUIRE(FaceDetector::open(b.data(), b.size, &det).ok());
+  const HeadLayout& l = det.head_layout();
+  REQUIRE(smallest_bound_scale_q8(l) == 128);
+  // The tallest face the 0.5x templates reach at scale s (image px, real division).
+  double tallest_half = 0;
+  for (int t = 0; t < l.num_templates; ++t)
+    if (l.template_scale_q8[t] == 128) tallest_half = std::max(tallest_half, 1.5 * l.template_wh_q8[2 * t + 1]);
+  for (int h : {16, 416, 600, 680, 700, 1361, 1400, 3024, 5445, 5500, 8192}) {
+    const DetectOptions o = det.default_options(h);
+    // Independent of the implementation: the octaves s = 1/2^k below 0.5x until
+    // tallest_half / s reaches h, 1/16x at the most.
+    int extra = 0;
+    while (tallest_half / (128 >> extra) < h && extra < 3) ++extra;
+    INFO("photo height " << h);
+    REQUIRE(o.num_scales == 3 + extra);
+    for (int k = 0; k < o.num_scales; ++k) CHECK(o.scales_q8[k] == (512 >> (o.num_scales - 1 - k)));
+    CHECK(FaceDetector::valid_options(o));
+  }
+  // A list already reaching the height is left alone; a list without 0.5x grows too.
+  DetectOptions one;
+  one.scales_q8[0] = 256;
+  one.num_scales = 1;
+  CHECK(add_large_face_scales(det.exit_layouts(), 100, &one) == 0);
+  CHECK(add_large_face_scales(det.exit_layouts(), 1000, &one) == 2);  // 0.5x, 0.25x
+  CHECK(one.num_scales == 3);
+  CHECK(one.scales_q8[0] == 64);
+  CHECK(one.scales_q8[1] == 128);
 }

@@ -4,6 +4,7 @@
 // does, the exit mask and the size-driven exit choice work, and bad exit metadata is refused.
 // (Worker counts: the threads test of test_face_detector.cpp runs a three-exit model too.)
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <vector>
 
 #include "common/rng.h"
@@ -214,20 +215,37 @@ TEST_CASE("size-driven exits: --min-face/--max-face pick the exits whose templat
           const int64_t h = l.exit[e].template_wh_q8[2 * t + 1];
           if (2 * h <= 3 * 256 * int64_t(hi) && 3 * h >= 2 * 256 * int64_t(lo)) want = uint8_t(want | (1 << e));
         }
+      // The tallest face the exits of `mask` reach at scale s (image px): 3/2 h_t / s.
+      auto reach = [&](uint8_t mask, int32_t s) {
+        int64_t r = 0;
+        for (int e = 0; e < l.count; ++e)
+          for (int t = 0; (mask >> e & 1) && t < l.exit[e].num_templates; ++t)
+            r = std::max(r, 3 * int64_t(l.exit[e].template_wh_q8[2 * t + 1]) / (2 * s));
+        return r;
+      };
       INFO(lo << ".." << hi);
-      if (want == 0) {
+      if (want == 0 && reach(0x7, 256) >= lo) {  // a gap between the exits' windows
         CHECK(n == 0);
-      } else {
-        CHECK(n == 1);
-        CHECK(o.num_scales == 1);
-        CHECK(o.scales_q8[0] == 256);
-        CHECK(o.exit_mask == want);
+        continue;
       }
+      if (want == 0) want = 0x7;  // only faces taller than 1x reaches: every exit, smaller scales
+      int octaves = 0;            // 1/2x, 1/4x, ... down to 1/16x until the exits reach hi
+      while (reach(want, 256 >> octaves) < hi && octaves < 4) ++octaves;
+      REQUIRE(n == 1 + octaves);
+      CHECK(o.num_scales == n);
+      for (int k = 0; k < n; ++k) CHECK(o.scales_q8[k] == (256 >> (octaves - k)));
+      CHECK(o.exit_mask == want);
     }
   }
   DetectOptions all;
-  REQUIRE(choose_exits_for_faces(l, 1, 100000, &all) == 1);
+  REQUIRE(choose_exits_for_faces(l, 1, 100000, &all) == 5);  // 1x and the octaves down to 1/16x
   CHECK(all.exit_mask == 0x7);  // every exit covers some size
+  int32_t shortest = INT32_MAX;  // the smallest template height at 1x, image px
+  for (int e = 0; e < l.count; ++e)
+    for (int t = 0; t < l.exit[e].num_templates; ++t) shortest = std::min(shortest, l.exit[e].template_wh_q8[2 * t + 1] / 256);
+  DetectOptions within;
+  REQUIRE(choose_exits_for_faces(l, shortest, shortest, &within) == 1);  // small faces: one pass at 1x
+  CHECK(within.scales_q8[0] == 256);
   DetectOptions empty;
   CHECK(choose_exits_for_faces(l, 20, 10, &empty) == 0);
 }

@@ -24,6 +24,20 @@ class Detector(unittest.TestCase):
         np.testing.assert_allclose(t[:, 0], -t[:, 2])
         np.testing.assert_allclose(t[24], [-9.6613, -10.6161, 9.6613, 10.6161], rtol=1e-5)
 
+    def test_template_gate_matches_cpp_rule(self):
+        # decode.h template_used_at: bound scale -> its templates; below the smallest bound scale
+        # (0.5) -> the 0.5x templates (large-face octaves); any other scale -> none
+        from tinyq_tools.eval import template_gate
+        idx = lambda s: list(np.where(template_gate(s, "tinyface"))[0])
+        self.assertEqual(idx(0.5), [0, 1, 2, 3])
+        self.assertEqual(idx(1.0), list(range(4, 12)))
+        self.assertEqual(idx(2.0), list(range(12, 25)))
+        self.assertEqual(idx(0.25), [0, 1, 2, 3])
+        self.assertEqual(idx(0.0625), [0, 1, 2, 3])
+        self.assertEqual(idx(0.75), [])
+        self.assertEqual(idx(4.0), [])
+        self.assertEqual(int(template_gate(0.75, "none").sum()), NUM_TEMPLATES)
+
     def test_anchor_centres(self):
         a = anchors_for(2, 3)
         self.assertEqual(a.shape, (2 * 3 * 25, 4))

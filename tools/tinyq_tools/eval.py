@@ -36,14 +36,18 @@ SUBSETS = (("all", 0.0), ("w>=10", 10.0), ("w>=16", 16.0))
 
 
 def template_gate(scale, gate):
-    """Templates used at an inference scale. gate 'none': all 25; 'tinyface': those whose Tiny-Face
-    scale column equals the inference scale (0.5: t 0-3, 1: t 4-11, 2: t 12-24); scales not in the
-    table fall back to all templates."""
+    """Templates used at an inference scale, the C++ rule (include/tinyq/detect/decode.h,
+    template_used_at). gate 'none': all 25; 'tinyface': those whose Tiny-Face scale column
+    equals the inference scale (0.5: t 0-3, 1: t 4-11, 2: t 12-24), and below the smallest
+    bound scale (0.5) that scale's templates (the large-face octaves 0.25, 0.125, ...); any
+    other scale (0.75, say) uses none."""
     if gate == "none":
         return np.ones(NUM_TEMPLATES, bool)
     col = HR_RES101_TEMPLATES[:, 4]
-    m = np.isclose(col, scale)
-    return m if m.any() else np.ones(NUM_TEMPLATES, bool)
+    smallest = col.min()
+    if scale < smallest and not np.isclose(scale, smallest):
+        return np.isclose(col, smallest)
+    return np.isclose(col, scale)
 
 
 def detect(model, img, scales=(1.0, 2.0), score_thr=0.03, nms_thr=0.3, max_per_scale=3000, gate="none"):

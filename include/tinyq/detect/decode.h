@@ -9,8 +9,9 @@
 //   cx = ax + tx w_t,  cy = ay + ty h_t,  w = w_t e^tw,  h = h_t e^th
 // (tw, th clamped to [-6, 6], as the Python decoder does). A model may bind each
 // template to one inference scale (Tiny-Face's gating, `head/template_scales`):
-// then only those templates are decoded at that scale. Coordinates are carried in Q8 pixels; e^tw comes from core/exp.h's fixed_exp. The score
-// threshold is applied to the raw logit, so no logistic is needed per cell.
+// template_used_at says which templates are decoded at a scale. Coordinates are carried
+// in Q8 pixels; e^tw comes from core/exp.h's fixed_exp. The score threshold is applied to
+// the raw logit, so no logistic is needed per cell.
 #pragma once
 #include "../core/exp.h"
 #include "../tensor/tensor.h"
@@ -25,6 +26,29 @@ struct HeadLayout {
   const int32_t* template_wh_q8; // T pairs (w_t, h_t), Q8 pixels
   const int32_t* template_scale_q8;  // T inference scales (Q8) a template is used at, 0 = any; nullptr = all
 };
+
+constexpr int kMaxHeadTemplates = 64;  // per model, all exits together (parse_head_layout)
+
+// The smallest scale any template is bound to (Q8), or 0 when none is bound.
+inline int32_t smallest_bound_scale_q8(const HeadLayout& l) {
+  int32_t smallest = 0;
+  for (int t = 0; l.template_scale_q8 != nullptr && t < l.num_templates; ++t) {
+    const int32_t b = l.template_scale_q8[t];
+    if (b != 0 && (smallest == 0 || b < smallest)) smallest = b;
+  }
+  return smallest;
+}
+
+// Tiny-Face's binding of templates to scales. A template bound to scale b is decoded at
+// b; the templates bound to the smallest bound scale also at every scale below it (the
+// large-face octaves: at 2^-k times that scale a face 2^k times larger fills the network
+// input as the faces those templates were trained on did, so they need no templates of
+// their own). Unbound templates (0, or no table) are decoded at every scale.
+inline bool template_used_at(const HeadLayout& l, int t, int32_t scale_q8) {
+  if (l.template_scale_q8 == nullptr || l.template_scale_q8[t] == 0 || l.template_scale_q8[t] == scale_q8)
+    return true;
+  return l.template_scale_q8[t] == smallest_bound_scale_q8(l) && scale_q8 < l.template_scale_q8[t];
+}
 
 // A decoded box in Q8 pixels of the original image, with its raw head logit.
 struct Candidate {
@@ -128,16 +152,15 @@ inline int32_t clamp_candidate_q8(int64_t v) {
 // Decodes every cell/template whose logit >= threshold into `heap`. The network input
 // was the tile at (origin_x, origin_y) of the original image resized to
 // resized_w x resized_h; boxes are mapped back to the original image_w x image_h pixels.
-// Preconditions (parse_head_layout, FaceDetector): template sizes in (0, 2^24] Q8,
+// Preconditions (parse_head_layout, FaceDetector): T <= kMaxHeadTemplates, template sizes in (0, 2^24] Q8,
 // head_frac <= 16, image sides <= kMaxImageSide, resized sides >= 1.
 template <typename T>
 void decode_head(const Tensor<const T>& head, int head_frac, const HeadLayout& layout, int32_t logit_min,
                  const DecodeFrame& f, CandidateHeap& heap) {
-  const int nt = layout.num_templates;
-  auto used_here = [&](int t) {
-    return layout.template_scale_q8 == nullptr || layout.template_scale_q8[t] == 0 ||
-           layout.template_scale_q8[t] == f.scale_q8;
-  };
+  const int nt = layout.num_templates;  // <= kMaxHeadTemplates
+  uint64_t used = 0;                     // bit t: template t is decoded at this scale
+  for (int t = 0; t < nt; ++t)
+    if (template_used_at(layout, t, f.scale_q8)) used |= uint64_t(1) << t;
   const int32_t clamp = 6 << head_frac;  // |tw|, |th| <= 6
   const int64_t ox = int64_t(f.origin_x) * 256, oy = int64_t(f.origin_y) * 256;
   for (int i = 0; i < head.height; ++i) {
@@ -147,7 +170,7 @@ void decode_head(const Tensor<const T>& head, int head_frac, const HeadLayout& l
       const int64_t ay = oy + int64_t(layout.stride) * i * 256 + layout.anchor_offset_q8;
       for (int t = 0; t < nt; ++t) {
         const int32_t logit = cell[t];
-        if (logit < logit_min || !used_here(t)) continue;
+        if (logit < logit_min || ((used >> t) & 1) == 0) continue;
         const int64_t wt = layout.template_wh_q8[2 * t], ht = layout.template_wh_q8[2 * t + 1];
         const int32_t tw = cell[3 * nt + t] < -clamp ? -clamp : (cell[3 * nt + t] > clamp ? clamp : cell[3 * nt + t]);
         const int32_t th = cell[4 * nt + t] < -clamp ? -clamp : (cell[4 * nt + t] > clamp ? clamp : cell[4 * nt + t]);

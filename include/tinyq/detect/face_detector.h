@@ -67,8 +67,6 @@ struct Detection {
   int32_t logit;      // raw head logit
 };
 
-constexpr int kMaxHeadTemplates = 64;
-
 // The decode layout of every exit of a face model (one for the paper's single-head
 // models), and the multiple every network input is padded to (the largest exit stride).
 struct ExitLayouts {
@@ -143,9 +141,7 @@ inline int finish_detections(CandidateHeap& heap, const DetectOptions& o, int im
 inline int head_tile_overlap(const HeadLayout& layout, int32_t scale_q8) {
   int32_t side_q8 = 0;
   for (int t = 0; t < layout.num_templates; ++t) {
-    const bool used = layout.template_scale_q8 == nullptr || layout.template_scale_q8[t] == 0 ||
-                      layout.template_scale_q8[t] == scale_q8;
-    if (!used) continue;
+    if (!template_used_at(layout, t, scale_q8)) continue;
     const int32_t w = layout.template_wh_q8[2 * t], h = layout.template_wh_q8[2 * t + 1];
     if (w > side_q8) side_q8 = w;
     if (h > side_q8) side_q8 = h;
@@ -169,9 +165,11 @@ inline TileGrid detection_tiles(const ExitLayouts& layouts, int image_w, int ima
 // and max_px (face height, image pixels). Tiny-Face's rule: at scale s, a template of
 // height h_t (network pixels) matches faces of about h_t / s image pixels; we accept
 // [2/3, 3/2] of that. A model that binds templates to scales (head/template_scales) offers
-// its bound scales; an unbound one the octaves 1/8x .. 4x. Writes the chosen scales,
-// ascending, into o->scales_q8 / o->num_scales and returns how many (0: none covers the
-// range; o is then left unchanged). Integer only: 2 h_t <= 3 s max, 3 h_t >= 2 s min.
+// its bound scales and the octaves below the smallest of them down to 1/16x (where that
+// scale's templates find the large faces, template_used_at); an unbound one the octaves
+// 1/16x .. 4x. Writes the chosen scales, ascending, into o->scales_q8 / o->num_scales and
+// returns how many (0: none covers the range; o is then left unchanged). Integer only:
+// 2 h_t <= 3 s max, 3 h_t >= 2 s min.
 inline int choose_scales_for_faces(const HeadLayout& layout, int32_t min_px, int32_t max_px, DetectOptions* o) {
   if (min_px < 1 || max_px < min_px) return 0;
   int32_t candidates[DetectOptions::kMaxScales];
@@ -186,18 +184,19 @@ inline int choose_scales_for_faces(const HeadLayout& layout, int32_t min_px, int
     if (layout.template_scale_q8[t] == 0) any_unbound = true;
     else add_candidate(layout.template_scale_q8[t]);
   }
-  if (any_unbound)
-    for (int32_t s = 32; s <= 1024; s *= 2) add_candidate(s);  // 1/8x .. 4x
+  if (any_unbound) {
+    for (int32_t s = 16; s <= 1024; s *= 2) add_candidate(s);  // 1/16x .. 4x
+  } else {
+    for (int32_t s = smallest_bound_scale_q8(layout) / 2; s >= 16; s /= 2) add_candidate(s);  // large faces
+  }
   int32_t chosen[DetectOptions::kMaxScales];
   int n = 0;
   for (int k = 0; k < nc; ++k) {
     const int64_t s = candidates[k];
     bool covers = false;
     for (int t = 0; t < layout.num_templates && !covers; ++t) {
-      const bool used = layout.template_scale_q8 == nullptr || layout.template_scale_q8[t] == 0 ||
-                        layout.template_scale_q8[t] == s;
       const int64_t h = layout.template_wh_q8[2 * t + 1];  // Q8 px; h / s = image px
-      covers = used && 2 * h <= 3 * s * max_px && 3 * h >= 2 * s * min_px;
+      covers = template_used_at(layout, t, static_cast<int32_t>(s)) && 2 * h <= 3 * s * max_px && 3 * h >= 2 * s * min_px;
     }
     if (covers) chosen[n++] = static_cast<int32_t>(s);
   }
@@ -213,11 +212,59 @@ inline int choose_scales_for_faces(const HeadLayout& layout, int32_t min_px, int
   return n;
 }
 
+// The tallest face (image px) the scales and exits of o can find: the upper end, 3/2 h_t / s,
+// of the window of choose_scales_for_faces, over the templates used at each scale.
+inline int64_t largest_face_covered(const ExitLayouts& layouts, const DetectOptions& o) {
+  int64_t largest = 0;
+  for (int k = 0; k < o.num_scales; ++k)
+    for (int e = 0; e < layouts.count; ++e) {
+      if ((o.exit_mask & (1u << e)) == 0) continue;
+      const HeadLayout& l = layouts.exit[e];
+      for (int t = 0; t < l.num_templates; ++t) {
+        if (!template_used_at(l, t, o.scales_q8[k])) continue;
+        const int64_t px = 3 * int64_t(l.template_wh_q8[2 * t + 1]) / (2 * int64_t(o.scales_q8[k]));
+        if (px > largest) largest = px;
+      }
+    }
+  return largest;
+}
+
+// The large-face octaves: while the faces o can find stop short of max_face_px (for a whole
+// photo: its height, the tallest a face in it can be), puts half the smallest scale of o in
+// front of its list (ascending lists stay ascending), down to 1/16x and up to kMaxScales
+// scales. At 2^-k times a scale the same templates find faces 2^k times taller, for
+// 1/4^k of that scale's pixels: a 4032x3024 photo gains 1/4x, 1/8x and 1/16x, 2% of the
+// work of the default 0.5x + 1x + 2x. Returns how many scales it added (o valid, options
+// of detect).
+inline int add_large_face_scales(const ExitLayouts& layouts, int32_t max_face_px, DetectOptions* o) {
+  int added = 0;
+  int64_t covered = largest_face_covered(layouts, *o);
+  while (covered < max_face_px && o->num_scales < DetectOptions::kMaxScales) {
+    int32_t smallest = o->scales_q8[0];
+    for (int k = 1; k < o->num_scales; ++k)
+      if (o->scales_q8[k] < smallest) smallest = o->scales_q8[k];
+    if (smallest / 2 < 16) break;  // 1/16x: the smallest scale detect accepts
+    for (int k = o->num_scales; k > 0; --k) o->scales_q8[k] = o->scales_q8[k - 1];
+    o->scales_q8[0] = smallest / 2;
+    ++o->num_scales;
+    const int64_t now = largest_face_covered(layouts, *o);
+    if (now <= covered) {  // this model's templates do not serve the smaller scale: undo
+      for (int k = 0; k + 1 < o->num_scales; ++k) o->scales_q8[k] = o->scales_q8[k + 1];
+      --o->num_scales;
+      break;
+    }
+    covered = now;
+    ++added;
+  }
+  return added;
+}
+
 // Size-driven exits (multi-exit models): one pass at 1x, decoding only the exits with a
 // template that matches faces between min_px and max_px (face height, image pixels), by
-// the rule of choose_scales_for_faces at s = 1: 2 h_t <= 3 max, 3 h_t >= 2 min. Single-head
-// models get choose_scales_for_faces. Returns the scales chosen (0: nothing covers the
-// range; o unchanged).
+// the rule of choose_scales_for_faces at s = 1: 2 h_t <= 3 max, 3 h_t >= 2 min, plus the
+// large-face octaves (add_large_face_scales) when max_px is taller than the exits reach at
+// 1x. Single-head models get choose_scales_for_faces. Returns the scales chosen (0: nothing
+// covers the range; o unchanged).
 inline int choose_exits_for_faces(const ExitLayouts& layouts, int32_t min_px, int32_t max_px, DetectOptions* o) {
   if (layouts.count <= 1) return choose_scales_for_faces(layouts.exit[0], min_px, max_px, o);
   if (min_px < 1 || max_px < min_px) return 0;
@@ -229,11 +276,19 @@ inline int choose_exits_for_faces(const ExitLayouts& layouts, int32_t min_px, in
       if (2 * h <= 3 * 256 * int64_t(max_px) && 3 * h >= 2 * 256 * int64_t(min_px)) mask = uint8_t(mask | (1u << e));
     }
   }
-  if (mask == 0) return 0;
+  if (mask == 0) {  // only faces taller than every exit reaches at 1x: all exits, smaller scales
+    for (int e = 0; e < layouts.count; ++e) mask = uint8_t(mask | (1u << e));
+    DetectOptions at1x = *o;
+    at1x.scales_q8[0] = 256;
+    at1x.num_scales = 1;
+    at1x.exit_mask = mask;
+    if (largest_face_covered(layouts, at1x) >= min_px) return 0;  // a gap between the exits' windows
+  }
   o->scales_q8[0] = 256;
   o->num_scales = 1;
   o->exit_mask = mask;
-  return 1;
+  add_large_face_scales(layouts, max_px, o);
+  return o->num_scales;
 }
 
 class FaceDetector {
@@ -291,6 +346,14 @@ class FaceDetector {
       o.scales_q8[0] = 256;
       o.num_scales = 1;
     }
+    return o;
+  }
+
+  // default_options() for a photo image_h pixels tall: plus the large-face octaves
+  // (add_large_face_scales) that let a face as tall as the photo be found.
+  DetectOptions default_options(int image_h) const {
+    DetectOptions o = default_options();
+    if (ready_) add_large_face_scales(layouts_, image_h, &o);
     return o;
   }
 

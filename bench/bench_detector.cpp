@@ -136,7 +136,7 @@ void BM_detect_photo(benchmark::State& state) {
   std::vector<uint8_t> prepared(det.prepared_bytes());  // as tinyq-detect: weights packed once
   if (!det.prepare(prepared.data(), prepared.size()).ok()) { state.SkipWithError("prepare"); return; }
   const auto img = photo(w, h);
-  tinyq::DetectOptions o = det.default_options();  // the CLI's scales for this model
+  tinyq::DetectOptions o = det.default_options(h);  // the CLI's scales for this model and frame height
   o.schedule = tinyq::model::Schedule::layer_by_layer;
   size_t need = 0;
   if (!det.arena_bytes(w, h, o, &need).ok()) { state.SkipWithError("arena_bytes"); return; }

@@ -28,9 +28,10 @@ def set_items(set_name, data_dir):
     return [(it["path"], (it["boxes"], it["invalid"])) for it in load_items(set_name, data_dir)]
 
 
-def run_detector(binary, model, paths, scales, threshold, nms):
+def run_detector(binary, model, paths, scales, threshold, nms, threads=None):
     cmd = [binary, "--model", model] + (["--scales", scales] if scales else []) + [
-        "--threshold", str(threshold), "--nms", str(nms), "--json"]
+        "--threshold", str(threshold), "--nms", str(nms), "--json"] + (
+        ["--threads", str(int(threads))] if threads else [])
     r = subprocess.run(cmd + paths, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed (exit %d): %s" % (" ".join(cmd[:3]), r.returncode, r.stderr.strip()[-2000:]))
@@ -48,6 +49,8 @@ def main(argv=None):
                     help="e.g. 0.5,1,2 (default: the model's own: 0.5,1,2 paper-mode, 1 for multi-exit models)")
     ap.add_argument("--threshold", type=float, default=0.03)
     ap.add_argument("--nms", type=float, default=0.3)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="tinyq-detect --threads (default: every core; the detections do not depend on it)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     items = set_items(args.set, args.data)
@@ -56,7 +59,8 @@ def main(argv=None):
     results = {}
     for m in args.model:
         name = "C++ " + os.path.basename(m)
-        results[name] = report(name, run_detector(args.detect, m, paths, args.scales, args.threshold, args.nms), gts)
+        results[name] = report(name, run_detector(args.detect, m, paths, args.scales, args.threshold, args.nms,
+                                                 args.threads), gts)
     if args.json:
         write_results_json(results, args, args.json)
     return results

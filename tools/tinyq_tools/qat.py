@@ -19,9 +19,11 @@ for s <= 0 (core/fixed_point.h), i.e. saturate(floor(x * 2^-s + 1/2)) in both ca
 computed here (in float64, exact for |x| < 2^52).
 
 Weights: quantize_conv's rule, recomputed from the current float weights at every forward (per output channel
-or per tensor: frac_for_range of the max |w|; raw = clamp(floor(w 2^frac + 1/2))); bias frac
-min(f_in + max weight frac, 31, frac_for_range(max|b|, 32)). Activation formats are fixed: those the export takes
-from the calibration JSON (weights_file.detector_activation_fracs).
+or per tensor: frac_for_range of the max |w|; or, for the paper's uniform formats (`FakeQuantDetector.uniform`,
+the export `--format q7 --uniform-weights`), the format's own frac for every weight; raw = clamp(floor(w 2^frac +
+1/2)) to the int8/int16 word); bias frac min(f_in + max weight frac, 31, frac_for_range(max|b|, 32)). Activation
+formats are fixed: those the export takes from the calibration JSON, or the uniform format's frac at every point
+(weights_file.detector_activation_fracs).
 
 Backward: straight-through estimators. A conv's gradient is that of the float conv of the (dequantized) input with
 the weights, as if the weight rounding were the identity; a requantized output passes the gradient where it was
@@ -54,12 +56,15 @@ def output_range(relu6, frac, bits):
     return 0, min(6 * 2 ** frac, tmax)
 
 
-def quantize_weights(w, bits, per_channel, b=None, in_frac=None):
+def quantize_weights(w, bits, per_channel, b=None, in_frac=None, uniform_frac=None):
     """quantize_conv's weights: (raw float64 tensor, fracs list per output channel). w: torch OIHW (depthwise
     C,1,3,3: output channel = axis 0 in both layouts). Per channel, with the bias b and the input frac: no
-    channel gets more fractional bits than the bias can carry (quantize_conv's cap)."""
+    channel gets more fractional bits than the bias can carry (quantize_conv's cap). uniform_frac: every weight
+    at that frac (quantize_conv(uniform_frac=...), saturating to the `bits` word: int16 for bits > 8)."""
     w64 = w.detach().double()
-    if per_channel:
+    if uniform_frac is not None:
+        fr = [int(uniform_frac)] * w64.shape[0]
+    elif per_channel:
         mx = w64.abs().reshape(w64.shape[0], -1).max(1).values.tolist()
         fr = [frac_for_range(float(m), bits) for m in mx]
         if b is not None:
@@ -68,7 +73,8 @@ def quantize_weights(w, bits, per_channel, b=None, in_frac=None):
     else:
         fr = [frac_for_range(float(w64.abs().max()), bits)] * w64.shape[0]
     scale = torch.tensor([2.0 ** f for f in fr], dtype=torch.float64).reshape(-1, 1, 1, 1)
-    raw = torch.clamp(torch.floor(w64 * scale + 0.5), -2 ** (bits - 1), 2 ** (bits - 1) - 1)
+    wb = 16 if bits > 8 else 8  # the word quantize_conv stores (int16 for 9..16 bits): its saturation
+    raw = torch.clamp(torch.floor(w64 * scale + 0.5), -2 ** (wb - 1), 2 ** (wb - 1) - 1)
     return raw, fr
 
 
@@ -87,10 +93,12 @@ def align_bias(b_raw, b_frac, acc_fracs):
 
 class FakeQuantDetector(nn.Module):
     """Wraps a detector.FaceDetector (its float parameters are the ones trained). `fracs`: {activation point:
-    frac} (weights_file.activation_points order), e.g. from `from_qformats`. exact=True: every conv in float64 on
-    the raw integers (the reference; no gradient), False: float32 convs with straight-through gradients."""
+    frac} (weights_file.activation_points order), e.g. from `from_qformats` or `uniform`. exact=True: every conv
+    in float64 on the raw integers (the reference; no gradient), False: float32 convs with straight-through
+    gradients. uniform_frac: every weight at that frac (the paper's uniform formats)."""
 
-    def __init__(self, model, fracs, weight_bits=8, activation_bits=8, per_channel=True, exact=False):
+    def __init__(self, model, fracs, weight_bits=8, activation_bits=8, per_channel=True, exact=False,
+                 uniform_frac=None):
         super().__init__()
         self.model = model
         self.fracs = dict(fracs)
@@ -98,6 +106,7 @@ class FakeQuantDetector(nn.Module):
         self.bits = activation_bits
         self.per_channel = per_channel
         self.exact = exact
+        self.uniform_frac = uniform_frac
         bb = model.backbone
         if bb.cut != "A":
             raise ValueError("fake quantization covers the OutA detector only")
@@ -113,6 +122,19 @@ class FakeQuantDetector(nn.Module):
         fr = detector_activation_fracs(width, "auto", qformats, activation_bits)
         return cls(model, dict(zip(pts, fr)), weight_bits, activation_bits, per_channel, exact)
 
+    @classmethod
+    def uniform(cls, model, fmt="q7", exact=False):
+        """The paper's uniform 16-bit format `fmt` (q9..q6): what `export-detector --format q7 --uniform-weights`
+        writes (int16 weights at frac 7, int32 biases at min(7 + 7, 31, frac_for_range(max|b|, 32)), int16
+        activations at frac 7 at every point, the input included)."""
+        from .weights_file import UNIFORM_FORMATS
+        if fmt not in UNIFORM_FORMATS:
+            raise ValueError("uniform format must be one of %s" % (UNIFORM_FORMATS,))
+        width = int(round(model.alpha * 1000))
+        pts = activation_points(width, "A", head=True)
+        fr = detector_activation_fracs(width, fmt, None, 16)
+        return cls(model, dict(zip(pts, fr)), 16, 16, per_channel=False, exact=exact, uniform_frac=int(fmt[1]))
+
     # ---- the ops ----
     def quantize_input(self, x):
         """x: (p - 128) / 128 (train.py / eval.py normalisation) -> raw * 2^-f_in (normalise_input)."""
@@ -126,7 +148,8 @@ class FakeQuantDetector(nn.Module):
         """One conv (+ bias, requantization, ReLU6) on x = raw * 2^-in_frac; returns raw * 2^-out_frac."""
         k = conv.weight.shape[-1]
         groups = conv.groups
-        w_raw, wf = quantize_weights(conv.weight, self.weight_bits, self.per_channel, conv.bias, in_frac)
+        w_raw, wf = quantize_weights(conv.weight, self.weight_bits, self.per_channel, conv.bias, in_frac,
+                                     self.uniform_frac)
         b_raw, bf = quantize_bias(conv.bias, in_frac, wf)
         acc_fracs = [in_frac + f for f in wf]
         b_al = align_bias(b_raw, bf, acc_fracs)  # in accumulator units of each channel

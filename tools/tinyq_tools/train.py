@@ -39,6 +39,8 @@ Quantization-aware training (`--qat QFORMATS_JSON`, OutA detector only): the for
 the C++ integer executor's arithmetic for the export `export-detector --weight-bits 8 --per-channel
 --activation-bits 8 --qformats QFORMATS_JSON` of the current weights (straight-through gradients; docs/qat.md);
 the loss and data are the ones above. The saved npz holds float weights whose export is the trained model.
+`--qat-format q7` (q9..q6, instead of --qat): the same for the paper's uniform 16-bit export `export-detector
+--format q7 --uniform-weights` (int16 weights at frac 7, int16 activations at frac 7 everywhere; docs/qat.md).
 """
 import argparse
 import datetime
@@ -221,6 +223,10 @@ def main(argv=None):
     ap.add_argument("--qat-bits", type=int, default=8, choices=[8, 16],
                     help="with --qat: 8 = int8 weights per output channel + int8 activations (export-detector "
                          "--weight-bits 8 --per-channel --activation-bits 8); 16 = the int16 per-tensor export")
+    ap.add_argument("--qat-format", default=None, choices=["q9", "q8", "q7", "q6"],
+                    help="quantization-aware training for the paper's uniform 16-bit export (export-detector "
+                         "--format Q --uniform-weights): weights and every activation at that format's frac "
+                         "(instead of --qat; --qat-bits is ignored)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default=None)
     ap.add_argument("--resume", action="store_true")
@@ -237,8 +243,10 @@ def main(argv=None):
         ap.error("--init-teacher-slice and --hint-weight need --teacher")
     if args.multi and (args.init_teacher_slice or args.hint_weight > 0):
         ap.error("--multi takes neither --init-teacher-slice nor --hint-weight")
-    if args.multi and args.qat:
+    if args.multi and (args.qat or args.qat_format):
         ap.error("--qat covers the OutA detector only (not --multi)")
+    if args.qat and args.qat_format:
+        ap.error("--qat (calibrated formats) and --qat-format (uniform) exclude each other")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     try:
@@ -307,6 +315,12 @@ def main(argv=None):
                                                     per_channel=args.qat_bits == 8)
         say("QAT: W%dA%d%s fake quantization (C++ integer arithmetic), activation formats from %s" % (
             args.qat_bits, args.qat_bits, " per channel" if args.qat_bits == 8 else " per tensor", args.qat))
+    elif args.qat_format:
+        from .qat import FakeQuantDetector
+        qat_model = FakeQuantDetector.uniform(model, args.qat_format)
+        say("QAT: uniform 16-bit %s fake quantization (C++ integer arithmetic of export-detector --format %s "
+            "--uniform-weights): int16 weights and activations at frac %d" % (
+                args.qat_format.upper(), args.qat_format, qat_model.uniform_frac))
     groups = param_groups(model, args.lr, args.early_lr_mult)
     for g in groups:
         g["base_lr"] = g["lr"]

@@ -6,6 +6,10 @@
   (and, as a second arithmetic, the int16 per-tensor export) runs one padded input through the C++ integer
   executor; the head's raw integers must equal the fake-quant head's, bit for bit. On a random image always, on
   a real training photo (wider_val_200 train split) when ../shared/data (or TINYQ_DATA) is present.
+* The paper's uniform 16-bit Q7 (`export-detector --format q7 --uniform-weights`, FakeQuantDetector.uniform) of the
+  committed width-1.0 detector: its integer tensors are the exported ones, and with TINYQ_HEAD_DUMP its head equals
+  the C++ executor's bit for bit (float64 path) on a random input and a real training photo; the float32 training
+  path is reported against it (within 1 LSB, on at most 0.1 % of the head values).
 """
 import os
 import subprocess
@@ -157,6 +161,113 @@ class FakeQuantMatchesCppIntegerExecutor(unittest.TestCase):
             rgb = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
         self.check(np.ascontiguousarray(pad_to_multiple(rgb)), "photo %s %dx%d" % (
             os.path.basename(item["path"]), rgb.shape[1], rgb.shape[0]))
+
+
+def uniform_head_raw(model, rgb, exact, fmt="q7"):
+    q = FakeQuantDetector.uniform(model, fmt, exact=exact)
+    with torch.no_grad():
+        raw, frac = q.head_raw(normalised(rgb))
+    return raw[0].permute(1, 2, 0).numpy(), frac
+
+
+def training_photo():
+    """The first wider_train image (a training image: never the val split or FDDB), at most 320 px, padded."""
+    from tinyq_tools.data import load_items, load_rgb
+    item = load_items("wider_train", DATA)[0]
+    rgb = load_rgb(item["path"])
+    s = 320.0 / max(rgb.shape[:2])
+    if s < 1:
+        import cv2
+        rgb = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(pad_to_multiple(rgb)), "photo %s %dx%d" % (
+        os.path.basename(item["path"]), rgb.shape[1], rgb.shape[0])
+
+
+@unittest.skipUnless(os.path.exists(NPZ_100), "no committed models/face_mnv2_a100_outA.npz")
+class UniformQ7MatchesExport(unittest.TestCase):
+    """Width 1.0, the paper's uniform 16-bit formats (weights and activations at one frac)."""
+
+    def test_integer_tensors_are_the_exported_ones(self):
+        from tinyq_tools.qat import quantize_bias, quantize_weights
+        from tinyq_tools.weights_file import activation_points
+        model = load_npz(NPZ_100).eval()
+        for fmt in ("q7", "q6"):
+            q = FakeQuantDetector.uniform(model, fmt)
+            with tempfile.TemporaryDirectory() as work:
+                f = os.path.join(work, "m.tqw")
+                export_detector(NPZ_100, f, fmt, None, 16, gate="tinyface", uniform_weights=True)
+                meta, t = read_weights_file(f)
+            self.assertEqual(meta["activation_dtype"], "int16")
+            pts = activation_points(1000, "A", head=True)
+            self.assertEqual(list(t["activation_frac_bits"][0]), [q.fracs[p] for p in pts])
+            self.assertEqual(set(q.fracs.values()), {int(fmt[1])})
+            prev = "input"
+            layers = [(s["name"], s.get("residual")) for s in model.backbone.specs] + [("head", False)]
+            for name, residual in layers:
+                conv = model.head if name == "head" else model.backbone.conv(name)
+                w_raw, wf = quantize_weights(conv.weight, 16, False, conv.bias, q.fracs[prev], q.uniform_frac)
+                b_raw, bf = quantize_bias(conv.bias, q.fracs[prev], wf)
+                ew, eb = t[name + "/weights"], t[name + "/biases"]
+                ohwi = w_raw.numpy().transpose(0, 2, 3, 1)
+                if conv.groups > 1:
+                    ohwi = w_raw.numpy()[:, 0].transpose(1, 2, 0)[None]
+                self.assertEqual(ew[0].dtype, np.int16, name)
+                np.testing.assert_array_equal(ew[0], ohwi.astype(np.int16), err_msg="%s %s" % (fmt, name))
+                self.assertEqual(ew[2], int(fmt[1]), name)
+                self.assertEqual(set(wf), {int(fmt[1])}, name)
+                np.testing.assert_array_equal(eb[0], b_raw.numpy().astype(np.int32), err_msg="%s %s" % (fmt, name))
+                self.assertEqual(eb[2], bf, name)
+                prev = name.rsplit("/", 1)[0] + "/add" if residual else name
+
+    def test_straight_through_gradients_reach_every_layer(self):
+        model = load_npz(NPZ_100)
+        FakeQuantDetector.uniform(model, "q7")(normalised(random_rgb(64, 64))).pow(2).sum().backward()
+        for name, p in model.named_parameters():
+            self.assertIsNotNone(p.grad, name)
+            self.assertTrue(torch.isfinite(p.grad).all(), name)
+        self.assertGreater(float(model.backbone.conv("Conv").weight.grad.abs().sum()), 0)
+
+
+@unittest.skipUnless(HEAD_DUMP and os.path.exists(HEAD_DUMP), "TINYQ_HEAD_DUMP (tinyq-head-dump) not given")
+@unittest.skipUnless(os.path.exists(NPZ_100), "no committed models/face_mnv2_a100_outA.npz")
+class UniformQ7MatchesCppIntegerExecutor(unittest.TestCase):
+    def check(self, rgb, label, fmt="q7", npz=NPZ_100):
+        model = load_npz(npz).eval()
+        with tempfile.TemporaryDirectory() as work:
+            f = os.path.join(work, "m.tqw")
+            export_detector(npz, f, fmt, None, 16, gate="tinyface", uniform_weights=True)
+            ref = None
+            for exact in (True, False):
+                fake, frac = uniform_head_raw(model, rgb, exact, fmt)
+                cpp = cpp_head_raw(f, rgb, frac, work).reshape(fake.shape)
+                diff = np.abs(cpp - fake)
+                print("%s, uniform %s (int16 weights + activations), %s path: head %s, frac %d, raw range [%d, %d]: "
+                      "max |C++ - fake| = %d LSB, %d of %d values differ" % (
+                          label, fmt.upper(), "float64" if exact else "float32", fake.shape, frac, fake.min(),
+                          fake.max(), diff.max(), (diff > 0).sum(), diff.size))
+                self.assertGreater(fake.max() - fake.min(), 10)
+                if exact:  # the reference: bit-exact
+                    self.assertEqual(diff.max(), 0, "%s: uniform %s fake quantization is not bit-exact" % (label, fmt))
+                else:  # the training path: float32 sums of 16-bit products, rounded to the accumulator grid
+                    self.assertLessEqual(diff.max(), 1, label)
+                    self.assertLessEqual((diff > 0).mean(), 1e-3, label)
+
+    def test_random_image_q7(self):
+        self.check(random_rgb(seed=7), "width 1.0, random 96x128")
+
+    def test_random_image_q6(self):
+        self.check(random_rgb(seed=9), "width 1.0, random 96x128", fmt="q6")
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(DATA, "wider_val_200")), "no ../shared/data (set TINYQ_DATA)")
+    def test_real_photo_q7(self):
+        rgb, label = training_photo()
+        self.check(rgb, "width 1.0, " + label)
+
+    @unittest.skipUnless(os.path.exists(os.path.join(REPO, "models", "face_mnv2_a100_outA.q7qat.npz")),
+                         "no committed QAT model")
+    def test_qat_model_q7(self):
+        self.check(random_rgb(seed=10), "width 1.0 QAT q7, random 96x128",
+                   npz=os.path.join(REPO, "models", "face_mnv2_a100_outA.q7qat.npz"))
 
 
 if __name__ == "__main__":

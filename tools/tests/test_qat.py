@@ -231,11 +231,15 @@ class UniformQ7MatchesExport(unittest.TestCase):
 @unittest.skipUnless(HEAD_DUMP and os.path.exists(HEAD_DUMP), "TINYQ_HEAD_DUMP (tinyq-head-dump) not given")
 @unittest.skipUnless(os.path.exists(NPZ_100), "no committed models/face_mnv2_a100_outA.npz")
 class UniformQ7MatchesCppIntegerExecutor(unittest.TestCase):
-    def check(self, rgb, label, fmt="q7", npz=NPZ_100):
+    def check(self, rgb, label, fmt="q7", npz=NPZ_100, tqw=None):
         model = load_npz(npz).eval()
         with tempfile.TemporaryDirectory() as work:
             f = os.path.join(work, "m.tqw")
             export_detector(npz, f, fmt, None, 16, gate="tinyface", uniform_weights=True)
+            if tqw is not None:  # a committed file: it must be this npz's export, and it is what C++ runs
+                with open(f, "rb") as a, open(tqw, "rb") as b:
+                    self.assertEqual(a.read(), b.read(), "%s is not the export of %s" % (tqw, npz))
+                f = tqw
             ref = None
             for exact in (True, False):
                 fake, frac = uniform_head_raw(model, rgb, exact, fmt)
@@ -265,9 +269,10 @@ class UniformQ7MatchesCppIntegerExecutor(unittest.TestCase):
 
     @unittest.skipUnless(os.path.exists(os.path.join(REPO, "models", "face_mnv2_a100_outA.q7qat.npz")),
                          "no committed QAT model")
-    def test_qat_model_q7(self):
-        self.check(random_rgb(seed=10), "width 1.0 QAT q7, random 96x128",
-                   npz=os.path.join(REPO, "models", "face_mnv2_a100_outA.q7qat.npz"))
+    def test_shipped_qat_model_q7(self):
+        """models/face_mnv2_a100_outA.q7qat.tqw = the export of the committed QAT npz; its C++ head = fake quant."""
+        base = os.path.join(REPO, "models", "face_mnv2_a100_outA.q7qat")
+        self.check(random_rgb(seed=10), "shipped QAT q7 file, random 96x128", npz=base + ".npz", tqw=base + ".tqw")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 #
 #   tinyq_simd_levels(<out>)  sets <out> to "name|flags" entries for the runnable levels
 #                             (flags comma-separated); tinyq_simd_level_parse splits one.
+#                             With TINYQ_SIMD_LEVEL_BUILDS OFF only "scalar" (TINYQ_NO_SIMD):
+#                             the dispatch builds test the x86 levels at run time.
 include(CheckCXXSourceRuns)
 
 set(TINYQ_ALL_SIMD_LEVELS
@@ -19,6 +21,9 @@ function(tinyq_simd_levels out)
   foreach(level IN LISTS TINYQ_ALL_SIMD_LEVELS)
     string(REPLACE "|" ";" parts "${level}")
     list(GET parts 0 name)
+    if(DEFINED TINYQ_SIMD_LEVEL_BUILDS AND NOT TINYQ_SIMD_LEVEL_BUILDS AND NOT name STREQUAL "scalar")
+      continue()
+    endif()
     list(GET parts 2 check)
     if(NOT CMAKE_CROSSCOMPILING)
       check_cxx_source_runs("int main(){ return (${check}) ? 0 : 1; }" TINYQ_CPU_RUNS_${name})

@@ -3,8 +3,10 @@
 #  1. host build (GCC, Release): Catch2 suites at every SIMD level this CPU runs,
 #     the install/find_package consumer, riscv64 rv64imac + rv64imafc under QEMU
 #     (digests equal to the host's, integer-only disassembly check);
-#  2. the same host suite under Clang with ASan + UBSan (the fuzzers' bounded runs; the image
-#     fuzzer under ASan + UBSan and, built from the same sources, MemorySanitizer);
+#  2. the host suite under Clang with ASan + UBSan (the fuzzers' bounded runs; the image
+#     fuzzer under ASan + UBSan and, built from the same sources, MemorySanitizer); its test
+#     programs are built once with run-time dispatch, which tests every SIMD level the CPU
+#     has, and once without SIMD (TINYQ_SIMD_LEVEL_BUILDS=OFF: no pinned per-level copies);
 #  3. the concurrent-detection tests under ThreadSanitizer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -245,15 +245,13 @@ inline int add_large_face_scales(const ExitLayouts& layouts, int32_t max_face_px
     for (int k = 1; k < o->num_scales; ++k)
       if (o->scales_q8[k] < smallest) smallest = o->scales_q8[k];
     if (smallest / 2 < 16) break;  // 1/16x: the smallest scale detect accepts
-    for (int k = o->num_scales; k > 0; --k) o->scales_q8[k] = o->scales_q8[k - 1];
-    o->scales_q8[0] = smallest / 2;
-    ++o->num_scales;
-    const int64_t now = largest_face_covered(layouts, *o);
-    if (now <= covered) {  // this model's templates do not serve the smaller scale: undo
-      for (int k = 0; k + 1 < o->num_scales; ++k) o->scales_q8[k] = o->scales_q8[k + 1];
-      --o->num_scales;
-      break;
-    }
+    DetectOptions trial = *o;  // the scales with the next octave in front
+    for (int k = trial.num_scales; k > 0; --k) trial.scales_q8[k] = trial.scales_q8[k - 1];
+    trial.scales_q8[0] = smallest / 2;
+    ++trial.num_scales;
+    const int64_t now = largest_face_covered(layouts, trial);
+    if (now <= covered) break;  // this model's templates do not serve the smaller scale
+    *o = trial;
     covered = now;
     ++added;
   }

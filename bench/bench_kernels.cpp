@@ -134,6 +134,9 @@ const Format kQ7{"Q7", 7, 14}, kQ8{"Q8", 8, 14}, kQ9{"Q9", 9, 14}, kQ9w8{"Q9_w8"
 // using the whole word (|w| < 2^15), output shift 17 like the detector's project layers. The
 // int32 bounds fail here: split sums and the pre-shifted epilogue (docs/kernels.md).
 const Format kA16{"A16", 12, 16, 1};
+// The same data with a short output shift (12): the AVX2 / AVX-512 dot forms' vector epilogue
+// takes it (A16's 17 sends them to SSE2), so their own split-activation path runs.
+const Format kA16s12{"A16_s12", 12, 16, -4};  // output frac 16: shift 28 - 16 = 12
 
 template <typename TA, typename TW>
 struct LayerData {
@@ -203,6 +206,36 @@ void BM_layer(benchmark::State& state, Layer l, Format f, int impl) {
   }
   state.SetLabel(label);
 }
+
+#if TINYQ_HAVE_AVX512_VNNI  // every x86 level compiled in (run-time dispatch)
+// The dot-product pointwise form (simd/pointwise_dot.h) at each x86 level by name, on the
+// layer table's 1x1 shapes: what SSE2- and AVX2-only CPUs run for every pointwise layer, and
+// AVX-512 for few pixels. variant: 0 SSE2, 1 AVX2, 2 AVX-512, 3 AVX-512 VNNI.
+template <typename TA, typename TW>
+void BM_pointwise_dot(benchmark::State& state, Layer l, Format f, int variant) {
+  static const char* const names[] = {"sse2", "avx2", "avx512", "avx512_vnni"};
+  const bool runs[] = {true, cpu_has_avx2(), cpu_has_avx512(), cpu_has_avx512_vnni()};
+  if (!runs[variant]) {
+    state.SkipWithError("this CPU lacks the level");
+    return;
+  }
+  LayerData<TA, TW> d(l, f);
+  const Tensor<const TA> in{d.x.data(), l.h, l.w, l.cin};
+  const Tensor<TA> out{d.out.data(), l.h, l.w, l.cout};
+  for (auto _ : state) {
+    switch (variant) {
+      case 0: pointwise_conv_sse2(in, d.w.data(), d.bias.data(), d.q, out); break;
+      case 1: pointwise_conv_avx2(in, d.w.data(), d.bias.data(), d.q, out); break;
+      case 2: pointwise_conv_dot_avx512(in, d.w.data(), d.bias.data(), d.q, out); break;
+      default: pointwise_conv_dot_avx512vnni(in, d.w.data(), d.bias.data(), d.q, out); break;
+    }
+    benchmark::DoNotOptimize(d.out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, l.macs());
+  state.SetLabel(names[variant]);
+}
+#endif
 
 #if TINYQ_BENCH_XNNPACK
 void BM_xnnpack(benchmark::State& state, Layer l) {
@@ -372,6 +405,20 @@ int main(int argc, char** argv) {
       reg(kA16, BM_layer<int16_t, int16_t>);
       reg(kI8, BM_layer<int8_t, int8_t>);
     }
+#if TINYQ_HAVE_AVX512_VNNI
+    if (!l.depthwise && !l.stem)
+      for (int v = 0; v < 4; ++v) {
+        static const char* const names[] = {"dot_sse2", "dot_avx2", "dot_avx512", "dot_avx512vnni"};
+        auto reg = [&](const Format& f, auto fn) {
+          benchmark::RegisterBenchmark((l.name + "/" + f.name + "/" + names[v]).c_str(), fn, l, f, v)->Unit(benchmark::kMicrosecond);
+        };
+        reg(kQ9, BM_pointwise_dot<int16_t, int16_t>);
+        reg(kA16, BM_pointwise_dot<int16_t, int16_t>);
+        reg(kA16s12, BM_pointwise_dot<int16_t, int16_t>);
+        reg(kQ9w8, BM_pointwise_dot<int16_t, int8_t>);
+        reg(kI8, BM_pointwise_dot<int8_t, int8_t>);
+      }
+#endif
 #if TINYQ_BENCH_XNNPACK
     benchmark::RegisterBenchmark((l.name + "/xnnpack_qs8").c_str(), BM_xnnpack, l)->Unit(benchmark::kMicrosecond);
 #endif

@@ -1,5 +1,6 @@
 // AVX2 primitives (16 int16 / 8 int32 lanes) for the kernel families written once over a
-// SIMD level (x86/avx512_variant.h, simd/depthwise3x3.h); the same interface as simd/sse2.h. Compiled for AVX2 in
+// SIMD level (x86/avx512_variant.h, simd/depthwise3x3.h, simd/pointwise_dot.h); the same
+// interface as simd/sse2.h. Compiled for AVX2 in
 // every translation unit (x86/config.h target region). Raw intrinsics, not xsimd
 // (docs/kernels.md "Run-time dispatch").
 #pragma once
@@ -28,6 +29,13 @@ struct Avx2 {
   static V load_i16(const int16_t* p, Mask = {}) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static V load_i16(const int8_t* p, Mask = {}) { return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
+  template <typename T>
+  static V load_i16_tail(const T* p, int n) {  // the first n < kLanes values, zero-filled
+    alignas(32) T tmp[kLanes] = {};
+    for (int i = 0; i < n; ++i) tmp[i] = p[i];
+    return load_i16(tmp);
+  }
+
   // per 128-bit lane, like SSE2: int32 lane i of half h holds channel (i / 4) * 8 + 4 h + i % 4
   static V unpacklo16(V a, V b) { return _mm256_unpacklo_epi16(a, b); }
   static V unpackhi16(V a, V b) { return _mm256_unpackhi_epi16(a, b); }
@@ -42,6 +50,40 @@ struct Avx2 {
   using Shift = V;  // per-lane counts (vpsravd)
   static Shift make_shift(const int32_t* counts) { return load32(counts); }
   static V shift_right(V v, Shift s) { return _mm256_srav_epi32(v, s); }
+
+  // int64 sums of int32 lanes (the pointwise dot family's flush): 8 lanes sign-extended
+  // into two vectors of 4 int64.
+  struct Wide {
+    V lo, hi;
+  };
+  static Wide wide_zero() { return {zero(), zero()}; }
+  static Wide wide_add(Wide w, V acc) {
+    return {_mm256_add_epi64(w.lo, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc))),
+            _mm256_add_epi64(w.hi, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc, 1)))};
+  }
+  static int64_t wide_sum(Wide w) {
+    const V v = _mm256_add_epi64(w.lo, w.hi);
+    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
+    return _mm_cvtsi128_si64(t);
+  }
+  // 8 vectors of 8 int32 -> one vector of their 8 horizontal sums (exact when every partial
+  // sum fits int32).
+  static V reduce8(const V a[8]) {
+    const V h01 = _mm256_hadd_epi32(a[0], a[1]), h23 = _mm256_hadd_epi32(a[2], a[3]);
+    const V h45 = _mm256_hadd_epi32(a[4], a[5]), h67 = _mm256_hadd_epi32(a[6], a[7]);
+    const V s0 = _mm256_hadd_epi32(h01, h23), s1 = _mm256_hadd_epi32(h45, h67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(s0, s1, 0x20), _mm256_permute2x128_si256(s0, s1, 0x31));
+  }
+  // t[i] = the horizontal sum of acc[i], i < N (a multiple of 8), in an int32 tree.
+  template <int N>
+  static void reduce_sums(const V* acc, int64_t* t) {
+    for (int g = 0; g < N; g += 8) {
+      const V r = reduce8(acc + g);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(t + g), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(r)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(t + g + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(r, 1)));
+    }
+  }
 
   static void store_sat(int16_t* o, Mask, V lo, V hi) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_packs_epi32(lo, hi));

@@ -1,6 +1,7 @@
 // AVX-512 F+BW+VL+DQ primitives (32 int16 / 16 int32 lanes, masked tails), and the VNNI
 // level on top (madd_acc as one vpdpwssd), for the kernel families written once over a
-// SIMD level (x86/avx512_variant.h, simd/depthwise3x3.h); the same interface as simd/sse2.h. Each struct is compiled
+// SIMD level (x86/avx512_variant.h, simd/depthwise3x3.h, simd/pointwise_dot.h); the same
+// interface as simd/sse2.h. Each struct is compiled
 // for its own target (x86/config.h); Avx512Vnni inherits the rest, which inlines into VNNI
 // code (a subset of its target). Raw intrinsics, not xsimd (docs/kernels.md).
 #pragma once
@@ -36,6 +37,8 @@ struct Avx512 {
   static V load_i16(const int8_t* p, Mask m) { return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, p)); }
   static V load_i16(const int16_t* p) { return _mm512_loadu_si512(p); }
   static V load_i16(const int8_t* p) { return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  template <typename T>
+  static V load_i16_tail(const T* p, int n) { return load_i16(p, tail_mask(n)); }  // the first n values
 
   // per 128-bit lane, like SSE2: int32 lane i of half h holds channel (i / 4) * 8 + 4 h + i % 4
   static V unpacklo16(V a, V b) { return _mm512_unpacklo_epi16(a, b); }
@@ -51,6 +54,32 @@ struct Avx512 {
   using Shift = V;  // per-lane counts (vpsravd)
   static Shift make_shift(const int32_t* counts) { return load32(counts); }
   static V shift_right(V v, Shift s) { return _mm512_srav_epi32(v, s); }
+
+  // int64 sums of int32 lanes (the pointwise dot family's flush): 16 lanes sign-extended
+  // into two vectors of 8 int64.
+  struct Wide {
+    V lo, hi;
+  };
+  static Wide wide_zero() { return {zero(), zero()}; }
+  static Wide wide_add(Wide w, V acc) {
+    return {_mm512_add_epi64(w.lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc))),
+            _mm512_add_epi64(w.hi, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc, 1)))};
+  }
+  static int64_t wide_sum(Wide w) { return _mm512_reduce_add_epi64(_mm512_add_epi64(w.lo, w.hi)); }
+  // t[i] = the horizontal sum of acc[i], i < N (a multiple of 8), in an int32 tree: the two
+  // 256-bit halves added, then 8 vectors of 8 lanes reduced together.
+  template <int N>
+  static void reduce_sums(const V* acc, int64_t* t) {
+    for (int g = 0; g < N; g += 8) {
+      __m256i h[8];
+      for (int i = 0; i < 8; ++i) h[i] = _mm256_add_epi32(_mm512_castsi512_si256(acc[g + i]), _mm512_extracti64x4_epi64(acc[g + i], 1));
+      const __m256i h01 = _mm256_hadd_epi32(h[0], h[1]), h23 = _mm256_hadd_epi32(h[2], h[3]);
+      const __m256i h45 = _mm256_hadd_epi32(h[4], h[5]), h67 = _mm256_hadd_epi32(h[6], h[7]);
+      const __m256i s0 = _mm256_hadd_epi32(h01, h23), s1 = _mm256_hadd_epi32(h45, h67);
+      const __m256i r = _mm256_add_epi32(_mm256_permute2x128_si256(s0, s1, 0x20), _mm256_permute2x128_si256(s0, s1, 0x31));
+      _mm512_storeu_si512(t + g, _mm512_cvtepi32_epi64(r));
+    }
+  }
 
   // lo, hi in unpack order; vpackssdw restores channel order per 128-bit lane
   static void store_sat(int16_t* o, Mask m, V lo, V hi) { _mm512_mask_storeu_epi16(o, m, _mm512_packs_epi32(lo, hi)); }

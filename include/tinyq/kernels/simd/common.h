@@ -98,6 +98,29 @@ inline MaxAbs input_weight_max_abs(const ConvQuant& q, const TA* x, size_t nx, c
   return m;
 }
 
+// The int32 plan of the dot-product pointwise family (simd/pointwise_dot.h), from P = max|x|
+// max|w|: one pass (chunk 0) when the whole sum is bounded in int32 (cin * P or the L1 bound);
+// else int32 passes of chunk = floor(INT32_MAX / 2P) steps (a pmaddwd lane adds two
+// products per step), or for int16 activations where those passes are short (< 8 steps) or
+// 2P overflows, the split x = 256 xh + xl with passes of split_chunk = floor(INT32_MAX /
+// (2 * 255 * max|w|)) steps. exact = false: no int32 form (the caller's fallback runs).
+struct DotPlan {
+  bool exact;
+  int chunk;
+  int split_chunk;  // 0: no split
+};
+template <typename TA>
+inline DotPlan dot_plan(const ConvQuant& q, int cin, const MaxAbs& m) {
+  DotPlan p{true, 0, 0};
+  const uint64_t prod = m.product();
+  if (fits_int32(pointwise_sum_bound(q, static_cast<uint64_t>(cin), prod, m.x))) return p;
+  p.chunk = fits_int32(2 * prod) ? static_cast<int>(INT32_MAX / (2 * prod)) : 0;
+  const int split = static_cast<int>(INT32_MAX / (2 * 255 * (m.w == 0 ? 1 : m.w)));
+  if (sizeof(TA) == 2 && p.chunk < 8 && split > p.chunk) p.split_chunk = split;
+  p.exact = p.chunk > 0 || p.split_chunk > 0;
+  return p;
+}
+
 // The end of a vectorised max |v| scan: hi >= 0 >= lo are the extremes of v[0, i) (kept
 // apart: |INT16_MIN| does not fit int16), v[i, n) is scanned here.
 template <typename T>

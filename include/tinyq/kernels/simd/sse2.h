@@ -1,4 +1,5 @@
-// SSE2 primitives for the kernel families written once over a SIMD level (simd/depthwise3x3.h):
+// SSE2 primitives for the kernel families written once over a SIMD level (simd/depthwise3x3.h,
+// simd/pointwise_dot.h):
 // 8 int16 / 4 int32 lanes. Raw intrinsics, not xsimd (docs/kernels.md "Run-time
 // dispatch"). SSE2 is the x86-64 baseline, so no target region. What SSE2 lacks is
 // emulated here: 32-bit min/max (compare + select) and per-lane shifts (one count for the
@@ -33,6 +34,14 @@ struct Sse2 {
     return _mm_srai_epi16(_mm_unpacklo_epi8(b, b), 8);
   }
 
+  // the first n < kLanes values, zero-filled
+  template <typename T>
+  static V load_i16_tail(const T* p, int n) {
+    alignas(16) T tmp[kLanes] = {};
+    for (int i = 0; i < n; ++i) tmp[i] = p[i];
+    return load_i16(tmp);
+  }
+
   // int16 pairs (a_i, b_i) of the low / high half of each 128-bit lane: the pmaddwd operands
   static V unpacklo16(V a, V b) { return _mm_unpacklo_epi16(a, b); }
   static V unpackhi16(V a, V b) { return _mm_unpackhi_epi16(a, b); }
@@ -51,6 +60,35 @@ struct Sse2 {
   static V high8(V v) { return _mm_srai_epi16(v, 8); }
   static V low8(V v) { return _mm_and_si128(v, _mm_set1_epi16(0xFF)); }
   static V sra32_8(V v) { return _mm_srai_epi32(v, 8); }
+
+  // int64 sums of int32 lanes (the pointwise dot family's flush): the 4 lanes sign-extended
+  // (SSE2 has no pmovsxdq: unpack with the sign words) into two vectors of 2 int64.
+  struct Wide {
+    V lo, hi;
+  };
+  static Wide wide_zero() { return {zero(), zero()}; }
+  static Wide wide_add(Wide w, V acc) {
+    const V sign = _mm_srai_epi32(acc, 31);
+    return {_mm_add_epi64(w.lo, _mm_unpacklo_epi32(acc, sign)), _mm_add_epi64(w.hi, _mm_unpackhi_epi32(acc, sign))};
+  }
+  static int64_t wide_sum(Wide w) {
+    const V v = _mm_add_epi64(w.lo, w.hi);
+    return _mm_cvtsi128_si64(_mm_add_epi64(v, _mm_unpackhi_epi64(v, v)));
+  }
+  // t[i] = the horizontal sum of acc[i], i < N (a multiple of 4), in an int32 tree: exact
+  // when every partial sum fits int32.
+  template <int N>
+  static void reduce_sums(const V* acc, int64_t* t) {
+    for (int g = 0; g < N; g += 4) {
+      const V ab_lo = _mm_unpacklo_epi32(acc[g], acc[g + 1]), ab_hi = _mm_unpackhi_epi32(acc[g], acc[g + 1]);
+      const V cd_lo = _mm_unpacklo_epi32(acc[g + 2], acc[g + 3]), cd_hi = _mm_unpackhi_epi32(acc[g + 2], acc[g + 3]);
+      const V ab = _mm_add_epi32(ab_lo, ab_hi);  // a0+a2 b0+b2 a1+a3 b1+b3
+      const V cd = _mm_add_epi32(cd_lo, cd_hi);
+      alignas(16) int32_t r[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(r), _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd)));
+      for (int i = 0; i < 4; ++i) t[g + i] = r[i];
+    }
+  }
 
   // Per-lane arithmetic shift counts in [0, 31].
   struct Shift {

@@ -24,8 +24,6 @@ inline __mmask32 tail_mask(int n) { return n >= 32 ? ~__mmask32(0) : static_cast
 // acc + a.b pairwise (int16 pairs -> int32 lanes): vpdpwssd with VNNI, vpmaddwd + vpaddd without
 inline __m512i madd_acc(__m512i acc, __m512i a, __m512i b) { return Simd::madd_acc(acc, a, b); }
 
-inline __m256i half_sum(__m512i a) { return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1)); }
-
 struct PointwiseParams {
   __m512i bias, lo, hi;  // int64 x 8 (co 0..3, twice)
   __m512i round, shift;  // int32 x 16 (co 0..3, four times)
@@ -65,57 +63,35 @@ inline void pointwise_epilogue(__m512i v01, __m512i v23, const PointwiseParams& 
   }
 }
 
-// Sums of 4 pixels x 4 channels (see avx2::pointwise_block).
-template <typename TA, typename TW>
-inline void pointwise_block(const TA* const x[4], const TW* const w[4], int cin, int chunk, __m512i& out01, __m512i& out23) {
-  __m512i acc[16];
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_si512();
-  const int full = cin / 32, rem = cin % 32;
-  const int steps = full + (rem != 0);
-  const __mmask32 m = tail_mask(rem);
-  __m512i wide[16][2];
-  for (int i = 0; i < 16; ++i) wide[i][0] = wide[i][1] = _mm512_setzero_si512();
-  int next_flush = chunk != 0 ? chunk : steps + 1;
-  for (int s = 0; s < steps; ++s) {
-    __m512i a[4], b[4];
-    const int k = s * 32;
-    if (s < full) {
-      for (int i = 0; i < 4; ++i) a[i] = load32(x[i] + k);
-      for (int c = 0; c < 4; ++c) b[c] = load32(w[c] + k);
-    } else {
-      for (int i = 0; i < 4; ++i) a[i] = load32(x[i] + k, m);
-      for (int c = 0; c < 4; ++c) b[c] = load32(w[c] + k, m);
-    }
-    for (int i = 0; i < 4; ++i)
-      for (int c = 0; c < 4; ++c) acc[4 * i + c] = madd_acc(acc[4 * i + c], a[i], b[c]);
-    if (s + 1 == next_flush) {
-      for (int i = 0; i < 16; ++i) {
-        wide[i][0] = _mm512_add_epi64(wide[i][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i])));
-        wide[i][1] = _mm512_add_epi64(wide[i][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i], 1)));
-        acc[i] = _mm512_setzero_si512();
-      }
-      next_flush += chunk;
-    }
-  }
-  if (chunk == 0) {
-    __m256i h[16];
-    for (int i = 0; i < 16; ++i) h[i] = half_sum(acc[i]);
-    out01 = _mm512_cvtepi32_epi64(avx2::reduce8(h));
-    out23 = _mm512_cvtepi32_epi64(avx2::reduce8(h + 8));
-    return;
-  }
-  int64_t t[16];
-  for (int i = 0; i < 16; ++i) {
-    const __m512i w0 = _mm512_add_epi64(wide[i][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[i])));
-    const __m512i w1 = _mm512_add_epi64(wide[i][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[i], 1)));
-    t[i] = _mm512_reduce_add_epi64(_mm512_add_epi64(w0, w1));
-  }
-  out01 = _mm512_loadu_si512(t);
-  out23 = _mm512_loadu_si512(t + 8);
-}
+constexpr int kDotPixels = 4;            // pixels per block of the dot form
+constexpr size_t kDotTileBytes = 24576;  // activations of a pixel tile (L1)
 
-}  // namespace avx512
+// The dot form's epilogue in vector registers (needs every shift in [0, max_fast_shift]).
+template <typename TA>
+struct DotEpilogue {
+  PointwiseParams params;
+  static bool ok(const ConvQuant& q, int cout) { return fast_shifts<TA>(q, cout); }
+  DotEpilogue(const int32_t* bias, const ConvQuant& q, int c0, int nc) : params(pointwise_params<TA>(bias, q, c0, nc)) {}
+  void store(const int64_t* t, TA* o, size_t stride, int np, int nc) const {
+    pointwise_epilogue<TA>(_mm512_loadu_si512(t), _mm512_loadu_si512(t + 8), params, o, static_cast<int>(stride), np, nc);
+  }
+};
+
+}  // namespace TINYQ_AVX512_NS
 }  // namespace detail
+}  // namespace tinyq
+
+// The dot form: pointwise_conv_dot_avx512 / _avx512vnni (simd/pointwise_dot.h); shifts the
+// vector epilogue cannot take, and sums no int32 form holds, go to SSE2.
+#define TINYQ_PW_NS TINYQ_AVX512_NS
+#define TINYQ_PW_SIMD TINYQ_AVX512_SIMD
+#define TINYQ_PW_FALLBACK pointwise_conv_sse2
+#include "../simd/pointwise_dot.h"
+#undef TINYQ_PW_NS
+#undef TINYQ_PW_SIMD
+#undef TINYQ_PW_FALLBACK
+
+namespace tinyq {
 
 // Outer-product pointwise for int16 activations and many pixels: weights of 32 output
 // channels packed as int16 pairs [cin/2][32] (per call, on the stack), each activation
@@ -654,42 +630,6 @@ inline bool pointwise_quads(const Tensor<const int8_t>& in, const int8_t* weight
 }  // namespace avx512vnni
 }  // namespace detail
 #endif  // TINYQ_AVX512_WITH_VNNI
-
-template <typename TA, typename TW>
-void TINYQ_AVX512_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* weights, const int32_t* bias, const ConvQuant& q,
-                           const Tensor<TA>& out) {
-  const int cin = in.channels, cout = out.channels;
-  const size_t pixels = static_cast<size_t>(in.height) * in.width;
-  if (pixels == 0 || cout == 0) return;
-  const detail::MaxAbs m = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
-                                                        [](const auto* p, size_t n) { return detail::TINYQ_AVX512_NS::Simd::max_abs(p, n); });
-  const uint64_t xmax = m.x, prod = m.product();
-  const bool single = fits_int32(pointwise_sum_bound(q, cin, prod, xmax));
-  if (!detail::fast_shifts<TA>(q, cout) || (!single && !fits_int32(2 * prod))) {
-    pointwise_conv_sse2(in, weights, bias, q, out);  // exact for every shift (int64 epilogue)
-    return;
-  }
-  const int chunk = single ? 0 : static_cast<int>(INT32_MAX / (2 * prod));
-  size_t tile = 24576 / (static_cast<size_t>(cin) * sizeof(TA) + 1);
-  tile = tile < 4 ? 4 : (tile > 64 ? 64 : tile & ~size_t(3));
-  for (size_t t0 = 0; t0 < pixels; t0 += tile) {
-    const size_t t1 = t0 + tile < pixels ? t0 + tile : pixels;
-    for (int c0 = 0; c0 < cout; c0 += 4) {
-      const int nc = cout - c0 < 4 ? cout - c0 : 4;
-      const TW* w[4];
-      for (int c = 0; c < 4; ++c) w[c] = weights + static_cast<size_t>(c0 + (c < nc ? c : nc - 1)) * cin;
-      const detail::TINYQ_AVX512_NS::PointwiseParams params = detail::TINYQ_AVX512_NS::pointwise_params<TA>(bias, q, c0, nc);
-      for (size_t p = t0; p < t1; p += 4) {
-        const int np = t1 - p < 4 ? static_cast<int>(t1 - p) : 4;
-        const TA* x[4];
-        for (int i = 0; i < 4; ++i) x[i] = in.data + (p + (i < np ? i : np - 1)) * cin;
-        __m512i s01, s23;
-        detail::TINYQ_AVX512_NS::pointwise_block(x, w, cin, chunk, s01, s23);
-        detail::TINYQ_AVX512_NS::pointwise_epilogue<TA>(s01, s23, params, out.data + p * cout + c0, cout, np, nc);
-      }
-    }
-  }
-}
 
 // Outer-product form (cin <= 1024); anything else goes to the dot form.
 template <typename TA, typename TW>

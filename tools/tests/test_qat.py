@@ -274,6 +274,13 @@ class UniformQ7MatchesCppIntegerExecutor(unittest.TestCase):
         base = os.path.join(REPO, "models", "face_mnv2_a100_outA.q7qat")
         self.check(random_rgb(seed=10), "shipped QAT q7 file, random 96x128", npz=base + ".npz", tqw=base + ".tqw")
 
+    @unittest.skipUnless(os.path.exists(os.path.join(REPO, "models", "face_mnv2_a100_outA.q6qat.npz")),
+                         "no committed Q6 QAT model")
+    def test_shipped_qat_model_q6(self):
+        base = os.path.join(REPO, "models", "face_mnv2_a100_outA.q6qat")
+        self.check(random_rgb(seed=12), "shipped QAT q6 file, random 96x128", fmt="q6", npz=base + ".npz",
+                   tqw=base + ".tqw")
+
 
 if __name__ == "__main__":
     unittest.main()

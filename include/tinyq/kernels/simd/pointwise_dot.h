@@ -1,9 +1,10 @@
 // The dot-product pointwise kernel, written once over a SIMD level's primitives (simd/*.h)
 // and compiled once per x86 level (SSE2, AVX2, AVX-512, AVX-512 VNNI), each in that level's
 // target region and namespace (no include guard). The includer includes simd/common.h and
-// defines, in detail::TINYQ_PW_NS, the level's epilogue (`DotEpilogue<TA>`: ok(q, cout),
-// a constructor from (bias, q, c0, nc), store(sums, out, stride, np, nc)), the pixels per
-// block `kDotPixels` (2 or 4) and the L1 budget of a pixel tile `kDotTileBytes`; then sets
+// defines, in detail::TINYQ_PW_NS, the level's epilogue (dot_epilogue_ok<TA>(q, cout): can
+// it take these shifts; DotParams dot_params<TA>(bias, q, c0, nc): the constants of 4 output
+// channels; dot_store<TA>(sums, params, out, stride, np, nc)), the pixels per block
+// `kDotPixels` (2 or 4) and the L1 budget of a pixel tile `kDotTileBytes`; then sets
 //   TINYQ_PW_NS        the level's name: sse2, avx2, avx512, avx512vnni
 //   TINYQ_PW_SIMD      its primitives (simd::Sse2, simd::Avx2, simd::Avx512, simd::Avx512Vnni)
 //   TINYQ_PW_FALLBACK  what runs a call this form cannot take exactly
@@ -171,7 +172,7 @@ void TINYQ_PW_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* weigh
   const detail::MaxAbs m = detail::input_weight_max_abs(q, in.data, pixels * cin, weights, static_cast<size_t>(cout) * cin,
                                                         [](const auto* p, size_t n) { return L::PwSimd::max_abs(p, n); });
   const detail::DotPlan plan = detail::dot_plan<TA>(q, cin, m);
-  if (!plan.exact || !L::DotEpilogue<TA>::ok(q, cout)) {
+  if (!plan.exact || !L::dot_epilogue_ok<TA>(q, cout)) {
     TINYQ_PW_FALLBACK(in, weights, bias, q, out);
     return;
   }
@@ -190,7 +191,7 @@ void TINYQ_PW_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* weigh
       const TW* w[4];
       TINYQ_PW_UNROLL
       for (int c = 0; c < 4; ++c) w[c] = weights + static_cast<size_t>(c0 + (c < nc ? c : nc - 1)) * cin;
-      const L::DotEpilogue<TA> epilogue(bias, q, c0, nc);
+      const L::DotParams params = L::dot_params<TA>(bias, q, c0, nc);
       for (size_t p = t0; p < t1; p += MR) {
         const int np = t1 - p < MR ? static_cast<int>(t1 - p) : MR;
         const TA* x[MR];
@@ -209,7 +210,7 @@ void TINYQ_PW_FN(pointwise_conv_dot)(const Tensor<const TA>& in, const TW* weigh
         } else {
           L::pointwise_dot_block_chunked<MR>(x, w, cin, plan.chunk, t);
         }
-        epilogue.store(t, out.data + p * cout + c0, static_cast<size_t>(cout), np, nc);
+        L::dot_store<TA>(t, params, out.data + p * cout + c0, static_cast<size_t>(cout), np, nc);
       }
     }
   }

@@ -24,17 +24,24 @@ namespace avx2 {
 inline __m256i max64(__m256i a, __m256i b) { return _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b)); }
 inline __m256i min64(__m256i a, __m256i b) { return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b)); }
 
+// The dot form's epilogue (simd/pointwise_dot.h), in vector registers: int64 clamp, then
+// vpsravd; every shift in [0, max_fast_shift].
+template <typename TA>
+inline bool dot_epilogue_ok(const ConvQuant& q, int cout) {
+  return fast_shifts<TA>(q, cout);
+}
+
 // Per output-channel block (4 channels) epilogue constants, in lane order.
-struct PointwiseParams {
+struct DotParams {
   __m256i bias, lo, hi;  // int64 x 4 (co 0..3)
   __m256i round, shift;  // int32 x 8 (co 0..3, twice)
 };
 
 template <typename TA>
-inline PointwiseParams pointwise_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
+inline DotParams dot_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
   ChannelEpilogue e[4];
   for (int c = 0; c < 4; ++c) e[c] = channel_epilogue<TA>(bias, q, c0 + (c < nc ? c : nc - 1));
-  PointwiseParams p;
+  DotParams p;
   p.bias = _mm256_setr_epi64x(e[0].bias, e[1].bias, e[2].bias, e[3].bias);
   p.lo = _mm256_setr_epi64x(e[0].lo, e[1].lo, e[2].lo, e[3].lo);
   p.hi = _mm256_setr_epi64x(e[0].hi, e[1].hi, e[2].hi, e[3].hi);
@@ -43,10 +50,13 @@ inline PointwiseParams pointwise_params(const int32_t* bias, const ConvQuant& q,
   return p;
 }
 
-// v0, v1: int64 sums of pixels 0 and 1 for channels 0..3. Requantize and store nc
-// channels of np pixels.
+// t: int64 sums of pixels 0 and 1 for channels 0..3. Requantize and store nc channels of
+// np pixels, the second `stride` values after the first.
 template <typename TA>
-inline void pointwise_epilogue(__m256i v0, __m256i v1, const PointwiseParams& p, TA* o0, TA* o1, int np, int nc) {
+inline void dot_store(const int64_t* t, const DotParams& p, TA* o0, size_t stride, int np, int nc) {
+  TA* o1 = o0 + stride;
+  __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t));
+  __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + 4));
   v0 = min64(max64(_mm256_add_epi64(v0, p.bias), p.lo), p.hi);
   v1 = min64(max64(_mm256_add_epi64(v1, p.bias), p.lo), p.hi);
   const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
@@ -76,18 +86,6 @@ inline void pointwise_epilogue(__m256i v0, __m256i v1, const PointwiseParams& p,
 
 constexpr int kDotPixels = 2;            // pixels per block of the dot form
 constexpr size_t kDotTileBytes = 16384;  // activations of a pixel tile (L1)
-
-// The dot form's epilogue in vector registers (needs every shift in [0, max_fast_shift]).
-template <typename TA>
-struct DotEpilogue {
-  PointwiseParams params;
-  static bool ok(const ConvQuant& q, int cout) { return fast_shifts<TA>(q, cout); }
-  DotEpilogue(const int32_t* bias, const ConvQuant& q, int c0, int nc) : params(pointwise_params<TA>(bias, q, c0, nc)) {}
-  void store(const int64_t* t, TA* o, size_t stride, int np, int nc) const {
-    pointwise_epilogue<TA>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(t)),
-                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + 4)), params, o, o + stride, np, nc);
-  }
-};
 
 }  // namespace avx2
 }  // namespace detail

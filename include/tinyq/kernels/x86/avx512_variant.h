@@ -24,16 +24,23 @@ inline __mmask32 tail_mask(int n) { return n >= 32 ? ~__mmask32(0) : static_cast
 // acc + a.b pairwise (int16 pairs -> int32 lanes): vpdpwssd with VNNI, vpmaddwd + vpaddd without
 inline __m512i madd_acc(__m512i acc, __m512i a, __m512i b) { return Simd::madd_acc(acc, a, b); }
 
-struct PointwiseParams {
+// The dot form's epilogue (simd/pointwise_dot.h), in vector registers: int64 clamp, then
+// vpsravd; every shift in [0, max_fast_shift].
+template <typename TA>
+inline bool dot_epilogue_ok(const ConvQuant& q, int cout) {
+  return fast_shifts<TA>(q, cout);
+}
+
+struct DotParams {
   __m512i bias, lo, hi;  // int64 x 8 (co 0..3, twice)
   __m512i round, shift;  // int32 x 16 (co 0..3, four times)
 };
 
 template <typename TA>
-inline PointwiseParams pointwise_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
+inline DotParams dot_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
   ChannelEpilogue e[4];
   for (int c = 0; c < 4; ++c) e[c] = channel_epilogue<TA>(bias, q, c0 + (c < nc ? c : nc - 1));
-  PointwiseParams p;
+  DotParams p;
   p.bias = _mm512_setr_epi64(e[0].bias, e[1].bias, e[2].bias, e[3].bias, e[0].bias, e[1].bias, e[2].bias, e[3].bias);
   p.lo = _mm512_setr_epi64(e[0].lo, e[1].lo, e[2].lo, e[3].lo, e[0].lo, e[1].lo, e[2].lo, e[3].lo);
   p.hi = _mm512_setr_epi64(e[0].hi, e[1].hi, e[2].hi, e[3].hi, e[0].hi, e[1].hi, e[2].hi, e[3].hi);
@@ -42,9 +49,11 @@ inline PointwiseParams pointwise_params(const int32_t* bias, const ConvQuant& q,
   return p;
 }
 
-// v01 / v23: int64 sums [pixel 0 co 0..3, pixel 1 co 0..3] / [pixels 2, 3].
+// t: int64 sums [pixel 0 co 0..3, pixel 1 co 0..3, pixel 2 ..., pixel 3 ...]; np pixels
+// `out_stride` values apart.
 template <typename TA>
-inline void pointwise_epilogue(__m512i v01, __m512i v23, const PointwiseParams& p, TA* o, int out_stride, int np, int nc) {
+inline void dot_store(const int64_t* t, const DotParams& p, TA* o, size_t out_stride, int np, int nc) {
+  __m512i v01 = _mm512_loadu_si512(t), v23 = _mm512_loadu_si512(t + 8);
   v01 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v01, p.bias), p.lo), p.hi);
   v23 = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v23, p.bias), p.lo), p.hi);
   __m512i r = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(v01)), _mm512_cvtepi64_epi32(v23), 1);
@@ -56,26 +65,15 @@ inline void pointwise_epilogue(__m512i v01, __m512i v23, const PointwiseParams& 
     _mm_store_si128(reinterpret_cast<__m128i*>(tmp), _mm512_cvtsepi32_epi8(r));
   }
   if (nc == 4) {
-    for (int i = 0; i < np; ++i) __builtin_memcpy(o + static_cast<size_t>(i) * out_stride, tmp + 4 * i, 4 * sizeof(TA));
+    for (int i = 0; i < np; ++i) __builtin_memcpy(o + i * out_stride, tmp + 4 * i, 4 * sizeof(TA));
   } else {
     for (int i = 0; i < np; ++i)
-      for (int c = 0; c < nc; ++c) o[static_cast<size_t>(i) * out_stride + c] = tmp[4 * i + c];
+      for (int c = 0; c < nc; ++c) o[i * out_stride + c] = tmp[4 * i + c];
   }
 }
 
 constexpr int kDotPixels = 4;            // pixels per block of the dot form
 constexpr size_t kDotTileBytes = 24576;  // activations of a pixel tile (L1)
-
-// The dot form's epilogue in vector registers (needs every shift in [0, max_fast_shift]).
-template <typename TA>
-struct DotEpilogue {
-  PointwiseParams params;
-  static bool ok(const ConvQuant& q, int cout) { return fast_shifts<TA>(q, cout); }
-  DotEpilogue(const int32_t* bias, const ConvQuant& q, int c0, int nc) : params(pointwise_params<TA>(bias, q, c0, nc)) {}
-  void store(const int64_t* t, TA* o, size_t stride, int np, int nc) const {
-    pointwise_epilogue<TA>(_mm512_loadu_si512(t), _mm512_loadu_si512(t + 8), params, o, static_cast<int>(stride), np, nc);
-  }
-};
 
 }  // namespace TINYQ_AVX512_NS
 }  // namespace detail

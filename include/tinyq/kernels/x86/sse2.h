@@ -21,23 +21,31 @@ constexpr size_t kDotTileBytes = 16384;     // activations of a pixel tile (L1)
 // The dot form's epilogue in scalar code: the exact requantize_output on the int64 sums, for
 // every shift.
 template <typename TA>
-struct DotEpilogue {
+inline bool dot_epilogue_ok(const ConvQuant&, int) {
+  return true;
+}
+struct DotParams {
   int64_t bias[4];
   int shift[4];
   int32_t lo, hi;
-  static bool ok(const ConvQuant&, int) { return true; }
-  DotEpilogue(const int32_t* b, const ConvQuant& q, int c0, int nc) : lo(output_min<TA>(q)), hi(output_max<TA>(q)) {
-    for (int c = 0; c < 4; ++c) {
-      const int cc = c0 + (c < nc ? c : nc - 1);
-      bias[c] = aligned_bias(b, q, cc);
-      shift[c] = output_shift(q, cc);
-    }
-  }
-  void store(const int64_t* t, TA* o, size_t stride, int np, int nc) const {
-    for (int i = 0; i < np; ++i)
-      for (int c = 0; c < nc; ++c) o[i * stride + c] = requantize_output<TA>(t[4 * i + c] + bias[c], shift[c], lo, hi);
-  }
 };
+template <typename TA>
+inline DotParams dot_params(const int32_t* bias, const ConvQuant& q, int c0, int nc) {
+  DotParams p;
+  for (int c = 0; c < 4; ++c) {
+    const int cc = c0 + (c < nc ? c : nc - 1);
+    p.bias[c] = aligned_bias(bias, q, cc);
+    p.shift[c] = output_shift(q, cc);
+  }
+  p.lo = output_min<TA>(q);
+  p.hi = output_max<TA>(q);
+  return p;
+}
+template <typename TA>
+inline void dot_store(const int64_t* t, const DotParams& p, TA* o, size_t stride, int np, int nc) {
+  for (int i = 0; i < np; ++i)
+    for (int c = 0; c < nc; ++c) o[i * stride + c] = requantize_output<TA>(t[4 * i + c] + p.bias[c], p.shift[c], p.lo, p.hi);
+}
 
 }  // namespace sse2
 }  // namespace detail

@@ -84,34 +84,67 @@ TINYQ_PW_INLINE void pointwise_dot_block(const TA* const x[MR], const TW* const 
   PwSimd::reduce_sums<N>(acc, t);
 }
 
-// The same sums in int32 passes of `chunk` steps, each flushed into int64 lanes.
+// One int32 pass over the steps [s0, s1) (kLanes input channels each) into acc.
+template <int MR, typename TA, typename TW>
+TINYQ_PW_INLINE void pointwise_dot_pass(const TA* const x[MR], const TW* const w[4], int cin, int s0, int s1,
+                                        PwV acc[4 * MR]) {
+  TINYQ_PW_UNROLL
+  for (int i = 0; i < 4 * MR; ++i) acc[i] = PwSimd::zero();
+  for (int s = s0; s < s1; ++s) {
+    const int k = s * PwSimd::kLanes;
+    PwV a[MR], b[4];
+    pointwise_dot_load<MR>(x, w, k, cin - k < PwSimd::kLanes ? cin - k : PwSimd::kLanes, a, b);
+    TINYQ_PW_UNROLL
+    for (int i = 0; i < MR; ++i)
+      TINYQ_PW_UNROLL
+      for (int c = 0; c < 4; ++c) acc[4 * i + c] = PwSimd::madd_acc(acc[4 * i + c], a[i], b[c]);
+  }
+}
+
+// The same sums in int32 passes of `chunk` steps, each flushed into int64 lanes. The first
+// pass, usually the only one, goes straight into the sums when it is the last.
 template <int MR, typename TA, typename TW>
 TINYQ_PW_INLINE void pointwise_dot_block_chunked(const TA* const x[MR], const TW* const w[4], int cin, int chunk,
                                                  int64_t t[4 * MR]) {
   constexpr int N = 4 * MR;
-  typename PwSimd::Wide wide[N];  // the int64 sums of the passes before this one
   const int steps = (cin + PwSimd::kLanes - 1) / PwSimd::kLanes;
-  for (int s0 = 0; s0 < steps; s0 += chunk) {
-    const int s1 = s0 + chunk < steps ? s0 + chunk : steps;
-    PwV acc[N];
+  PwV acc[N];
+  pointwise_dot_pass<MR>(x, w, cin, 0, chunk < steps ? chunk : steps, acc);
+  if (chunk >= steps) {
     TINYQ_PW_UNROLL
-    for (int i = 0; i < N; ++i) acc[i] = PwSimd::zero();
-    for (int s = s0; s < s1; ++s) {
-      const int k = s * PwSimd::kLanes;
-      PwV a[MR], b[4];
-      pointwise_dot_load<MR>(x, w, k, cin - k < PwSimd::kLanes ? cin - k : PwSimd::kLanes, a, b);
+    for (int i = 0; i < N; ++i) t[i] = PwSimd::wide_sum(PwSimd::wide_add(PwSimd::wide_zero(), acc[i]));
+    return;
+  }
+  typename PwSimd::Wide wide[N];  // int32 lanes -> int64 lanes
+  TINYQ_PW_UNROLL
+  for (int i = 0; i < N; ++i) wide[i] = PwSimd::wide_add(PwSimd::wide_zero(), acc[i]);
+  for (int s0 = chunk; s0 < steps; s0 += chunk) {
+    pointwise_dot_pass<MR>(x, w, cin, s0, s0 + chunk < steps ? s0 + chunk : steps, acc);
+    TINYQ_PW_UNROLL
+    for (int i = 0; i < N; ++i) wide[i] = PwSimd::wide_add(wide[i], acc[i]);
+  }
+  TINYQ_PW_UNROLL
+  for (int i = 0; i < N; ++i) t[i] = PwSimd::wide_sum(wide[i]);
+}
+
+// One pass of the split form over the steps [s0, s1): hi += xh . w, lo += xl . w.
+template <int MR, typename TW>
+TINYQ_PW_INLINE void pointwise_dot_split_pass(const int16_t* const x[MR], const TW* const w[4], int cin, int s0, int s1,
+                                              PwV hi[4 * MR], PwV lo[4 * MR]) {
+  TINYQ_PW_UNROLL
+  for (int i = 0; i < 4 * MR; ++i) hi[i] = lo[i] = PwSimd::zero();
+  for (int s = s0; s < s1; ++s) {
+    const int k = s * PwSimd::kLanes;
+    PwV a[MR], b[4];
+    pointwise_dot_load<MR>(x, w, k, cin - k < PwSimd::kLanes ? cin - k : PwSimd::kLanes, a, b);
+    TINYQ_PW_UNROLL
+    for (int i = 0; i < MR; ++i) {
+      const PwV ah = PwSimd::high8(a[i]), al = PwSimd::low8(a[i]);
       TINYQ_PW_UNROLL
-      for (int i = 0; i < MR; ++i)
-        TINYQ_PW_UNROLL
-        for (int c = 0; c < 4; ++c) acc[4 * i + c] = PwSimd::madd_acc(acc[4 * i + c], a[i], b[c]);
-    }
-    // int32 lanes -> int64 lanes; the last pass (often the only one) straight into the sums
-    const bool first = s0 == 0, last = s1 == steps;
-    TINYQ_PW_UNROLL
-    for (int i = 0; i < N; ++i) {
-      const typename PwSimd::Wide sum = PwSimd::wide_add(first ? PwSimd::wide_zero() : wide[i], acc[i]);
-      if (last) t[i] = PwSimd::wide_sum(sum);
-      else wide[i] = sum;
+      for (int c = 0; c < 4; ++c) {
+        hi[4 * i + c] = PwSimd::madd_acc(hi[4 * i + c], ah, b[c]);
+        lo[4 * i + c] = PwSimd::madd_acc(lo[4 * i + c], al, b[c]);
+      }
     }
   }
 }
@@ -122,40 +155,32 @@ template <int MR, typename TW>
 TINYQ_PW_INLINE void pointwise_dot_block_split(const int16_t* const x[MR], const TW* const w[4], int cin, int chunk,
                                                int64_t t[4 * MR]) {
   constexpr int N = 4 * MR;
-  typename PwSimd::Wide wide_hi[N], wide_lo[N];  // the passes before this one
   const int steps = (cin + PwSimd::kLanes - 1) / PwSimd::kLanes;
-  for (int s0 = 0; s0 < steps; s0 += chunk) {
-    const int s1 = s0 + chunk < steps ? s0 + chunk : steps;
-    PwV hi[N], lo[N];
+  PwV hi[N], lo[N];
+  pointwise_dot_split_pass<MR>(x, w, cin, 0, chunk < steps ? chunk : steps, hi, lo);
+  if (chunk >= steps) {
     TINYQ_PW_UNROLL
-    for (int i = 0; i < N; ++i) hi[i] = lo[i] = PwSimd::zero();
-    for (int s = s0; s < s1; ++s) {
-      const int k = s * PwSimd::kLanes;
-      PwV a[MR], b[4];
-      pointwise_dot_load<MR>(x, w, k, cin - k < PwSimd::kLanes ? cin - k : PwSimd::kLanes, a, b);
-      TINYQ_PW_UNROLL
-      for (int i = 0; i < MR; ++i) {
-        const PwV ah = PwSimd::high8(a[i]), al = PwSimd::low8(a[i]);
-        TINYQ_PW_UNROLL
-        for (int c = 0; c < 4; ++c) {
-          hi[4 * i + c] = PwSimd::madd_acc(hi[4 * i + c], ah, b[c]);
-          lo[4 * i + c] = PwSimd::madd_acc(lo[4 * i + c], al, b[c]);
-        }
-      }
-    }
-    const bool first = s0 == 0, last = s1 == steps;
+    for (int i = 0; i < N; ++i)
+      t[i] = 256 * PwSimd::wide_sum(PwSimd::wide_add(PwSimd::wide_zero(), hi[i])) +
+             PwSimd::wide_sum(PwSimd::wide_add(PwSimd::wide_zero(), lo[i]));
+    return;
+  }
+  typename PwSimd::Wide wide_hi[N], wide_lo[N];
+  TINYQ_PW_UNROLL
+  for (int i = 0; i < N; ++i) {
+    wide_hi[i] = PwSimd::wide_add(PwSimd::wide_zero(), hi[i]);
+    wide_lo[i] = PwSimd::wide_add(PwSimd::wide_zero(), lo[i]);
+  }
+  for (int s0 = chunk; s0 < steps; s0 += chunk) {
+    pointwise_dot_split_pass<MR>(x, w, cin, s0, s0 + chunk < steps ? s0 + chunk : steps, hi, lo);
     TINYQ_PW_UNROLL
     for (int i = 0; i < N; ++i) {
-      const typename PwSimd::Wide h = PwSimd::wide_add(first ? PwSimd::wide_zero() : wide_hi[i], hi[i]);
-      const typename PwSimd::Wide l = PwSimd::wide_add(first ? PwSimd::wide_zero() : wide_lo[i], lo[i]);
-      if (last) {
-        t[i] = 256 * PwSimd::wide_sum(h) + PwSimd::wide_sum(l);
-      } else {
-        wide_hi[i] = h;
-        wide_lo[i] = l;
-      }
+      wide_hi[i] = PwSimd::wide_add(wide_hi[i], hi[i]);
+      wide_lo[i] = PwSimd::wide_add(wide_lo[i], lo[i]);
     }
   }
+  TINYQ_PW_UNROLL
+  for (int i = 0; i < N; ++i) t[i] = 256 * PwSimd::wide_sum(wide_hi[i]) + PwSimd::wide_sum(wide_lo[i]);
 }
 
 }  // namespace TINYQ_PW_NS
